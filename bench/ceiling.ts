@@ -1,0 +1,26 @@
+/** The raw ceiling of a pipeline benchmark: kafkajs reading the whole topic and discarding it, in the same run. */
+import {createKafka} from '../src/core/kafka/index.js'
+import type {BenchContext} from './lib.js'
+
+export async function kafkajsConsumeCeiling(ctx: BenchContext, topic: string, count: number): Promise<number> {
+  const consumer = createKafka({brokers: ctx.brokers}).consumer({
+    groupId: `bench-ceiling-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    maxBytes: 64 * 1024 * 1024,
+  })
+  await consumer.connect()
+  await consumer.subscribe({topics: [topic], fromBeginning: true})
+  let seen = 0
+  let started = 0
+  const seconds = await new Promise<number>((resolve) => {
+    void consumer.run({
+      eachBatchAutoResolve: true,
+      eachBatch: async ({batch}) => {
+        if (started === 0) started = performance.now()
+        seen += batch.messages.length
+        if (seen >= count) resolve((performance.now() - started) / 1000)
+      },
+    })
+  })
+  await consumer.disconnect()
+  return count / seconds
+}

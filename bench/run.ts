@@ -1,0 +1,179 @@
+/**
+ * `npm run bench [-- NAME ...] [--runs N] [--quick]`: runs the benchmarks on the local stack, prints a
+ * table, writes bench/results/<date>.json (and latest.json, merged across partial runs), regenerates the
+ * figures in docs/benchmarks.md and the throughput plot docs/benchmarks-throughput.svg.
+ */
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+
+import {readConfig} from '../src/core/config/index.js'
+import {renderTable} from '../src/core/output/index.js'
+import {BENCHMARKS} from './index.js'
+import {describeMachine, median, type BenchContext, type Machine, type Measurement} from './lib.js'
+import {renderPlot} from './plot.js'
+
+interface Figure {
+  id: string
+  benchmark: string
+  label: string
+  unit: string
+  runs: number
+  median: number
+  min: number
+  max: number
+  ceiling?: {median: number; min: number; max: number}
+  /** Median over runs of value / ceiling, each ratio from one run. */
+  ratio?: number
+  target?: Measurement['target']
+  met?: boolean
+  details?: Record<string, number | string>
+}
+
+interface Results {
+  date: string
+  command: string
+  machine: Machine
+  figures: Figure[]
+}
+
+const RESULTS_DIR = new URL('./results/', import.meta.url)
+const DOC = new URL('../docs/benchmarks.md', import.meta.url)
+const PLOT = new URL('../docs/benchmarks-throughput.svg', import.meta.url)
+
+function parseArgs(argv: string[]): {names: string[]; runs: number; scale: number} {
+  const names: string[] = []
+  let runs = 3
+  let scale = 1
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--runs') runs = Number(argv[++i])
+    else if (arg === '--quick') scale = 0.1
+    else if (arg === '--scale') scale = Number(argv[++i])
+    else if (arg === '--help') {
+      process.stdout.write(`npm run bench [-- NAME ...] [--runs N] [--quick]\n\nBenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}\n`)
+      process.exit(0)
+    } else names.push(arg)
+  }
+  const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n))
+  if (unknown.length > 0) {
+    process.stderr.write(`Unknown benchmark(s): ${unknown.join(', ')}. Known: ${BENCHMARKS.map((b) => b.name).join(', ')}\n`)
+    process.exit(2)
+  }
+  if (!Number.isInteger(runs) || runs < 1) {
+    process.stderr.write('--runs takes a whole number ≥ 1\n')
+    process.exit(2)
+  }
+  return {names, runs, scale}
+}
+
+function aggregate(benchmark: string, perRun: Measurement[][]): Figure[] {
+  const byId = new Map<string, Measurement[]>()
+  for (const run of perRun) for (const m of run) byId.set(m.id, [...(byId.get(m.id) ?? []), m])
+  return [...byId.entries()].map(([id, ms]) => {
+    const values = ms.map((m) => m.value)
+    const ceilings = ms.map((m) => m.ceiling).filter((c): c is number => c !== undefined)
+    const ratios = ms.filter((m) => m.ceiling).map((m) => m.value / (m.ceiling as number))
+    const last = ms[ms.length - 1]
+    const med = median(values)
+    const figure: Figure = {id, benchmark, label: last.label, unit: last.unit, runs: ms.length, median: med, min: Math.min(...values), max: Math.max(...values)}
+    if (ceilings.length > 0) figure.ceiling = {median: median(ceilings), min: Math.min(...ceilings), max: Math.max(...ceilings)}
+    if (ratios.length > 0) figure.ratio = median(ratios)
+    if (last.target) {
+      figure.target = last.target
+      figure.met = last.target.op === '>=' ? med >= last.target.value : med <= last.target.value
+    }
+    if (last.details) figure.details = last.details
+    return figure
+  })
+}
+
+function fmt(value: number, unit: string): string {
+  if (unit === 'records/s' || unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')}`
+  if (unit === 'ms') return value < 10 ? value.toFixed(2) : Math.round(value).toLocaleString('en-US')
+  if (unit === 'MiB') return value.toFixed(0)
+  return String(Math.round(value * 100) / 100)
+}
+
+function figureRows(figures: Figure[]): string[][] {
+  return figures.map((f) => [
+    f.label,
+    `${fmt(f.median, f.unit)} ${f.unit}`,
+    `${fmt(f.min, f.unit)} – ${fmt(f.max, f.unit)}`,
+    f.ceiling ? `${fmt(f.ceiling.median, f.unit)}` : '',
+    f.ratio !== undefined ? f.ratio.toFixed(2) : '',
+    f.target ? `${f.target.op} ${fmt(f.target.value, f.unit)}${f.met ? ' ✓' : ' ✗ not met'}` : '',
+  ])
+}
+
+function markdownTable(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+}
+
+function renderDocBlock(results: Results): string {
+  const m = results.machine
+  const lines = [
+    `Measured on ${results.date.slice(0, 10)} with \`${results.command}\` on: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, ${m.os}, Node.js ${m.node}, Apache Kafka ${m.kafka} (the local single-node KRaft broker of \`sstream stack up\`, on the same machine), MariaDB and Redis local.`,
+    '',
+    'Each figure is the median of the runs, with the smallest and largest; a ratio is the median of the per-run ratios to the ceiling measured in the same run.',
+    '',
+  ]
+  const groups = new Map<string, Figure[]>()
+  for (const f of results.figures) groups.set(f.benchmark, [...(groups.get(f.benchmark) ?? []), f])
+  for (const [benchmark, figures] of groups) {
+    lines.push(`### ${benchmark}`, '', markdownTable(['what', 'median', 'min – max', 'ceiling', 'ratio', 'target'], figureRows(figures)), '')
+    const details = figures.filter((f) => f.details && Object.keys(f.details).length > 0)
+    for (const f of details) lines.push(`- ${f.label}: ${Object.entries(f.details ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    if (details.length > 0) lines.push('')
+  }
+  lines.push('![Throughput per pipeline beside its ceiling](benchmarks-throughput.svg)', '')
+  return lines.join('\n')
+}
+
+function writeDoc(results: Results): void {
+  const begin = '<!-- bench:begin (generated by `npm run bench`; edit outside these markers) -->'
+  const end = '<!-- bench:end -->'
+  const block = `${begin}\n${renderDocBlock(results)}\n${end}`
+  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`
+  const from = doc.indexOf(begin)
+  const to = doc.indexOf(end)
+  doc = from >= 0 && to > from ? doc.slice(0, from) + block + doc.slice(to + end.length) : `${doc.trimEnd()}\n\n${block}\n`
+  writeFileSync(DOC, doc)
+}
+
+async function main(): Promise<void> {
+  const {names, runs, scale} = parseArgs(process.argv.slice(2))
+  const config = readConfig()
+  const ctx: BenchContext = {
+    brokers: config.kafkaBrokers,
+    mariadbUrl: config.mariadbUrl,
+    redisUrl: config.redisUrl,
+    scale,
+    log: (message) => process.stderr.write(`  ${message}\n`),
+  }
+  const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS
+  const figures: Figure[] = []
+  for (const benchmark of selected) {
+    const perRun: Measurement[][] = []
+    for (let run = 1; run <= runs; run++) {
+      process.stderr.write(`${benchmark.name}: run ${run}/${runs}\n`)
+      perRun.push(await benchmark.run(ctx))
+    }
+    figures.push(...aggregate(benchmark.name, perRun))
+  }
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
+  const results: Results = {date: new Date().toISOString(), command, machine: describeMachine(), figures}
+  mkdirSync(RESULTS_DIR, {recursive: true})
+  writeFileSync(new URL(`${results.date.slice(0, 10)}.json`, RESULTS_DIR), `${JSON.stringify(results, null, 2)}\n`)
+  // latest.json keeps the newest figure of every benchmark, so that a partial run does not drop the others.
+  const latestFile = new URL('latest.json', RESULTS_DIR)
+  const previous: Results | undefined = existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as Results) : undefined
+  const ran = new Set(selected.map((b) => b.name))
+  const merged: Results = {...results, command: previous && names.length > 0 ? 'npm run bench (see each section)' : command, figures: [...(previous?.figures ?? []).filter((f) => !ran.has(f.benchmark)), ...figures]}
+  writeFileSync(latestFile, `${JSON.stringify(merged, null, 2)}\n`)
+  writeDoc(merged)
+  writeFileSync(PLOT, renderPlot(merged.figures))
+  process.stdout.write(`${renderTable(['what', 'median', 'min – max', 'ceiling', 'ratio', 'target'], figureRows(figures))}\n`)
+  process.stdout.write(`Results: bench/results/${results.date.slice(0, 10)}.json, docs/benchmarks.md, docs/benchmarks-throughput.svg\n`)
+  process.exit(0)
+}
+
+await main()

@@ -1,0 +1,80 @@
+/**
+ * What the five `sstream gen …` commands share: run the generator with the shared flags, show live
+ * progress on a TTY (stderr), echo records when asked, print the summary, and exit 130 after Ctrl-C.
+ * Each command only names its generator and documents itself.
+ */
+import {GENERATOR_SPECS, runGenerator, type GeneratorProgress, type GeneratorResult, type RunGeneratorOptions} from '../core/generators/index.js'
+import type {GeneratorName} from '../core/names.js'
+import type {Theme} from '../core/output/index.js'
+import {generatorFlags, generatorOptionsFromFlags} from './generator-flags.js'
+import {SstreamCommand} from './sstream-command.js'
+
+export type {GeneratorResult} from '../core/generators/index.js'
+
+export abstract class GeneratorCommand extends SstreamCommand<typeof GeneratorCommand> {
+  static override flags = generatorFlags
+
+  protected abstract readonly generator: GeneratorName
+
+  /** Options only one generator has (the review corpus). */
+  protected extraOptions(): Partial<RunGeneratorOptions> {
+    return {}
+  }
+
+  async run(): Promise<GeneratorResult> {
+    const spec = GENERATOR_SPECS[this.generator]
+    const options = generatorOptionsFromFlags(this.flags)
+    const json = this.jsonEnabled()
+    const theme = this.theme
+    const line = process.stderr.isTTY && !json ? createProgressLine(theme) : undefined
+    const echo = this.flags.echo
+    this.note(theme.dim(`${spec.startMessage} → ${options.topic ?? spec.topic}`))
+    const result = await runGenerator({
+      ...options,
+      ...this.extraOptions(),
+      generator: this.generator,
+      brokers: this.config_.kafkaBrokers,
+      signal: this.signal,
+      onProgress: line ? (progress) => line.draw(progress) : undefined,
+      onRecords: echo
+        ? (records) => {
+            line?.clear()
+            const text = records.map((record) => theme.echo(spec.echo(record))).join('\n')
+            ;(json ? process.stderr : process.stdout).write(`${text}\n`)
+          }
+        : undefined,
+    }).finally(() => line?.clear())
+    if (!json) this.out(presentGeneratorResult(result, theme))
+    if (result.interrupted) process.exitCode = 130
+    return result
+  }
+}
+
+/** The one-line summary of a run. */
+export function presentGeneratorResult(result: GeneratorResult, theme: Theme): string {
+  const seconds = (result.durationMs / 1000).toFixed(1)
+  const rate = Math.round(result.ratePerSec).toLocaleString('en-US')
+  const errors = result.errors === 1 ? '1 retried error' : `${result.errors} retried errors`
+  const stopped = result.interrupted ? theme.warn(' (interrupted)') : ''
+  return `${theme.ok('Sent')} ${result.sent.toLocaleString('en-US')} ${result.generator} records to ${result.topic} in ${seconds} s (${rate}/s), ${errors}${stopped}`
+}
+
+function createProgressLine(theme: Theme): {draw(progress: GeneratorProgress): void; clear(): void} {
+  let drawn = false
+  return {
+    draw: (p) => {
+      const text = [
+        `sent ${p.sent.toLocaleString('en-US')}`,
+        `${Math.round(p.currentRatePerSec).toLocaleString('en-US')}/s`,
+        `${(p.elapsedMs / 1000).toFixed(1)} s`,
+        p.errors > 0 ? theme.warn(`${p.errors} errors`) : '0 errors',
+      ].join(theme.dim(' · '))
+      process.stderr.write(`\r\u001B[2K${text}`)
+      drawn = true
+    },
+    clear: () => {
+      if (drawn) process.stderr.write('\r\u001B[2K')
+      drawn = false
+    },
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Plain-mode renderings of command results: tables and lines for a person at a terminal or in a CI log.
+ * Commands call these; core never prints.
+ */
+import type {SetupDbResult} from '../core/mariadb/index.js'
+import type {SetupRedisResult} from '../core/redis/index.js'
+import type {SetupKafkaResult} from '../core/setup/kafka.js'
+import type {ServiceStatus} from '../core/stack/index.js'
+import type {StatusResult} from '../core/status/status.js'
+import {renderTable, type Theme} from '../core/output/index.js'
+
+export function presentTopicReports(result: SetupKafkaResult, theme: Theme): string {
+  const status = (s: string): string => (s === 'created' ? theme.ok(s) : s === 'mismatch' ? theme.warn(s) : theme.dim(s))
+  const table = renderTable(
+    ['topic', 'status', 'partitions', 'replication', 'detail'],
+    result.topics.map((t) => [t.topic, status(t.status), t.partitions, t.replicationFactor, t.detail ?? '']),
+    {color: theme.enabled},
+  )
+  return `${table}\n${result.created} created, ${result.existing} already there, ${result.mismatched} mismatched (Kafka at ${result.brokers.join(',')})`
+}
+
+export function presentDbSetup(result: SetupDbResult, theme: Theme): string {
+  const table = renderTable(
+    ['migration', 'status'],
+    result.migrations.map((m) => [`${String(m.version).padStart(3, '0')} ${m.name}`, m.status === 'applied' ? theme.ok(m.status) : theme.dim(m.status)]),
+    {color: theme.enabled},
+  )
+  const applied = result.migrations.filter((m) => m.status === 'applied').length
+  return [
+    table,
+    `database ${result.database} ${result.databaseCreated ? 'created' : 'already there'} on ${result.server}, user ${result.user}; ` +
+      `${applied} migration${applied === 1 ? '' : 's'} applied; tables: ${result.tables.join(', ')}`,
+  ].join('\n')
+}
+
+export function presentRedisSetup(result: SetupRedisResult, theme: Theme): string {
+  const reset = result.reset ? `; reset: ${result.deleted.length > 0 ? `deleted ${result.deleted.join(', ')}` : 'nothing to delete'}` : ''
+  return `${theme.ok('Redis')} ${result.version} at ${result.server} answers in ${result.latencyMs} ms${reset}`
+}
+
+export function presentServices(services: Array<ServiceStatus & {action?: string}>, theme: Theme): string {
+  const withAction = services.some((s) => s.action !== undefined)
+  const head = ['service', 'address', 'health', 'latency', ...(withAction ? ['action'] : []), 'managed', 'detail']
+  return renderTable(
+    head,
+    services.map((s) => [
+      s.service,
+      s.address,
+      s.healthy ? theme.ok('healthy') : theme.error('down'),
+      s.latencyMs === null ? '-' : `${s.latencyMs} ms`,
+      ...(withAction ? [s.action ?? ''] : []),
+      s.managed ? 'sstream' : '-',
+      s.detail,
+    ]),
+    {color: theme.enabled},
+  )
+}
+
+export function presentStatus(result: StatusResult, theme: Theme): string {
+  const parts = [theme.bold('Services'), presentServices(result.services, theme)]
+  if (result.topics.length > 0) {
+    parts.push(theme.bold('Topics'))
+    parts.push(
+      renderTable(
+        ['topic', 'partitions', 'end offsets', 'records'],
+        result.topics.map((t) => [t.topic, t.partitions.length, t.partitions.map((p) => p.high).join(' '), t.records]),
+        {color: theme.enabled},
+      ),
+    )
+  }
+  if (result.groups.length > 0) {
+    parts.push(theme.bold('Consumer groups'))
+    const rows: Array<Array<string | number>> = []
+    for (const g of result.groups)
+      for (const t of g.topics)
+        for (const p of t.partitions) rows.push([g.groupId, g.state, t.topic, p.partition, p.currentOffset ?? '-', p.logEndOffset, p.lag ?? '-'])
+    parts.push(renderTable(['group', 'state', 'topic', 'partition', 'current-offset', 'log-end-offset', 'lag'], rows, {color: theme.enabled}))
+  }
+  if (result.tables.length > 0) {
+    parts.push(theme.bold('Tables'))
+    parts.push(renderTable(['table', 'rows'], result.tables.map((t) => [t.table, t.rows ?? (t.detail ?? '-')]), {color: theme.enabled}))
+  }
+  if (result.leaderboards.length > 0) {
+    parts.push(theme.bold('Leaderboards'))
+    parts.push(
+      renderTable(
+        ['key', 'members', 'leader', 'score'],
+        result.leaderboards.map((l) => [l.key, l.members, l.leader ?? '-', l.score ?? '-']),
+        {color: theme.enabled},
+      ),
+    )
+  }
+  if (result.processors.length > 0) {
+    parts.push(theme.bold('Processors'))
+    const n = (v: unknown): string => (typeof v === 'number' ? String(Math.round(v)) : v === null || v === undefined ? '-' : String(v))
+    parts.push(
+      renderTable(
+        ['pipeline', 'group', 'instance', 'in', 'out', 'rate/s', 'lag', 'watermark', 'dead letters', 'late'],
+        result.processors.map((p) => [p.pipeline, p.groupId, p.instance, n(p.recordsIn), n(p.recordsOut), n(p.rate), n(p.lag), n(p.watermark), n(p.deadLettered), n(p.late)]),
+        {color: theme.enabled},
+      ),
+    )
+  }
+  return parts.join('\n')
+}

@@ -1,0 +1,49 @@
+import {Flags} from '@oclif/core'
+
+import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
+import {resolveTopicName, TOPICS} from '../../core/names.js'
+import {formatAlertsResult, runAlerts} from '../../core/pipelines/alerts.js'
+import {parseDuration, type ResultEvent} from '../../core/stream/index.js'
+
+export type RunAlertsResult = RunCommandResult
+
+export default class RunAlerts extends PipelineCommand<typeof RunAlerts> {
+  static override summary = 'Forward CRITICAL alerts and flag codes with high volume in 10 s windows'
+  static override description =
+    'Reads alerts (quoted CSV, event time = the alert timestamp). Every CRITICAL alert goes to the critical topic with its key and value "<ts>","<code>","<message>". Alerts are also counted per code in tumbling 10 s windows (allowed lateness 10 s); a window with more than --threshold alerts goes to the high-volume topic as "<window start>","<code>","<count>", keyed by code. Both outputs are written in Kafka transactions with the consumed offsets: exactly once across crashes, restarts and scale-out. Malformed alerts and unparseable timestamps go to the dead-letter topic.'
+
+  static override examples = [
+    {description: 'Process alerts until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Flag codes with more than 5 alerts in a window, then stop when idle', command: '<%= config.bin %> <%= command.id %> --threshold 5 --until-idle'},
+    {description: 'Private topics for a test, as NDJSON', command: '<%= config.bin %> <%= command.id %> --input-topic my-alerts --critical-topic my-critical --highvolume-topic my-high --json'},
+  ]
+
+  static override flags = {
+    ...pipelineFlags,
+    'input-topic': Flags.string({description: 'Alerts topic', default: TOPICS.alertsInput}),
+    'critical-topic': Flags.string({description: 'Topic for CRITICAL alerts', default: TOPICS.alertsCritical}),
+    'highvolume-topic': Flags.string({description: 'Topic for high-volume windows', default: TOPICS.alertsHighVolume}),
+    threshold: Flags.integer({description: 'A window is high volume when its count is greater than this', default: 2, min: 0}),
+    window: Flags.string({description: 'Window size', default: '10s'}),
+    lateness: Flags.string({description: 'Allowed lateness', default: '10s'}),
+  }
+
+  async run(): Promise<RunAlertsResult> {
+    const summary = await this.execute('alerts', (io) => runAlerts({
+      ...this.runOptions('alerts'),
+      inputTopic: resolveTopicName(this.flags['input-topic']),
+      deadLetterTopic: resolveTopicName(this.flags['deadletter-topic']),
+      criticalTopic: resolveTopicName(this.flags['critical-topic']),
+      highVolumeTopic: resolveTopicName(this.flags['highvolume-topic']),
+      threshold: this.flags.threshold,
+      windowMs: parseDuration(this.flags.window, 'window'),
+      latenessMs: parseDuration(this.flags.lateness, 'lateness'),
+      ...io,
+    }))
+    return this.finish(summary)
+  }
+
+  protected formatResult(event: ResultEvent): string {
+    return formatAlertsResult(event)
+  }
+}

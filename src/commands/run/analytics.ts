@@ -1,0 +1,46 @@
+import {Flags} from '@oclif/core'
+
+import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
+import {resolveTopicName, TABLES, TOPICS} from '../../core/names.js'
+import {formatAnalyticsResult, runAnalytics} from '../../core/pipelines/analytics.js'
+import {parseDuration, type ResultEvent} from '../../core/stream/index.js'
+
+export type RunAnalyticsResult = RunCommandResult
+
+export default class RunAnalytics extends PipelineCommand<typeof RunAnalytics> {
+  static override summary = 'Sum orders per product in 5 s event-time windows into MariaDB'
+  static override description =
+    'Reads orders, values each at quantity × price, and sums and counts them per product in tumbling windows of the Kafka record timestamp (5 s, allowed lateness 5 s). Each closed window is written once to the order_summary table (an idempotent upsert), exactly once across crashes, restarts and scale-out: run several with the same --group-id to share the partitions. Late and malformed records go to the dead-letter topic. Prints one line per window; --json prints NDJSON result and stats events and a final summary.'
+
+  static override examples = [
+    {description: 'Process orders until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Everything there is, then stop (for scripts)', command: '<%= config.bin %> <%= command.id %> --until-idle --json'},
+    {description: 'A private group and table, for a test', command: '<%= config.bin %> <%= command.id %> --group-id my-test --input-topic my-orders --table order_summary_test --duration 1m'},
+  ]
+
+  static override flags = {
+    ...pipelineFlags,
+    'input-topic': Flags.string({description: 'Orders topic', default: TOPICS.ordersInput}),
+    table: Flags.string({description: 'MariaDB table for the window rows', default: TABLES.orderSummary}),
+    window: Flags.string({description: 'Window size', default: '5s'}),
+    lateness: Flags.string({description: 'Allowed lateness', default: '5s'}),
+  }
+
+  async run(): Promise<RunAnalyticsResult> {
+    const summary = await this.execute('analytics', (io) => runAnalytics({
+      ...this.runOptions('analytics'),
+      mariadbUrl: this.config_.mariadbUrl,
+      inputTopic: resolveTopicName(this.flags['input-topic']),
+      deadLetterTopic: resolveTopicName(this.flags['deadletter-topic']),
+      table: this.flags.table,
+      windowMs: parseDuration(this.flags.window, 'window'),
+      latenessMs: parseDuration(this.flags.lateness, 'lateness'),
+      ...io,
+    }), {table: this.flags.table})
+    return this.finish(summary)
+  }
+
+  protected formatResult(event: ResultEvent): string {
+    return formatAnalyticsResult(event)
+  }
+}

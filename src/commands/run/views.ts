@@ -1,0 +1,59 @@
+import {Flags} from '@oclif/core'
+
+import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
+import {REDIS_KEYS, resolveTopicName, TABLES, TOPICS} from '../../core/names.js'
+import {formatBoard, type BoardPipelineEvent, type BoardRunResult} from '../../core/pipelines/leaderboard.js'
+import {formatUserWindow, runViews} from '../../core/pipelines/views.js'
+import {parseDuration, type ResultEvent} from '../../core/stream/index.js'
+
+export type RunViewsResult = RunCommandResult & Pick<BoardRunResult, 'board'>
+
+export default class RunViews extends PipelineCommand<typeof RunViews> {
+  static override summary = 'Web analytics: minutes per user in 5 s windows into MariaDB, trending topics in Redis'
+  static override description =
+    'Reads website views ("<ts>","<user>","<topic>",<minutes>) with the CSV timestamp as event time. Sums the minutes and counts the views per user in tumbling 5 s windows (allowed lateness 5 s), each written once to user_view_summary when it closes (an idempotent upsert), and adds one point per view to its topic in the topics-leaderboard sorted set, with the consumed offsets stored next to it: both exactly once across crashes, restarts and several processes in one group. --reset deletes the topics board and its offsets together; the board then counts the views from where the group resumes (with a new --group-id, from the start of the input). Prints each closed user window and the topics board every few seconds (Trending Topics - 1 : AI = 23.0); --json prints NDJSON events and a final summary.'
+
+  static override examples = [
+    {description: 'Run until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Everything there is, then stop (for scripts)', command: '<%= config.bin %> <%= command.id %> --until-idle --json'},
+    {description: 'A private group, table and board, for a test', command: '<%= config.bin %> <%= command.id %> --group-id my-test --input-topic my-views --table user_view_summary --topics-key my-topics --duration 1m'},
+  ]
+
+  static override flags = {
+    ...pipelineFlags,
+    'input-topic': Flags.string({description: 'Views topic', default: TOPICS.viewsInput}),
+    table: Flags.string({description: 'MariaDB table for the user windows', default: TABLES.userViewSummary}),
+    'topics-key': Flags.string({description: 'Redis sorted set of the topics board', default: REDIS_KEYS.topicsLeaderboard}),
+    reset: Flags.boolean({description: 'Delete the topics board and its stored offsets first; it counts again from where the group resumes', default: false}),
+    'board-interval': Flags.string({description: 'How often the topics board is printed', default: '5s'}),
+  }
+
+  async run(): Promise<RunViewsResult> {
+    const result = await this.execute('views', (io) => runViews({
+      ...this.runOptions('views'),
+      onEvent: (event) => this.onBoardEvent(event),
+      inputTopic: resolveTopicName(this.flags['input-topic']),
+      deadLetterTopic: resolveTopicName(this.flags['deadletter-topic']),
+      mariadbUrl: this.config_.mariadbUrl,
+      table: this.flags.table,
+      redisUrl: this.config_.redisUrl,
+      key: this.flags['topics-key'],
+      reset: this.flags.reset,
+      boardIntervalMs: parseDuration(this.flags['board-interval'], 'board-interval'),
+      ...io,
+    }), {board: {kind: 'topics', key: this.flags['topics-key']}, table: this.flags.table})
+    return this.finish(result) as RunViewsResult
+  }
+
+  /** User windows print as results; the topic points (one per view) show through the board instead. */
+  private onBoardEvent(event: BoardPipelineEvent): void {
+    if (event.type === 'result' && !event.window) return
+    if (event.type !== 'board') return this.onPipelineEvent(event)
+    if (this.jsonEnabled()) this.emitJson(event)
+    else for (const line of formatBoard(event.rows, 'Trending Topics')) this.out(this.theme.info(line))
+  }
+
+  protected formatResult(event: ResultEvent): string {
+    return formatUserWindow(event)
+  }
+}

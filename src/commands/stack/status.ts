@@ -1,0 +1,23 @@
+import {presentServices} from '../../cli/present.js'
+import {SstreamCommand} from '../../cli/sstream-command.js'
+import {stackStatus, type StackStatusResult} from '../../core/stack/index.js'
+
+export type {StackStatusResult} from '../../core/stack/index.js'
+
+export default class StackStatus extends SstreamCommand<typeof StackStatus> {
+  static override summary = 'Show each service of the local stack, its address and health'
+  static override description =
+    'Checks Kafka (a metadata request), MariaDB (a query with the --mariadb-url login) and Redis (PING), and tells which of them `sstream stack up` started. Exits 1 when a service is down, so scripts can wait on it.'
+
+  static override examples = [
+    {description: 'Check the stack', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'In a script', command: '<%= config.bin %> <%= command.id %> --json | jq ".services[] | {service, healthy}"'},
+  ]
+
+  async run(): Promise<StackStatusResult> {
+    const result = await stackStatus(this.config_)
+    if (!this.jsonEnabled()) this.out(presentServices(result.services, this.theme))
+    if (!result.healthy) process.exitCode = 1
+    return result
+  }
+}

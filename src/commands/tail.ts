@@ -1,0 +1,65 @@
+import {Args, Flags} from '@oclif/core'
+
+import {presentTopicRecord, topicRecordJson} from '../cli/present-records.js'
+import {SstreamCommand} from '../cli/sstream-command.js'
+import {readTopic, type ReadTopicResult} from '../core/kafka/index.js'
+import {resolveTopicName} from '../core/names.js'
+
+export type TailResult = ReadTopicResult
+
+export default class Tail extends SstreamCommand<typeof Tail> {
+  static override summary = "Print a topic's records, like a console consumer"
+  static override description =
+    'Prints each record with its partition, offset, timestamp, key and value (and headers with --headers) as it arrives. Topics can be named in full or by their short name (alerts.critical for streaming.alerts.critical). Nothing is committed: tail never moves a consumer group. With --json each record is one NDJSON line, and a last line sums up.'
+
+  static override examples = [
+    {description: 'Follow the critical alerts', command: '<%= config.bin %> <%= command.id %> alerts.critical'},
+    {description: 'Everything in the orders topic, then exit', command: '<%= config.bin %> <%= command.id %> orders.input --from-beginning --exit-at-end'},
+    {description: 'The first 10 dead letters with their headers', command: '<%= config.bin %> <%= command.id %> deadletter --from-beginning --max 10 --headers'},
+    {description: 'One partition as NDJSON', command: '<%= config.bin %> <%= command.id %> streaming.views.input --partition 2 --from-beginning --exit-at-end --json'},
+  ]
+
+  static override args = {
+    topic: Args.string({description: 'The topic, in full or by its short name (orders.input, alerts.critical, deadletter …)', required: true}),
+  }
+
+  static override flags = {
+    'from-beginning': Flags.boolean({description: 'Start at the earliest record instead of the end', default: false}),
+    max: Flags.integer({description: 'Stop after this many records', min: 1}),
+    partition: Flags.integer({description: 'Only this partition (repeatable)', min: 0, multiple: true}),
+    'exit-at-end': Flags.boolean({description: 'Stop at the end the topic had when tail started (with --from-beginning)', default: false}),
+    headers: Flags.boolean({description: 'Print the record headers too', default: false}),
+    isolation: Flags.string({
+      description: 'read_committed skips records of aborted and open transactions',
+      options: ['read_committed', 'read_uncommitted'],
+      default: 'read_committed',
+    }),
+  }
+
+  async run(): Promise<TailResult> {
+    const topic = resolveTopicName(this.args.topic)
+    const headers = this.flags.headers
+    const json = this.jsonEnabled()
+    this.note(this.theme.dim(`Reading ${topic} ${this.flags['from-beginning'] ? 'from the beginning' : 'from the end'} (Ctrl-C to stop)`))
+    const result = await readTopic({
+      brokers: this.config_.kafkaBrokers,
+      topic,
+      fromBeginning: this.flags['from-beginning'],
+      max: this.flags.max,
+      partitions: this.flags.partition,
+      exitAtEnd: this.flags['exit-at-end'],
+      isolation: this.flags.isolation as 'read_committed' | 'read_uncommitted',
+      signal: this.signal,
+      onRecord: (record) => (json ? this.emitJson(topicRecordJson(record, {headers})) : this.out(presentTopicRecord(record, this.theme, {headers}))),
+    })
+    this.note(this.theme.dim(`${result.records} record${result.records === 1 ? '' : 's'} from ${topic}`))
+    if (result.stoppedBy === 'interrupt') process.exitCode = 130
+    return result
+  }
+
+  /** NDJSON: the summary (or the error) is one more line, not a pretty-printed object. */
+  override logJson(json: unknown): void {
+    const event = json as object
+    this.emitJson({type: 'error' in event ? 'error' : 'summary', ...event})
+  }
+}

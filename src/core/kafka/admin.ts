@@ -1,0 +1,200 @@
+/**
+ * Topic administration: idempotent creation with a report of what was created, what was already there
+ * and what exists with other settings; topic end offsets; consumer groups with their lag.
+ */
+import type {Admin, Kafka} from 'kafkajs'
+
+import {createKafka, toKafkaError, withKafkaDeadline} from './client.js'
+
+export interface TopicSpec {
+  topic: string
+  partitions: number
+  replicationFactor: number
+}
+
+export type TopicStatus = 'created' | 'exists' | 'mismatch'
+
+export interface TopicReport {
+  topic: string
+  status: TopicStatus
+  partitions: number
+  replicationFactor: number
+  /** Why a topic is a mismatch, e.g. "has 1 partition, 3 wanted". */
+  detail?: string
+}
+
+export interface PartitionOffsets {
+  partition: number
+  low: string
+  high: string
+}
+
+export interface TopicOffsets {
+  topic: string
+  partitions: PartitionOffsets[]
+  /** Records in the topic (sum of high − low). */
+  records: number
+}
+
+export interface GroupLag {
+  groupId: string
+  state: string
+  members: number
+  topics: Array<{
+    topic: string
+    partitions: Array<{partition: number; currentOffset: string | null; logEndOffset: string; lag: number | null}>
+    lag: number
+  }>
+}
+
+/** A connected admin client, closed by `close()`. Connection failures become KAFKA_UNREACHABLE within seconds. */
+export class KafkaAdmin {
+  private constructor(
+    private readonly admin: Admin,
+    readonly brokers: string[],
+  ) {}
+
+  static async connect(brokers: string[], kafka: Kafka = createKafka({brokers, clientId: 'sstream-admin'})): Promise<KafkaAdmin> {
+    const admin = kafka.admin()
+    await withKafkaDeadline(brokers, async () => {
+      await admin.connect()
+      await admin.describeCluster()
+    })
+    return new KafkaAdmin(admin, brokers)
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect().catch(() => undefined)
+  }
+
+  async listTopics(): Promise<string[]> {
+    return this.call(() => this.admin.listTopics(), 'list topics')
+  }
+
+  /** Creates the topics that are missing; reports existing ones, and flags those whose settings differ. */
+  async ensureTopics(specs: TopicSpec[]): Promise<TopicReport[]> {
+    const existing = new Set(await this.listTopics())
+    const missing = specs.filter((spec) => !existing.has(spec.topic))
+    if (missing.length > 0) {
+      await this.call(
+        () =>
+          this.admin.createTopics({
+            // Leaders are awaited below with a deadline of our own: on a loaded broker, kafkajs's short
+            // metadata retries give up before the new partitions have leaders.
+            waitForLeaders: false,
+            topics: missing.map((spec) => ({topic: spec.topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor})),
+          }),
+        'create topics',
+      ).catch((error) => {
+        // Another process may have created a topic between the listing and the creation.
+        if (!/already exists/i.test(String((error as Error).message))) throw error
+      })
+    }
+    if (missing.length > 0) await this.waitForLeaders(missing.map((spec) => spec.topic))
+    const present = specs.filter((spec) => existing.has(spec.topic))
+    const described = present.length > 0 ? await this.describe(present.map((spec) => spec.topic)) : new Map()
+    return specs.map((spec): TopicReport => {
+      if (!existing.has(spec.topic)) return {...spec, status: 'created'}
+      const actual = described.get(spec.topic) ?? {partitions: 0, replicationFactor: 0}
+      const problems: string[] = []
+      if (actual.partitions < spec.partitions) problems.push(`has ${actual.partitions} partition${actual.partitions === 1 ? '' : 's'}, ${spec.partitions} wanted`)
+      if (actual.replicationFactor !== spec.replicationFactor)
+        problems.push(`has replication factor ${actual.replicationFactor}, ${spec.replicationFactor} wanted`)
+      return {
+        topic: spec.topic,
+        status: problems.length > 0 ? 'mismatch' : 'exists',
+        partitions: actual.partitions,
+        replicationFactor: actual.replicationFactor,
+        ...(problems.length > 0 ? {detail: problems.join('; ')} : {}),
+      }
+    })
+  }
+
+  /** Waits until every partition of the topics has a leader (new topics), up to the deadline. */
+  async waitForLeaders(topics: string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    let lastError: unknown
+    while (Date.now() < deadline) {
+      try {
+        const {topics: metadata} = await this.admin.fetchTopicMetadata({topics})
+        if (metadata.length === topics.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return
+      } catch (error) {
+        // UNKNOWN_TOPIC_OR_PARTITION and LEADER_NOT_AVAILABLE are expected while the topics are being created.
+        lastError = error
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    throw toKafkaError(lastError ?? new Error(`no leader for ${topics.join(', ')} after ${timeoutMs / 1000} s`), this.brokers, 'elect leaders for new topics')
+  }
+
+  /** Partition count and replication factor of existing topics. */
+  async describe(topics: string[]): Promise<Map<string, {partitions: number; replicationFactor: number}>> {
+    const {topics: metadata} = await this.call(() => this.admin.fetchTopicMetadata({topics}), 'describe topics')
+    return new Map(
+      metadata.map((t) => [t.name, {partitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 0}]),
+    )
+  }
+
+  async deleteTopics(topics: string[]): Promise<void> {
+    if (topics.length === 0) return
+    await this.call(() => this.admin.deleteTopics({topics, timeout: 10_000}), 'delete topics')
+  }
+
+  async topicOffsets(topic: string): Promise<TopicOffsets> {
+    const offsets = await this.call(() => this.admin.fetchTopicOffsets(topic), `read the offsets of ${topic}`)
+    const partitions = offsets
+      .map((o) => ({partition: o.partition, low: o.low, high: o.high}))
+      .sort((a, b) => a.partition - b.partition)
+    return {topic, partitions, records: partitions.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0)}
+  }
+
+  async listGroups(): Promise<string[]> {
+    const {groups} = await this.call(() => this.admin.listGroups(), 'list consumer groups')
+    return groups.map((g) => g.groupId).sort()
+  }
+
+  /** A consumer group's committed offsets against the log-end offsets, per partition. */
+  async groupLag(groupId: string): Promise<GroupLag> {
+    const [{groups}, committed] = await Promise.all([
+      this.call(() => this.admin.describeGroups([groupId]), `describe group ${groupId}`),
+      this.call(() => this.admin.fetchOffsets({groupId}), `read the offsets of group ${groupId}`),
+    ])
+    const description = groups[0]
+    const topics: GroupLag['topics'] = []
+    for (const entry of committed) {
+      const ends = await this.topicOffsets(entry.topic).catch(() => undefined)
+      if (!ends) continue
+      const partitions = ends.partitions.map((end) => {
+        const current = entry.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1'
+        const has = current !== '-1'
+        return {
+          partition: end.partition,
+          currentOffset: has ? current : null,
+          logEndOffset: end.high,
+          lag: has ? Number(BigInt(end.high) - BigInt(current)) : null,
+        }
+      })
+      topics.push({topic: entry.topic, partitions, lag: partitions.reduce((sum, p) => sum + (p.lag ?? Number(BigInt(p.logEndOffset))), 0)})
+    }
+    return {groupId, state: description?.state ?? 'Unknown', members: description?.members.length ?? 0, topics}
+  }
+
+  /** Committed offsets and their metadata strings for a group on one topic. */
+  async committedOffsets(groupId: string, topic: string): Promise<Array<{partition: number; offset: string; metadata: string | null}>> {
+    const result = await this.call(() => this.admin.fetchOffsets({groupId, topics: [topic]}), `read the offsets of group ${groupId}`)
+    return (result[0]?.partitions ?? []).map((p) => ({partition: p.partition, offset: p.offset, metadata: p.metadata}))
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    if (groupIds.length === 0) return
+    await this.call(() => this.admin.deleteGroups(groupIds), 'delete consumer groups').catch(() => undefined)
+  }
+
+  private async call<T>(work: () => Promise<T>, doing: string): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      throw toKafkaError(error, this.brokers, doing)
+    }
+  }
+}

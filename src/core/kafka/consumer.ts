@@ -1,0 +1,223 @@
+/**
+ * A consumer-group member for the stream engine: batches per topic-partition, no automatic offset
+ * commits (the engine commits offsets in its own transactions), read_committed, assignment callbacks
+ * (kafkajs has no revoke callback: the engine compares assignments), and per-partition fetch progress
+ * including batches that held only transaction markers, so that "caught up" can be known.
+ */
+import type {Consumer, EachBatchPayload, Kafka} from 'kafkajs'
+
+import {BugError} from '../errors.js'
+import {toKafkaError, withKafkaDeadline} from './client.js'
+import {readCommittedFilterInstalled} from './read-committed.js'
+
+/** One record, decoded from kafkajs's wire types. */
+export interface ConsumedRecord {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: number
+  readonly timestamp: number
+  readonly key: string | null
+  readonly value: Buffer | null
+}
+
+/** A consumed record; the key is decoded only when it is read (most records never need it). */
+class KafkaRecord implements ConsumedRecord {
+  private decodedKey: string | null | undefined
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly timestamp: number,
+    private readonly rawKey: Buffer | null,
+    readonly value: Buffer | null,
+  ) {}
+
+  get key(): string | null {
+    if (this.decodedKey === undefined) this.decodedKey = this.rawKey === null ? null : this.rawKey.toString('utf8')
+    return this.decodedKey
+  }
+}
+
+export interface ConsumedBatch {
+  topic: string
+  partition: number
+  records: ConsumedRecord[]
+  /** The offset the fetch started at. */
+  fetchedOffset: number
+  /** The last offset in the batch, counting filtered transaction markers. */
+  lastOffset: number
+  highWatermark: number
+}
+
+export interface BatchControl {
+  /** Marks every offset up to and including `offset` as processed, so that the next fetch starts after it. */
+  resolve(offset: number): void
+  heartbeat(): Promise<void>
+  isRunning(): boolean
+  /** A seek is pending for this partition: the batch was fetched from the old position. */
+  isStale(): boolean
+}
+
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
+
+export interface GroupConsumerOptions {
+  kafka: Kafka
+  brokers: string[]
+  groupId: string
+  topics: Array<{topic: string; fromBeginning: boolean}>
+  sessionTimeoutMs?: number
+  heartbeatIntervalMs?: number
+  maxBytesPerPartition?: number
+  /** Partitions processed at the same time within one fetch round. */
+  concurrency?: number
+  onBatch(batch: ConsumedBatch, control: BatchControl): Promise<void>
+  /** After every (re)join, with this member's whole assignment. */
+  onAssignment(partitions: TopicPartition[]): void
+  /** Fetch progress of a partition (also for batches that held only transaction markers). */
+  onProgress?(progress: {topic: string; partition: number; firstOffset: number | null; nextOffset: number; highWatermark: number; records: number}): void
+  /** The consumer hit an error; it restarts by itself. */
+  onCrash?(error: unknown): void
+}
+
+/** The topics paused by `GroupConsumer.pause`, re-applied after every join (kafkajs forgets them when it restarts). */
+interface PauseState {
+  topics: string[]
+}
+
+export class GroupConsumer {
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly brokers: string[],
+    private readonly paused: PauseState,
+  ) {}
+
+  /** Joins the group and starts consuming. Connection problems become KAFKA_UNREACHABLE within seconds. */
+  static async start(options: GroupConsumerOptions): Promise<GroupConsumer> {
+    if (!readCommittedFilterInstalled()) {
+      throw new BugError('kafkajs was loaded before src/core/kafka/read-committed.ts: its read_committed filter leaks aborted records.')
+    }
+    const sessionTimeout = options.sessionTimeoutMs ?? 10_000
+    const consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout,
+      rebalanceTimeout: Math.max(sessionTimeout, 30_000),
+      heartbeatInterval: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeout / 5)),
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
+      maxWaitTimeInMs: 500,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+    })
+    const {GROUP_JOIN, END_BATCH_PROCESS, CRASH} = consumer.events
+    const paused: PauseState = {topics: []}
+    consumer.on(GROUP_JOIN, ({payload}) => {
+      if (paused.topics.length > 0) pauseTopics(consumer, paused.topics)
+      const partitions: TopicPartition[] = []
+      for (const [topic, list] of Object.entries(payload.memberAssignment)) for (const partition of list) partitions.push({topic, partition})
+      options.onAssignment(partitions)
+    })
+    if (options.onProgress) {
+      const onProgress = options.onProgress
+      consumer.on(END_BATCH_PROCESS, ({payload}) => {
+        onProgress({
+          topic: payload.topic,
+          partition: payload.partition,
+          firstOffset: payload.firstOffset === null ? null : Number(payload.firstOffset),
+          nextOffset: Number(payload.lastOffset) + 1,
+          highWatermark: Number(payload.highWatermark),
+          records: payload.batchSize,
+        })
+      })
+    }
+    if (options.onCrash) {
+      const onCrash = options.onCrash
+      consumer.on(CRASH, ({payload}) => onCrash(payload.error))
+    }
+    await withKafkaDeadline(options.brokers, () => consumer.connect(), {doing: 'join the consumer group'})
+    try {
+      for (const {topic, fromBeginning} of options.topics) await consumer.subscribe({topics: [topic], fromBeginning})
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.concurrency ?? 6,
+        eachBatch: async (payload: EachBatchPayload) => {
+          const {batch} = payload
+          const records: ConsumedRecord[] = new Array(batch.messages.length)
+          for (let i = 0; i < batch.messages.length; i++) {
+            const m = batch.messages[i]
+            records[i] = new KafkaRecord(batch.topic, batch.partition, Number(m.offset), Number(m.timestamp), m.key ?? null, m.value ?? null)
+          }
+          const fetched = (batch as unknown as {fetchedOffset?: string}).fetchedOffset
+          await options.onBatch(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              records,
+              fetchedOffset: Number(fetched ?? batch.firstOffset() ?? batch.lastOffset()),
+              lastOffset: Number(batch.lastOffset()),
+              highWatermark: Number(batch.highWatermark),
+            },
+            {
+              resolve: (offset) => payload.resolveOffset(String(offset)),
+              heartbeat: () => payload.heartbeat(),
+              isRunning: () => payload.isRunning(),
+              isStale: () => payload.isStale(),
+            },
+          )
+        },
+      })
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined)
+      throw toKafkaError(error, options.brokers, 'subscribe')
+    }
+    return new GroupConsumer(consumer, options.brokers, paused)
+  }
+
+  /** Stops fetching these topics until `resume` (the batch in hand finishes), across rejoins and restarts. */
+  pause(topics: string[]): void {
+    this.paused.topics = [...topics]
+    pauseTopics(this.consumer, topics)
+  }
+
+  /** Fetches the paused topics again, from where they stopped. */
+  resume(): void {
+    const topics = this.paused.topics
+    this.paused.topics = []
+    try {
+      this.consumer.resume(topics.map((topic) => ({topic})))
+    } catch {
+      // Not running (restarting after a crash): the next join starts unpaused.
+    }
+  }
+
+  /** The next fetch of this partition starts at `offset`. */
+  seek(topic: string, partition: number, offset: number): void {
+    try {
+      this.consumer.seek({topic, partition, offset: String(offset)})
+    } catch (error) {
+      throw toKafkaError(error, this.brokers, 'seek')
+    }
+  }
+
+  /** Stops fetching, waits for the batch in hand, leaves the group. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined)
+  }
+}
+
+function pauseTopics(consumer: Consumer, topics: string[]): void {
+  try {
+    consumer.pause(topics.map((topic) => ({topic})))
+  } catch {
+    // Not running (restarting after a crash): re-applied when it rejoins.
+  }
+}
+
+/** Whether an error means this member must rejoin the group (a rebalance is under way). */
+export function isRebalanceError(error: unknown): boolean {
+  const e = error as {type?: string; name?: string}
+  return e?.type === 'REBALANCE_IN_PROGRESS' || e?.type === 'NOT_COORDINATOR_FOR_GROUP' || e?.type === 'ILLEGAL_GENERATION' || e?.type === 'UNKNOWN_MEMBER_ID' || e?.name === 'KafkaJSGroupCoordinatorNotFound'
+}

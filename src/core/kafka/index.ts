@@ -1,0 +1,14 @@
+// Before kafkajs: installs the fixed read_committed filter (see read-committed.ts).
+import './read-committed.js'
+
+export {KafkaAdmin, type GroupLag, type PartitionOffsets, type TopicOffsets, type TopicReport, type TopicSpec, type TopicStatus} from './admin.js'
+export {createKafka, isKafkaConnectionError, RUNNING_RETRY, STARTUP_RETRY, toKafkaError, withKafkaDeadline, type KafkaClientOptions} from './client.js'
+export {
+  createGeneratorProducer,
+  type GeneratorProducer,
+  type GeneratorProducerOptions,
+  type GeneratorProducerStats,
+  type ProducerRecord,
+} from './generator-producer.js'
+export {crc32c, murmur2, partitionForKey} from './record-batch.js'
+export {readTopic, type IsolationLevel, type ReadTopicOptions, type ReadTopicResult, type TopicRecord} from './topic-reader.js'

@@ -1,0 +1,15 @@
+export {applyMigrations, loadMigrations, splitStatements, type Migration, type MigrationReport, type Queryable} from './migrations.js'
+export {
+  checkMaria,
+  createMariaPool,
+  isMariaConnectionError,
+  parseMariaUrl,
+  redactUrl,
+  toMariaError,
+  withConnection,
+  type MariaPoolOptions,
+  type MariaTarget,
+  type Pool,
+  type PoolConnection,
+} from './pool.js'
+export {setupDb, type SetupDbOptions, type SetupDbResult} from './setup.js'

@@ -1,0 +1,83 @@
+/**
+ * Running processors publish their latest `stats` to Redis (one key per process, expiring), so that
+ * `sstream status` can show every live processor's rate, lag, watermark and dead letters.
+ */
+import {hostname} from 'node:os'
+
+import {connectRedis, createRedis, type Redis} from './client.js'
+
+const PREFIX = 'sstream:processors:'
+const TTL_SECONDS = 30
+
+export interface ProcessorStats {
+  pipeline: string
+  groupId: string
+  instance: string
+  updatedAt: string
+  [field: string]: unknown
+}
+
+export function processorKey(groupId: string, instance: string): string {
+  return `${PREFIX}${groupId}:${instance}`
+}
+
+export function instanceName(): string {
+  return `${hostname()}:${process.pid}`
+}
+
+/**
+ * A publisher of stats events: call `publish` with each stats event; it writes at most once per call and
+ * never throws (status reporting must not disturb processing). `close` removes this process's entry.
+ */
+export class ProcessorStatsPublisher {
+  private readonly client: Redis
+  private connected = false
+  private readonly instance = instanceName()
+
+  constructor(
+    private readonly url: string,
+    private readonly groupId: string,
+  ) {
+    this.client = createRedis(url, {patient: true})
+    this.client.on('error', () => undefined)
+  }
+
+  async publish(stats: Record<string, unknown> & {pipeline: string}): Promise<void> {
+    try {
+      if (!this.connected) {
+        await connectRedis(this.client, this.url, 2000)
+        this.connected = true
+      }
+      const entry: ProcessorStats = {...stats, groupId: this.groupId, instance: this.instance, updatedAt: new Date().toISOString()}
+      await this.client.set(processorKey(this.groupId, this.instance), JSON.stringify(entry), 'EX', TTL_SECONDS)
+    } catch {
+      // Redis may be down or not used by this pipeline: status simply won't list this process.
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.connected) await this.client.del(processorKey(this.groupId, this.instance))
+    } catch {
+      // best effort
+    }
+    this.client.disconnect()
+  }
+}
+
+/** The stats of every live processor, from Redis. */
+export async function readProcessorStats(client: Redis): Promise<ProcessorStats[]> {
+  const keys: string[] = []
+  let cursor = '0'
+  do {
+    const [next, batch] = await client.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 200)
+    keys.push(...batch)
+    cursor = next
+  } while (cursor !== '0')
+  if (keys.length === 0) return []
+  const values = await client.mget(keys)
+  return values
+    .filter((v): v is string => v !== null)
+    .map((v) => JSON.parse(v) as ProcessorStats)
+    .sort((a, b) => `${a.groupId}${a.instance}`.localeCompare(`${b.groupId}${b.instance}`))
+}

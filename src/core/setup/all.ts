@@ -1,0 +1,27 @@
+import {setupDb, type SetupDbResult} from '../mariadb/index.js'
+import {setupRedis, type SetupRedisResult} from '../redis/index.js'
+import {setupKafka, type SetupKafkaResult} from './kafka.js'
+
+export interface SetupAllOptions {
+  brokers: string[]
+  partitions: number
+  replicationFactor: number
+  mariadbUrl: string
+  adminUrl: string
+  redisUrl: string
+  resetRedis: boolean
+}
+
+export interface SetupAllResult {
+  kafka: SetupKafkaResult
+  db: SetupDbResult
+  redis: SetupRedisResult
+}
+
+/** Kafka topics, then the MariaDB schema, then the Redis check: the first failure stops with its error. */
+export async function setupAll(options: SetupAllOptions): Promise<SetupAllResult> {
+  const kafka = await setupKafka({brokers: options.brokers, partitions: options.partitions, replicationFactor: options.replicationFactor})
+  const db = await setupDb({url: options.mariadbUrl, adminUrl: options.adminUrl})
+  const redis = await setupRedis({url: options.redisUrl, reset: options.resetRedis})
+  return {kafka, db, redis}
+}

@@ -1,0 +1,360 @@
+/**
+ * Stage 1: the task of one input partition. Pure and deterministic: every decision depends only on the
+ * partition's records in offset order and on the checkpoint it was restored from, never on wall time
+ * (except `idleFlush`, which the runtime calls when the partition has had no records for the idle timeout).
+ *
+ * Per record: decode (malformed → dead letter), event time (unparseable → dead letter), per-record stages
+ * (0 or 1 item each), then the window: the partition watermark is (largest event time seen) − lateness; a
+ * record whose window end is at or before it is late (counted, dead-lettered), otherwise it is added to
+ * the (window, key) accumulator. After the batch, windows the watermark has closed are sent to the
+ * repartition topic as partial aggregates keyed by the grouping key, then a watermark marker goes to every
+ * repartition partition.
+ *
+ * Replay: after a restore, records below the committed position were processed before. They are re-added
+ * to windows that were still open at the commit (those before it were emitted, or late), and nothing else
+ * is done with them: no per-record output and no dead letter twice.
+ */
+import {decodeSourceState, encodeSourceState, type Checkpoint} from './checkpoint.js'
+import {encodeMarker, encodePartial, partitionForKey} from './repartition.js'
+import {addDeadLetter, emptyOutput, routeItems, type RoutedItem, type TaskOutput} from './task-output.js'
+import {RecordError, type InputRecord, type PerRecordStage, type PipelineDefinition, type WindowStage} from './types.js'
+import {floorWatermark, windowStartOf} from './windows.js'
+
+/** How a task runs calls to external services: the runtime retries them through outages; tests just call. */
+export interface TaskContext {
+  retry<T>(work: () => Promise<T>): Promise<T>
+}
+
+export const DIRECT_CONTEXT: TaskContext = {retry: (work) => work()}
+
+export interface SourceTaskOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  definition: PipelineDefinition<any>
+  partition: number
+  repartitionTopic?: string
+  /** Partitions of the repartition topic. */
+  repartitionPartitions?: number
+}
+
+interface OpenWindow {
+  /** The first offset of the oldest record in this window: a restart replays from here. */
+  minOffset: number
+  accs: Map<string, unknown>
+}
+
+export class SourceTask {
+  readonly topic: string
+  readonly partition: number
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private readonly definition: PipelineDefinition<any>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private readonly window: WindowStage<any, any, any> | undefined
+  private readonly repartitionTopic: string
+  private readonly repartitionPartitions: number
+
+  /** Next offset to process; records below it are duplicates of what this task already holds. */
+  private position: number | undefined
+  /** Records below this offset are a replay (see above). */
+  private replayUntil = Number.NEGATIVE_INFINITY
+  private maxEventTime = Number.NEGATIVE_INFINITY
+  private markerWatermark = Number.NEGATIVE_INFINITY
+  /** Whether stage 2 was last told that this partition is idle. */
+  private idleAnnounced = false
+  private readonly open = new Map<number, OpenWindow>()
+  /** Stored positions of per-record store sinks (Redis), by stage name. */
+  private readonly storedPositions = new Map<string, number>()
+  private committedOffset: number | undefined
+
+  constructor(options: SourceTaskOptions) {
+    this.definition = options.definition
+    this.topic = options.definition.inputTopic
+    this.partition = options.partition
+    this.window = options.definition.window
+    this.repartitionTopic = options.repartitionTopic ?? `${options.definition.name}-repartition`
+    this.repartitionPartitions = options.repartitionPartitions ?? 1
+  }
+
+  /** Restores from the committed offset and its metadata (absent for a new group). */
+  restore(committed: {offset: number; metadata: string | null} | undefined): void {
+    if (!committed) return
+    this.position = committed.offset
+    this.committedOffset = committed.offset
+    const state = decodeSourceState(committed.metadata)
+    if (!state) return
+    this.replayUntil = state.position
+    this.maxEventTime = state.maxEventTime
+    this.markerWatermark = state.markerWatermark
+    this.idleAnnounced = state.idle
+  }
+
+  /** The position a store sink has stored for this partition: records below it are skipped for that stage. */
+  setStoredPosition(stage: string, position: number | undefined): void {
+    if (position !== undefined) this.storedPositions.set(stage, position)
+  }
+
+  /** Records this task still expects from (undefined: whatever the consumer starts at). */
+  get nextOffset(): number | undefined {
+    return this.position
+  }
+
+  /** The committed position of the last completed transaction (the restart point). */
+  get committed(): number | undefined {
+    return this.committedOffset
+  }
+
+  get watermark(): number {
+    return this.window ? this.maxEventTime - this.window.latenessMs : Number.NEGATIVE_INFINITY
+  }
+
+  get openWindows(): number {
+    return this.open.size
+  }
+
+  get idle(): boolean {
+    return this.idleAnnounced
+  }
+
+  async process(records: InputRecord[], context: TaskContext = DIRECT_CONTEXT): Promise<TaskOutput> {
+    const out = emptyOutput()
+    const {definition, window} = this
+    const perRecord = definition.perRecord ?? []
+    const forStages: Array<{value: unknown; record: InputRecord}> = []
+    let fresh = false
+    for (const record of records) {
+      if (this.position !== undefined && record.offset < this.position) continue
+      this.position = record.offset + 1
+      const replay = record.offset < this.replayUntil
+      if (!replay) {
+        out.recordsIn += 1
+        fresh = true
+      }
+      let value: unknown
+      let time: number
+      try {
+        value = definition.decode(record)
+        time = definition.eventTime ? definition.eventTime(value, record) : record.timestamp
+        if (!Number.isFinite(time)) throw new RecordError('bad-timestamp', 'The record has no usable event time.')
+      } catch (error) {
+        if (!(error instanceof RecordError)) throw error
+        if (!replay) addDeadLetter(out, definition.name, definition.deadLetterTopic, record, error.reason, error.message)
+        continue
+      }
+      if (window) this.addToWindow(out, window, record, value, time, replay)
+      if (!replay && perRecord.length > 0) forStages.push({value, record})
+    }
+    for (const stage of perRecord) await this.runStage(out, stage, forStages, context)
+    if (window) {
+      this.closeWindows(out, window)
+      const floored = floorWatermark(this.watermark, window.sizeMs)
+      if (floored > this.markerWatermark || (fresh && this.idleAnnounced)) this.sendMarkers(out, floored, false)
+    }
+    out.commit = out.messages.length > 0 || this.checkpoint().offset !== this.committedOffset
+    return out
+  }
+
+  /**
+   * The partition has had no records for the idle timeout and is caught up: send the partials of every
+   * open window (they stay open: a later record starts a new partial) and tell stage 2 that this
+   * partition no longer holds the merged watermark back.
+   */
+  idleFlush(): TaskOutput {
+    const out = emptyOutput()
+    const {window} = this
+    if (!window) return out
+    const flushed = this.open.size > 0
+    for (const [start, open] of [...this.open].sort((a, b) => a[0] - b[0])) this.sendPartials(out, start, open)
+    this.open.clear()
+    if (flushed || !this.idleAnnounced) this.sendMarkers(out, floorWatermark(this.watermark, window.sizeMs), true)
+    out.commit = out.messages.length > 0
+    return out
+  }
+
+  /** The offset to commit (replay point) and the metadata that goes with it. Undefined before any record. */
+  checkpoint(): Checkpoint {
+    const position = this.position ?? this.committedOffset ?? 0
+    let offset = position
+    for (const open of this.open.values()) offset = Math.min(offset, open.minOffset)
+    return {
+      offset,
+      metadata: encodeSourceState({maxEventTime: this.maxEventTime, position, markerWatermark: this.markerWatermark, idle: this.idleAnnounced}),
+    }
+  }
+
+  /** Whether anything was processed since the restore (i.e. there is a position to commit). */
+  get hasPosition(): boolean {
+    return this.position !== undefined
+  }
+
+  /** Records that the transaction with this checkpoint committed. */
+  /**
+   * Moves past offsets that held no record for this task (transaction markers at the end of a batch, or a
+   * batch of markers only): the next batch then continues exactly where this one ended.
+   */
+  advanceTo(offset: number): void {
+    if (this.position === undefined || offset > this.position) this.position = offset
+  }
+
+  /** The open (window, key) accumulators, read-only (for the live view). */
+  *openAccumulators(): Generator<{start: number; key: string; acc: unknown}> {
+    for (const [start, open] of this.open) for (const [key, acc] of open.accs) yield {start, key, acc}
+  }
+
+  markCommitted(offset: number): void {
+    this.committedOffset = offset
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private addToWindow(out: TaskOutput, window: WindowStage<any, any, any>, record: InputRecord, value: unknown, time: number, replay: boolean): void {
+    const start = windowStartOf(time, window.sizeMs)
+    if (start + window.sizeMs <= this.maxEventTime - window.latenessMs) {
+      // Late (or, in a replay, already emitted): never added.
+      if (!replay) {
+        out.late += 1
+        addDeadLetter(out, this.definition.name, this.definition.deadLetterTopic, record, 'late', `The window ${new Date(start).toISOString()} has closed.`)
+      }
+    } else {
+      let open = this.open.get(start)
+      if (!open) {
+        open = {minOffset: record.offset, accs: new Map()}
+        this.open.set(start, open)
+      }
+      const key = window.key(value)
+      const acc = open.accs.get(key)
+      open.accs.set(key, window.aggregator.add(acc === undefined ? window.aggregator.init() : acc, value))
+    }
+    if (time > this.maxEventTime) this.maxEventTime = time
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private closeWindows(out: TaskOutput, window: WindowStage<any, any, any>): void {
+    const watermark = this.watermark
+    if (this.open.size === 0) return
+    const closing = [...this.open.keys()].filter((start) => start + window.sizeMs <= watermark).sort((a, b) => a - b)
+    for (const start of closing) {
+      this.sendPartials(out, start, this.open.get(start)!)
+      this.open.delete(start)
+    }
+  }
+
+  private sendPartials(out: TaskOutput, start: number, open: OpenWindow): void {
+    for (const [key, acc] of open.accs) {
+      out.messages.push({
+        topic: this.repartitionTopic,
+        key,
+        value: encodePartial({w: start, k: key, a: acc, sp: this.partition}),
+        partition: partitionForKey(key, this.repartitionPartitions),
+      })
+    }
+  }
+
+  private sendMarkers(out: TaskOutput, watermark: number, idle: boolean): void {
+    const value = encodeMarker({wm: Number.isFinite(watermark) ? watermark : null, sp: this.partition, idle})
+    for (let partition = 0; partition < this.repartitionPartitions; partition++) {
+      out.messages.push({topic: this.repartitionTopic, key: null, value, partition})
+    }
+    if (watermark > this.markerWatermark) this.markerWatermark = watermark
+    this.idleAnnounced = idle
+  }
+
+  private async runStage(
+    out: TaskOutput,
+    stage: PerRecordStage<unknown, unknown>,
+    inputs: Array<{value: unknown; record: InputRecord}>,
+    context: TaskContext,
+  ): Promise<void> {
+    const stored = this.storedPositions.get(stage.name)
+    const todo = stored === undefined ? inputs : inputs.filter((input) => input.record.offset >= stored)
+    if (todo.length === 0) return
+    const mapped = await mapOrdered(todo, stage, context)
+    const items: Array<RoutedItem<unknown>> = []
+    for (let i = 0; i < todo.length; i++) {
+      const result = mapped[i]
+      const {record} = todo[i]
+      if (result instanceof RecordError) {
+        addDeadLetter(out, this.definition.name, this.definition.deadLetterTopic, record, result.reason, result.message)
+      } else if (result !== null && result !== undefined) {
+        items.push({item: result, key: record.key, source: {topic: record.topic, partition: record.partition, offset: record.offset}})
+      }
+    }
+    const nextOffset = this.position ?? 0
+    routeItems(out, this.definition.name, stage.sink, items, {pipeline: this.definition.name, topic: this.topic, partition: this.partition, nextOffset}, stage.name)
+    // A store sink with stored positions must record the position even when this batch had no items for it.
+    if (items.length === 0 && stage.sink.kind === 'store' && stage.sink.storedPosition) {
+      out.storeWrites.push({sink: stage.sink, items: [], context: {pipeline: this.definition.name, topic: this.topic, partition: this.partition, nextOffset}, results: [], stage: stage.name})
+    }
+  }
+
+  /** After a store write with a stored position succeeded. */
+  advanceStoredPosition(stage: string, position: number): void {
+    this.storedPositions.set(stage, position)
+  }
+}
+
+/**
+ * Maps values in order with at most `concurrency` async calls in flight. A RecordError becomes the
+ * item's result (dead letter); any other error is an outage, retried through the context.
+ */
+async function mapOrdered(
+  inputs: Array<{value: unknown; record: InputRecord}>,
+  stage: PerRecordStage<unknown, unknown>,
+  context: TaskContext,
+): Promise<Array<unknown | RecordError>> {
+  const results: Array<unknown | RecordError> = new Array(inputs.length)
+  const concurrency = Math.max(1, stage.concurrency ?? 1)
+  const inFlight = new Set<Promise<void>>()
+  const attempt = async (index: number): Promise<void> => {
+    const {value, record} = inputs[index]
+    try {
+      results[index] = await context.retry(async () => {
+        try {
+          return await stage.map(value, record)
+        } catch (error) {
+          if (error instanceof RecordError) return error
+          throw error
+        }
+      })
+    } catch (error) {
+      if (error instanceof RecordError) results[index] = error
+      else throw error
+    }
+  }
+  for (let index = 0; index < inputs.length; index++) {
+    const {value, record} = inputs[index]
+    let direct: unknown
+    try {
+      direct = stage.map(value, record)
+    } catch (error) {
+      if (error instanceof RecordError) {
+        results[index] = error
+        continue
+      }
+      // An outage on a synchronous call: retry it through the context.
+      const retried = attempt(index)
+      inFlight.add(retried)
+      await retried
+      inFlight.delete(retried)
+      continue
+    }
+    if (!(direct instanceof Promise)) {
+      results[index] = direct
+      continue
+    }
+    const pending: Promise<void> = direct.then(
+      (value) => {
+        results[index] = value
+      },
+      (error: unknown) => {
+        if (error instanceof RecordError) {
+          results[index] = error
+          return undefined
+        }
+        return attempt(index)
+      },
+    )
+    const tracked = pending.finally(() => inFlight.delete(tracked))
+    inFlight.add(tracked)
+    if (inFlight.size >= concurrency) await Promise.race(inFlight)
+  }
+  await Promise.all(inFlight)
+  return results
+}

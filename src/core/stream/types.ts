@@ -1,0 +1,315 @@
+/**
+ * The stream engine's contracts: what a pipeline is made of (decode → event time → per-record stages and
+ * one windowed aggregation → sinks), what the runtime reports while it runs (events), and how a run is
+ * bounded and summarised. Pipelines (src/core/pipelines) are short compositions of these; the Kafka
+ * runtime (runPipeline) and the broker-less test driver (TestDriver / runInMemory) both execute them.
+ *
+ * Keep this file small and stable: other pipelines are built on it.
+ */
+
+/** One input record as the engine sees it: Kafka's wire types decoded, offsets as numbers. */
+export interface InputRecord {
+  topic: string
+  partition: number
+  offset: number
+  /** The Kafka record timestamp, in ms since the epoch. */
+  timestamp: number
+  key: string | null
+  value: Buffer | null
+}
+
+/** Why a record went to the dead-letter topic (the `sstream-reason` header). */
+export type DeadLetterReason = 'malformed-json' | 'malformed-csv' | 'bad-timestamp' | 'bad-value' | 'missing-value' | 'late'
+
+/**
+ * Thrown by `decode`, `eventTime` or a stage's `map` for a record that cannot be processed: the record is
+ * dead-lettered with this reason and counted, and processing goes on.
+ */
+export class RecordError extends Error {
+  constructor(
+    readonly reason: DeadLetterReason,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'RecordError'
+  }
+}
+
+/**
+ * A per-key, per-window aggregation. The accumulator must be plain JSON (it crosses the repartition topic
+ * as a partial aggregate) and `merge` must be associative and commutative: partials computed on different
+ * input partitions are merged in any order. The engine owns the accumulators: `add` and `merge` may
+ * update their first argument in place and return it (no allocation per record).
+ */
+export interface Aggregator<In, Acc, Out> {
+  init(): Acc
+  add(acc: Acc, value: In): Acc
+  merge(a: Acc, b: Acc): Acc
+  result(acc: Acc): Out
+}
+
+/** A closed window's result for one key. Times in ms since the epoch; the window is [start, end). */
+export interface WindowResult<Out> {
+  windowStart: number
+  windowEnd: number
+  key: string
+  value: Out
+}
+
+/** A Kafka message to write. Topic sinks' messages go out in the task's transaction with its offsets. */
+export interface OutputMessage {
+  topic: string
+  key: string | null
+  value: string | Buffer
+  /** An explicit partition; the key's hash otherwise. */
+  partition?: number
+  headers?: Record<string, string>
+}
+
+/** Where a stage's items go. */
+export type Sink<T> = TopicSink<T> | StoreSink<T>
+
+/**
+ * Items become Kafka messages written in the same transaction as the consumed offsets (exactly once,
+ * visible to read_committed consumers).
+ */
+export interface TopicSink<T> {
+  kind: 'topic'
+  /** The output's name in events and counts, e.g. "critical", "highvolume". */
+  name: string
+  topic: string
+  /** The message for an item, or null to write nothing for it (a filter, e.g. count > threshold). */
+  toMessage(item: T): {key: string | null; value: string} | null
+}
+
+/** The services a run depends on, as named in `status` events. */
+export type ServiceName = 'kafka' | 'mariadb' | 'redis' | 'sentiment'
+
+/**
+ * An external store (MariaDB, Redis). Writes happen before the offsets are committed, so a crash can
+ * replay them: a store sink must be idempotent (upserts keyed by (window, key)), or store the consumed
+ * position atomically with its data and report it through `storedPosition` (Redis MULTI/EXEC).
+ */
+export interface StoreSink<T> {
+  kind: 'store'
+  /** The output's name in events and counts, e.g. "order_summary". */
+  name: string
+  service: ServiceName
+  /** Connects and checks the store; throws a clear SstreamError within 10 s when it is unreachable. */
+  open(signal?: AbortSignal): Promise<void>
+  /**
+   * Writes the items of one batch. Throws on failure: the engine pauses the task, reports the outage,
+   * retries with backoff and never commits past an unwritten item.
+   */
+  write(items: T[], context: SinkWriteContext): Promise<void>
+  /**
+   * For sinks that store the consumed position with their data: the next input offset this sink still
+   * needs for a partition (records below it are skipped for this sink), or undefined when none is stored.
+   */
+  storedPosition?(topic: string, partition: number): Promise<number | undefined>
+  close(): Promise<void>
+}
+
+export interface SinkWriteContext {
+  pipeline: string
+  /** The partition the items come from (an input partition, or a repartition partition for windows). */
+  topic: string
+  partition: number
+  /** The offset after the last record whose items are in this write: store it for `storedPosition`. */
+  nextOffset: number
+}
+
+/** A stateless (or enriching) step applied to every decoded record: 0 or 1 item per record. */
+export interface PerRecordStage<In, Out> {
+  name: string
+  /** The item for a record, or null for none (a filter). May be async (enrichment over HTTP). */
+  map(value: In, record: InputRecord): Out | null | Promise<Out | null>
+  /** How many async `map` calls may run at once within a partition; the output order is kept. Default 1. */
+  concurrency?: number
+  sink: Sink<Out>
+}
+
+/** Tumbling event-time windows aligned to the epoch, aggregated per key and emitted once, on close. */
+export interface WindowStage<In, Acc, Out> {
+  name: string
+  sizeMs: number
+  /** Allowed lateness: the watermark is the largest event time seen minus this. */
+  latenessMs: number
+  /** The grouping key (product, code, user). */
+  key(value: In): string
+  aggregator: Aggregator<In, Acc, Out>
+  sink: Sink<WindowResult<Out>>
+}
+
+/** A pipeline: decode and event time, then per-record stages and/or one windowed aggregation. */
+export interface PipelineDefinition<In = unknown> {
+  /** e.g. "analytics"; names the repartition topic, transactional ids and dead-letter headers. */
+  name: string
+  inputTopic: string
+  deadLetterTopic: string
+  /** Decodes a record's value; throws RecordError (malformed-json, malformed-csv, ...) when it can't. */
+  decode(record: InputRecord): In
+  /** The event time in ms since the epoch; throws RecordError('bad-timestamp'). Default: the Kafka timestamp. */
+  eventTime?(value: In, record: InputRecord): number
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  perRecord?: Array<PerRecordStage<In, any>>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  window?: WindowStage<In, any, any>
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Events: what a run reports while it runs (--json NDJSON, the live view, tests).
+
+export interface StartedEvent {
+  type: 'started'
+  pipeline: string
+  groupId: string
+  inputTopic: string
+  /** The internal topic that re-keys partial aggregates by the grouping key (windowed pipelines). */
+  repartitionTopic?: string
+  outputs: string[]
+  time: string
+}
+
+export interface AssignedEvent {
+  type: 'assigned'
+  pipeline: string
+  partitions: Array<{topic: string; partition: number}>
+  time: string
+}
+
+/** One item written to an output (a window result, a critical alert, a label...). */
+export interface ResultEvent {
+  type: 'result'
+  pipeline: string
+  /** The sink's name. */
+  output: string
+  key: string | null
+  value: unknown
+  /** For window results, ISO times. */
+  window?: {start: string; end: string}
+  /** For topic sinks, the message as written. */
+  message?: {topic: string; key: string | null; value: string}
+  /** For per-record results, where the input record came from. */
+  source?: {topic: string; partition: number; offset: number}
+}
+
+export interface DeadLetterEvent {
+  type: 'deadletter'
+  pipeline: string
+  reason: DeadLetterReason
+  topic: string
+  partition: number
+  offset: number
+  message: string
+}
+
+export interface StatusEvent {
+  type: 'status'
+  pipeline: string
+  service: ServiceName
+  state: 'ok' | 'down'
+  message: string
+  time: string
+}
+
+export interface PartitionStats {
+  topic: string
+  partition: number
+  /** Records behind the log end, from the last lag check (null until known). */
+  lag: number | null
+  /** This partition's watermark (input partitions) or the merged watermark (repartition partitions), ISO. */
+  watermark: string | null
+  openWindows: number
+  idle: boolean
+}
+
+export interface StatsEvent {
+  type: 'stats'
+  pipeline: string
+  time: string
+  elapsedMs: number
+  recordsIn: number
+  recordsOut: number
+  /** Records in per second since the previous stats event. */
+  rate: number
+  deadLettered: number
+  late: number
+  /** The smallest merged watermark over this process's windowed partitions, ISO (null before any). */
+  watermark: string | null
+  openWindows: number
+  lag: number | null
+  partitions: PartitionStats[]
+  /** Mean time to write a batch to the sinks (ms) since the previous stats event, null if none. */
+  sinkLatencyMs: number | null
+  /** Mean time from a window's end (event time) to its result being committed (ms), null if none. */
+  endToEndLatencyMs: number | null
+}
+
+/**
+ * The windows this process still holds open, with the result of what it has aggregated so far (stage-1
+ * accumulators and stage-2 partials merged), newest last; emitted next to each `stats` event by windowed
+ * pipelines, for the live view. Not final: a window's result is the `result` event when it closes.
+ */
+export interface OpenWindowsEvent {
+  type: 'open-windows'
+  pipeline: string
+  time: string
+  windows: Array<{key: string; window: {start: string; end: string}; value: unknown}>
+}
+
+export type PipelineEvent = StartedEvent | AssignedEvent | ResultEvent | DeadLetterEvent | StatusEvent | StatsEvent | OpenWindowsEvent
+
+// ---------------------------------------------------------------------------------------------------
+// Running a pipeline.
+
+/**
+ * Pauses and resumes consumption (the live view's `p`). While paused nothing new is fetched (the batch in
+ * hand finishes); the idle rules and --until-idle see a quiet input. `PauseGate` (src/core/watch) is one.
+ */
+export interface PauseControl {
+  readonly isPaused: boolean
+  /** Called on every change; returns the unsubscribe function. */
+  onChange(listener: (paused: boolean) => void): () => void
+}
+
+export interface RunOptions {
+  brokers: string[]
+  /** Default `sstream-<pipeline>`. */
+  groupId: string
+  /** Where a new group starts on the input topic. Default earliest. */
+  from?: 'earliest' | 'latest'
+  /** A partition with no records for this long, while caught up, is idle. Default 5000. */
+  idleTimeoutMs?: number
+  /** Stop once every assigned partition is caught up and idle and the last windows are flushed. */
+  untilIdle?: boolean
+  /** Stop after this long. */
+  durationMs?: number
+  /** Stops the run gracefully: stop fetching, finish the batch in hand, commit, disconnect. */
+  signal?: AbortSignal
+  onEvent?: (event: PipelineEvent) => void
+  /** How often `stats` events are emitted. Default 5000. */
+  statsIntervalMs?: number
+  /** Kafka consumer group session timeout. Default 10000. */
+  sessionTimeoutMs?: number
+  clientId?: string
+  /** Pauses and resumes consumption while the run goes on. */
+  pause?: PauseControl
+}
+
+export type StopReason = 'until-idle' | 'duration' | 'signal'
+
+export interface RunSummary {
+  pipeline: string
+  groupId: string
+  stoppedBy: StopReason
+  elapsedMs: number
+  recordsIn: number
+  recordsOut: number
+  deadLettered: number
+  late: number
+  /** Items written per output (sink name). */
+  outputs: Record<string, number>
+  /** The last merged watermark, ISO (null if none). */
+  watermark: string | null
+}

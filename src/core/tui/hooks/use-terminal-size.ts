@@ -1,0 +1,22 @@
+import {useStdout} from 'ink'
+import {useEffect, useState} from 'react'
+
+export interface TerminalSize {
+  columns: number
+  rows: number
+}
+
+/** The terminal's size, updated on resize so that the views re-flow. */
+export function useTerminalSize(): TerminalSize {
+  const {stdout} = useStdout()
+  const read = (): TerminalSize => ({columns: stdout.columns || 80, rows: stdout.rows || 24})
+  const [size, setSize] = useState(read)
+  useEffect(() => {
+    const onResize = (): void => setSize(read())
+    stdout.on('resize', onResize)
+    return () => {
+      stdout.off('resize', onResize)
+    }
+  }, [stdout])
+  return size
+}

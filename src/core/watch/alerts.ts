@@ -1,0 +1,137 @@
+/**
+ * `watch alerts`: the two output topics of the alerts pipeline, read committed (only what the processor's
+ * transactions committed): CRITICAL alerts and high-volume windows, with counts by level and by code.
+ * The watch reads with a throw-away consumer group of its own, deleted when it stops.
+ */
+import {randomBytes} from 'node:crypto'
+
+import {SstreamError} from '../errors.js'
+import {createKafka, KafkaAdmin, RUNNING_RETRY, toKafkaError} from '../kafka/index.js'
+import {TOPICS} from '../names.js'
+import {initialViewState, reduceView} from '../tui/store.js'
+import type {AlertItem, ViewEvent, ViewState} from '../tui/model.js'
+import type {WatchCommonOptions} from './board.js'
+import {alertEvent} from './alert-records.js'
+import {PauseGate, sleep} from './pause.js'
+
+export interface WatchAlertsOptions extends Omit<WatchCommonOptions, 'intervalMs'> {
+  brokers: string[]
+  /** Default streaming.alerts.critical. */
+  criticalTopic?: string
+  /** Default streaming.alerts.highvolume. */
+  highVolumeTopic?: string
+  /** Where to start: the whole topics (default) or only new alerts. */
+  from?: 'earliest' | 'latest'
+  /** With `once`: how long the topics must stay quiet after the last record before the snapshot is complete. */
+  idleMs?: number
+}
+
+export interface WatchAlertsResult {
+  view: 'alerts'
+  topics: {critical: string; highVolume: string}
+  critical: number
+  highVolume: number
+  byLevel: Record<string, number>
+  byCode: Record<string, {critical: number; highVolume: number}>
+  /** The latest alerts (the last 200), oldest first. */
+  alerts: Array<Omit<AlertItem, 'seq'>>
+}
+
+export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAlertsResult> {
+  const {brokers, once = false, signal, gate = new PauseGate(), clock = Date.now, from = 'earliest', idleMs = 4000} = options
+  const criticalTopic = options.criticalTopic ?? TOPICS.alertsCritical
+  const highVolumeTopic = options.highVolumeTopic ?? TOPICS.alertsHighVolume
+  let state: ViewState = initialViewState('alerts', `${brokers.join(',')} ${criticalTopic} ${highVolumeTopic}`)
+  const emit = (event: ViewEvent): void => {
+    state = reduceView(state, event)
+    options.onEvent?.(event)
+  }
+
+  // Start-up: a clear error within seconds when Kafka or a topic is missing; the end offsets for --once.
+  const admin = await KafkaAdmin.connect(brokers)
+  const ends = new Map<string, bigint>()
+  try {
+    const existing = new Set(await admin.listTopics())
+    const missing = [criticalTopic, highVolumeTopic].filter((t) => !existing.has(t))
+    if (missing.length > 0) {
+      throw new SstreamError('TOPIC_MISSING', `Kafka at ${brokers.join(',')} has no topic ${missing.join(' or ')}.`, {
+        nextSteps: ['Create the topics with `sstream setup kafka`,', 'or name other topics with --critical-topic and --high-volume-topic.'],
+      })
+    }
+    for (const topic of [criticalTopic, highVolumeTopic]) {
+      for (const p of (await admin.topicOffsets(topic)).partitions) {
+        if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}:${p.partition}`, BigInt(p.high))
+      }
+    }
+  } finally {
+    await admin.close()
+  }
+  emit({type: 'service', service: 'kafka', state: 'ok', at: clock()})
+
+  const groupId = `sstream-watch-alerts-${randomBytes(4).toString('hex')}`
+  const kafka = createKafka({brokers, clientId: 'sstream-watch', retry: RUNNING_RETRY})
+  const consumer = kafka.consumer({groupId, readUncommitted: false, maxWaitTimeInMs: 250, retry: RUNNING_RETRY})
+  const stop = new AbortController()
+  const onAbort = (): void => stop.abort()
+  signal.addEventListener('abort', onAbort, {once: true})
+  let lastActivity = 0
+  let kafkaDown = false
+  const unsubscribeGate = gate.onChange((paused) => {
+    const topics = [{topic: criticalTopic}, {topic: highVolumeTopic}]
+    if (paused) consumer.pause(topics)
+    else consumer.resume(topics)
+  })
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    lastActivity = clock()
+  })
+  consumer.on(consumer.events.CRASH, ({payload}) => {
+    kafkaDown = true
+    emit({type: 'service', service: 'kafka', state: 'down', message: toKafkaError(payload.error, brokers).message, at: clock()})
+  })
+  consumer.on(consumer.events.FETCH, () => {
+    if (!kafkaDown) return
+    kafkaDown = false
+    emit({type: 'service', service: 'kafka', state: 'ok', at: clock()})
+  })
+
+  try {
+    await consumer.connect()
+    await consumer.subscribe({topics: [criticalTopic, highVolumeTopic], fromBeginning: once || from === 'earliest'})
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({topic, partition, message}) => {
+        lastActivity = clock()
+        const kind = topic === criticalTopic ? 'critical' : 'high-volume'
+        const event = alertEvent(kind, message.key?.toString('utf8'), message.value?.toString('utf8') ?? '')
+        if (event) emit(event)
+        const end = ends.get(`${topic}:${partition}`)
+        if (end !== undefined && BigInt(message.offset) + 1n >= end) ends.delete(`${topic}:${partition}`)
+        if (once && ends.size === 0) stop.abort()
+      },
+    })
+    // --once: done when every partition is read up to its end offset at start, or the topics stay quiet
+    // (a partition whose last offsets are transaction markers never delivers them).
+    while (!stop.signal.aborted) {
+      await sleep(250, stop.signal)
+      if (once && (ends.size === 0 || (lastActivity > 0 && clock() - lastActivity >= idleMs))) break
+    }
+  } catch (error) {
+    throw toKafkaError(error, brokers, `read ${criticalTopic} and ${highVolumeTopic}`)
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    unsubscribeGate()
+    await consumer.disconnect().catch(() => undefined)
+    const cleanup = await KafkaAdmin.connect(brokers).catch(() => undefined)
+    await cleanup?.deleteGroups([groupId])
+    await cleanup?.close()
+  }
+  return {
+    view: 'alerts',
+    topics: {critical: criticalTopic, highVolume: highVolumeTopic},
+    critical: state.alerts.critical,
+    highVolume: state.alerts.highVolume,
+    byLevel: state.alerts.byLevel,
+    byCode: state.alerts.byCode,
+    alerts: state.alerts.feed.map(({seq: _seq, ...item}) => item),
+  }
+}

@@ -1,0 +1,62 @@
+import {describe, expect, it} from 'vitest'
+
+import {lastJson, runCli} from '../helpers/cli.js'
+
+describe('sstream CLI', () => {
+  it('lists its topics in --help', async () => {
+    const {code, stdout} = await runCli(['--help'])
+    expect(code).toBe(0)
+    for (const topic of ['setup', 'stack', 'status']) expect(stdout).toMatch(new RegExp(`^\\s+${topic}\\s`, 'm'))
+  })
+
+  it('exits 2 with usage on an unknown flag and on a bad value', async () => {
+    const unknown = await runCli(['setup', 'kafka', '--no-such-flag'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('Nonexistent flag')
+    const bad = await runCli(['setup', 'kafka', '--partitions', 'many'])
+    expect(bad.code).toBe(2)
+  })
+
+  it('exits 1 within 10 s naming the broker when Kafka is unreachable', async () => {
+    const result = await runCli(['setup', 'kafka'], {env: {SSTREAM_KAFKA_BROKERS: '127.0.0.1:1'}})
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("Can't reach Kafka at 127.0.0.1:1")
+    expect(result.stderr).toContain('sstream stack up')
+    expect(result.durationMs).toBeLessThan(10_000)
+
+    const json = await runCli(['setup', 'kafka', '--json'], {env: {SSTREAM_KAFKA_BROKERS: '127.0.0.1:1'}})
+    expect(json.code).toBe(1)
+    expect(lastJson<{error: {code: string}}>(json.stdout).error.code).toBe('KAFKA_UNREACHABLE')
+  })
+
+  it('reports kafka, mariadb and redis healthy in stack status', async () => {
+    const result = await runCli(['stack', 'status', '--json'])
+    expect(result.code).toBe(0)
+    const status = lastJson<{healthy: boolean; services: Array<{service: string; healthy: boolean}>}>(result.stdout)
+    expect(status.healthy).toBe(true)
+    expect(status.services.map((s) => [s.service, s.healthy])).toEqual([
+      ['kafka', true],
+      ['mariadb', true],
+      ['redis', true],
+    ])
+  })
+
+  it('sets everything up idempotently, and status lists the topics and tables', async () => {
+    const first = await runCli(['setup', 'all', '--json'])
+    expect(first.code).toBe(0)
+    const second = await runCli(['setup', 'all', '--json'])
+    expect(second.code).toBe(0)
+    const result = lastJson<{kafka: {created: number; topics: Array<{topic: string; partitions: number}>}; db: {migrations: Array<{status: string}>}}>(second.stdout)
+    expect(result.kafka.created).toBe(0)
+    expect(result.kafka.topics).toHaveLength(9)
+    expect(result.kafka.topics.every((t) => t.partitions >= 3)).toBe(true)
+    expect(result.db.migrations.every((m) => m.status === 'already applied')).toBe(true)
+
+    const status = await runCli(['status', '--json'])
+    expect(status.code).toBe(0)
+    const s = lastJson<{topics: Array<{topic: string}>; tables: Array<{table: string; rows: number | null}>}>(status.stdout)
+    expect(s.topics.map((t) => t.topic)).toEqual(expect.arrayContaining(['streaming.orders.input', 'streaming.deadletter']))
+    expect(s.tables.map((t) => t.table)).toEqual(['order_summary', 'user_view_summary'])
+    expect(s.tables.every((t) => typeof t.rows === 'number')).toBe(true)
+  })
+})

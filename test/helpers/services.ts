@@ -1,0 +1,96 @@
+/**
+ * Factories for integration tests: fresh topics, consumer groups, Redis keys and databases on the real
+ * services, each removed again by `cleanup()` (call it in afterAll/afterEach).
+ */
+import {KafkaAdmin} from '../../src/core/kafka/index.js'
+import {readConfig} from '../../src/core/config/index.js'
+import {uniqueName} from './names.js'
+
+export const testConfig = readConfig()
+
+type Cleanup = () => Promise<void>
+
+export class TestServices {
+  private readonly cleanups: Cleanup[] = []
+
+  /** Creates fresh topics (3 partitions by default) and returns their names, in the order of the prefixes. */
+  async topics(prefixes: string[], partitions = 3): Promise<string[]> {
+    const names = prefixes.map((p) => uniqueName(`t-${p}`))
+    const admin = await KafkaAdmin.connect(testConfig.kafkaBrokers)
+    try {
+      await admin.ensureTopics(names.map((topic) => ({topic, partitions, replicationFactor: 1})))
+    } finally {
+      await admin.close()
+    }
+    this.cleanups.push(async () => {
+      const a = await KafkaAdmin.connect(testConfig.kafkaBrokers)
+      try {
+        await a.deleteTopics(names)
+      } finally {
+        await a.close()
+      }
+    })
+    return names
+  }
+
+  /** A fresh consumer group id, deleted at cleanup. */
+  groupId(prefix = 'g'): string {
+    const id = uniqueName(prefix)
+    this.cleanups.push(async () => {
+      const a = await KafkaAdmin.connect(testConfig.kafkaBrokers)
+      try {
+        await a.deleteGroups([id])
+      } finally {
+        await a.close()
+      }
+    })
+    return id
+  }
+
+  /** Registers any other clean-up step (a Redis key, a database, a child process). */
+  defer(step: Cleanup): void {
+    this.cleanups.push(step)
+  }
+
+  async cleanup(): Promise<void> {
+    for (const step of this.cleanups.splice(0).reverse()) await step().catch(() => undefined)
+  }
+}
+
+export interface TestDatabase {
+  name: string
+  /** URL of the fresh database, with the administrator's login. */
+  url: string
+}
+
+/** The administrator URL the tests use to create and drop their own databases. */
+export const adminUrl = process.env.SSTREAM_MARIADB_ADMIN_URL ?? 'mariadb://root@127.0.0.1:3306'
+
+/** Creates a fresh database with sstream's tables; dropped at cleanup. */
+export async function createTestDatabase(services: TestServices, prefix = 'sst'): Promise<TestDatabase> {
+  const {createMariaPool, applyMigrations} = await import('../../src/core/mariadb/index.js')
+  const {uniqueIdentifier} = await import('./names.js')
+  const name = uniqueIdentifier(prefix)
+  const admin = createMariaPool(adminUrl, {connectionLimit: 1})
+  try {
+    await admin.query(`CREATE DATABASE \`${name}\``)
+  } finally {
+    await admin.end()
+  }
+  const url = `${adminUrl.replace(/\/$/, '')}/${name}`
+  const pool = createMariaPool(url, {connectionLimit: 1})
+  try {
+    await applyMigrations(pool)
+  } finally {
+    await pool.end()
+  }
+  services.defer(async () => {
+    const drop = createMariaPool(adminUrl, {connectionLimit: 1})
+    try {
+      await drop.query(`DROP DATABASE IF EXISTS \`${name}\``)
+    } finally {
+      await drop.end()
+    }
+  })
+  return {name, url}
+}

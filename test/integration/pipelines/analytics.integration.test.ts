@@ -1,0 +1,70 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {runAnalytics} from '../../../src/core/pipelines/analytics.js'
+import {DEAD_LETTER_HEADERS, type PipelineEvent} from '../../../src/core/stream/index.js'
+import {TestServices} from '../../helpers/services.js'
+import {brokers, createTestDatabase, createTopics, produce, readCommitted} from '../stream/fixtures.js'
+import {expectedSummaries, rowsAsWindows, seedOrders} from '../stream/orders-data.js'
+
+const services = new TestServices()
+let db: Awaited<ReturnType<typeof createTestDatabase>>
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+})
+
+afterAll(async () => {
+  await services.cleanup()
+  await db?.drop()
+})
+
+describe('run analytics against Kafka and MariaDB', () => {
+  it('writes exactly the windows a batch recomputation finds, and dead-letters malformed and late orders', async () => {
+    const groupId = services.groupId('analytics')
+    const [input, deadLetters] = await createTopics(services, ['orders', 'dlq'], {groups: [groupId]})
+    const records = seedOrders({count: 30_000, seed: 42, start: Date.UTC(2024, 0, 1), stepMs: 75, malformedEvery: 997})
+    await produce(input, records)
+    const expected = expectedSummaries(records)
+    expect(expected.windows.length).toBeGreaterThan(300)
+    expect(expected.late).toBeGreaterThan(50)
+
+    const events: PipelineEvent[] = []
+    const summary = await runAnalytics({
+      brokers,
+      groupId,
+      mariadbUrl: db.url,
+      inputTopic: input,
+      deadLetterTopic: deadLetters,
+      table: 'order_summary',
+      idleTimeoutMs: 2000,
+      untilIdle: true,
+      statsIntervalMs: 1000,
+      onEvent: (e) => events.push(e),
+    })
+
+    expect(summary.stoppedBy).toBe('until-idle')
+    expect(summary.recordsIn).toBe(records.length)
+    expect(summary.late).toBe(expected.late)
+    expect(summary.deadLettered).toBe(expected.late + expected.malformed)
+    const rows = await db.pool.query('SELECT INTERVAL_TIMESTAMP, PRODUCT, TOTAL_VALUE, ORDER_COUNT, WINDOW_END FROM order_summary')
+    expect(rowsAsWindows(rows)).toEqual(expected.windows)
+    expect(events.filter((e) => e.type === 'result')).toHaveLength(expected.windows.length)
+    expect(events.some((e) => e.type === 'stats')).toBe(true)
+    // The live view's open windows: partial results while windows are open, never a closed one's final row.
+    const open = events.flatMap((e) => (e.type === 'open-windows' ? e.windows : []))
+    expect(open.length).toBeGreaterThan(0)
+    expect(open[0]).toMatchObject({key: expect.any(String), window: {start: expect.any(String), end: expect.any(String)}, value: {total: expect.any(Number), count: expect.any(Number)}})
+
+    const dead = await readCommitted(deadLetters)
+    expect(dead).toHaveLength(expected.late + expected.malformed)
+    const reasons = dead.map((d) => d.headers[DEAD_LETTER_HEADERS.reason])
+    expect(reasons.filter((r) => r === 'malformed-json')).toHaveLength(expected.malformed)
+    expect(reasons.filter((r) => r === 'late')).toHaveLength(expected.late)
+    const first = dead.find((d) => d.headers[DEAD_LETTER_HEADERS.reason] === 'malformed-json')!
+    const source = records.filter((r) => r.partition === Number(first.headers[DEAD_LETTER_HEADERS.sourcePartition]))[Number(first.headers[DEAD_LETTER_HEADERS.sourceOffset])]
+    expect(first.headers[DEAD_LETTER_HEADERS.pipeline]).toBe('analytics')
+    expect(first.headers[DEAD_LETTER_HEADERS.sourceTopic]).toBe(input)
+    expect(first.value).toBe(source.value)
+    expect(first.key).toBe(source.key)
+  })
+})

@@ -1,0 +1,48 @@
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {ProcessorStatsPublisher} from '../../../src/core/redis/index.js'
+import {gatherStatus} from '../../../src/core/status/status.js'
+import {createKafka} from '../../../src/core/kafka/index.js'
+import {testConfig, TestServices} from '../../helpers/services.js'
+
+const services = new TestServices()
+afterAll(() => services.cleanup())
+
+describe('status', () => {
+  it('reports a topic end offsets, a group lag per partition and a live processor', async () => {
+    const [topic] = await services.topics(['status'], 2)
+    const groupId = services.groupId('sstream-status-test')
+    const kafka = createKafka({brokers: testConfig.kafkaBrokers})
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({topic, messages: [0, 0, 0, 1, 1].map((partition, i) => ({partition, key: String(i), value: 'v'}))})
+    await producer.disconnect()
+    // The group has consumed 2 of partition 0's 3 records and none of partition 1's.
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.setOffsets({groupId, topic, partitions: [{partition: 0, offset: '2'}]})
+    await admin.disconnect()
+
+    const publisher = new ProcessorStatsPublisher(testConfig.redisUrl, groupId)
+    services.defer(() => publisher.close())
+    await publisher.publish({pipeline: 'analytics', recordsIn: 42, rate: 7, lag: 3})
+
+    const status = await gatherStatus({config: testConfig, all: true})
+    expect(status.healthy).toBe(true)
+    const t = status.topics.find((x) => x.topic === topic)
+    expect(t?.partitions.map((p) => p.high)).toEqual(['3', '2'])
+    expect(t?.records).toBe(5)
+    const group = status.groups.find((g) => g.groupId === groupId)
+    expect(group?.topics[0].partitions).toEqual([
+      {partition: 0, currentOffset: '2', logEndOffset: '3', lag: 1},
+      {partition: 1, currentOffset: null, logEndOffset: '2', lag: null},
+    ])
+    const processor = status.processors.find((p) => p.groupId === groupId)
+    expect(processor).toMatchObject({pipeline: 'analytics', recordsIn: 42, lag: 3})
+
+    await publisher.close()
+    const after = await gatherStatus({config: testConfig, all: false})
+    expect(after.processors.some((p) => p.groupId === groupId)).toBe(false)
+    expect(after.topics.some((x) => x.topic === topic)).toBe(false)
+  })
+})

@@ -1,0 +1,58 @@
+import {describe, expect, it} from 'vitest'
+
+import {alertsPipeline, decodeAlert, formatAlertsResult} from '../../../src/core/pipelines/alerts.js'
+import {parseCsvLine} from '../../../src/core/pipelines/common.js'
+import {formatTimestamp} from '../../../src/core/stream/timestamps.js'
+import {runInMemory} from '../../../src/core/stream/test-driver.js'
+import {type RecordError, type InputRecord} from '../../../src/core/stream/index.js'
+
+const record = (value: string): InputRecord => ({topic: 'alerts', partition: 0, offset: 0, timestamp: 0, key: '7', value: Buffer.from(value)})
+const T0 = new Date(2024, 2, 1, 10, 0, 0).getTime()
+const alert = (time: number, level: string, code: string): string => `"${formatTimestamp(time)}","${level}","${code}","This is a ${level} alert "`
+
+describe('alerts pipeline', () => {
+  it('parses the original quoted CSV, keeping the trailing space of the message', () => {
+    expect(decodeAlert(record('"2021-06-30 12:11:15.123","CRITICAL","300","This is a CRITICAL alert "'))).toEqual({
+      time: new Date(2021, 5, 30, 12, 11, 15, 123).getTime(),
+      level: 'CRITICAL',
+      code: '300',
+      message: 'This is a CRITICAL alert ',
+    })
+    expect(parseCsvLine('"a ""b""",c,"d"')).toEqual(['a "b"', 'c', 'd'])
+  })
+
+  it('rejects malformed CSV and unparseable timestamps with a reason', () => {
+    const reason = (value: string): string => {
+      try {
+        decodeAlert(record(value))
+        return 'ok'
+      } catch (error) {
+        return (error as RecordError).reason
+      }
+    }
+    expect(reason('"2021-06-30 12:11:15.123","CRITICAL","300"')).toBe('malformed-csv')
+    expect(reason('"2021-06-30 12:11:15.123","CRITICAL","300","unterminated')).toBe('malformed-csv')
+    expect(reason('"30/06/2021 12:11","CRITICAL","300","This is a CRITICAL alert "')).toBe('bad-timestamp')
+  })
+
+  it('sends every CRITICAL alert with its key, and windows with more than the threshold', async () => {
+    const pipeline = alertsPipeline({inputTopic: 'alerts', deadLetterTopic: 'dlq', criticalTopic: 'crit', highVolumeTopic: 'high', threshold: 2})
+    const {driver} = await runInMemory(pipeline, [
+      {key: '1', value: alert(T0 + 1000, 'CRITICAL', '100')},
+      {key: '2', value: alert(T0 + 2000, 'HIGH', '100')},
+      {key: '3', value: alert(T0 + 3000, 'ELEVATED', '100')}, // code 100: 3 in [0, 10 s) → high volume
+      {key: '4', value: alert(T0 + 4000, 'HIGH', '200')},
+      {key: '5', value: alert(T0 + 5000, 'HIGH', '200')}, // code 200: 2, not more than 2
+      {key: '6', value: alert(T0 + 12_000, 'CRITICAL', '200')},
+      {key: '7', value: 'not,an,alert'},
+    ], {now: T0})
+    expect(driver.messages('crit').map((m) => [m.key, m.value])).toEqual([
+      ['1', `"${formatTimestamp(T0 + 1000)}","100","This is a CRITICAL alert "`],
+      ['6', `"${formatTimestamp(T0 + 12_000)}","200","This is a CRITICAL alert "`],
+    ])
+    expect(driver.messages('high').map((m) => [m.key, m.value])).toEqual([['100', `"${formatTimestamp(T0)}","100","3"`]])
+    expect(driver.deadLetters().map((d) => d.reason)).toEqual(['malformed-csv'])
+    const lines = driver.results().map(formatAlertsResult)
+    expect(lines).toContain(`High Volume Alert : "${formatTimestamp(T0)}","100","3"`)
+  })
+})

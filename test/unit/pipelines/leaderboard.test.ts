@@ -1,0 +1,87 @@
+import {describe, expect, it} from 'vitest'
+
+import {decodeScore, formatBoard, leaderboardPipeline} from '../../../src/core/pipelines/leaderboard.js'
+import {sumPoints, type BoardPoint} from '../../../src/core/redis/leaderboard-sink.js'
+import {type RecordError, runInMemory, type InputRecord} from '../../../src/core/stream/index.js'
+import {memorySink} from '../stream/helpers.js'
+
+const record = (key: string | null, value: string | null, offset = 0): InputRecord => ({
+  topic: 'scores',
+  partition: 0,
+  offset,
+  timestamp: 0,
+  key,
+  value: value === null ? null : Buffer.from(value),
+})
+
+const reason = (key: string | null, value: string | null): string => {
+  try {
+    decodeScore(record(key, value))
+    return 'ok'
+  } catch (error) {
+    return (error as RecordError).reason
+  }
+}
+
+describe('leaderboard pipeline', () => {
+  it('reads the original score records: key = player, value = a decimal score', () => {
+    expect(decodeScore(record('Kathy', '7'))).toEqual({player: 'Kathy', score: 7})
+    expect(decodeScore(record('Bob', ' 2.5 '))).toEqual({player: 'Bob', score: 2.5})
+    expect(reason('Bob', 'seven')).toBe('bad-value')
+    expect(reason('Bob', '7 points')).toBe('bad-value')
+    expect(reason('Bob', '1e999')).toBe('bad-value')
+    expect(reason(null, '7')).toBe('bad-value')
+    expect(reason('', '7')).toBe('bad-value')
+    expect(reason('Bob', null)).toBe('missing-value')
+  })
+
+  it('turns every score into one point for its player, with its offset, and dead-letters the rest', async () => {
+    const sink = memorySink<BoardPoint>('board')
+    const byPartition = new Map<number, number[]>()
+    const write = sink.write.bind(sink)
+    sink.write = async (items, context) => {
+      byPartition.set(context.partition, [...(byPartition.get(context.partition) ?? []), ...items.map((p) => p.offset)])
+      if (items.length > 0) expect(context.nextOffset).toBeGreaterThan(items.at(-1)!.offset)
+      await write(items, context)
+    }
+    const pipeline = leaderboardPipeline({inputTopic: 'scores', deadLetterTopic: 'dlq', sink})
+    const players = ['Bob', 'Mike', 'Kathy', 'Sam']
+    const records = Array.from({length: 400}, (_, i) => ({partition: i % 3, key: players[(i * 7) % 4], value: String((i % 10) + 1)}))
+    records.push({partition: 1, key: 'Bob', value: 'lots'})
+    const {deadLetters} = await runInMemory(pipeline, records, {partitions: 3, batchSize: 37})
+    const expected = new Map<string, number>()
+    for (const r of records.slice(0, 400)) expected.set(r.key, (expected.get(r.key) ?? 0) + Number(r.value))
+    expect(Object.fromEntries(sumPoints(sink.items))).toEqual(Object.fromEntries(expected))
+    expect(sink.items).toHaveLength(400)
+    expect(deadLetters.map((d) => [d.reason, d.partition])).toEqual([['bad-value', 1]])
+    // Each point carries its input offset, in order per partition: the sink can skip what it already holds.
+    expect(byPartition.get(0)).toEqual(Array.from({length: 134}, (_, i) => i))
+    expect(byPartition.get(1)).toEqual(Array.from({length: 133}, (_, i) => i))
+  })
+
+  it('sums points per member from a given offset, as the Redis sink pre-sums a batch', () => {
+    const points: BoardPoint[] = [
+      {member: 'Bob', delta: 3, offset: 10},
+      {member: 'Sam', delta: 1, offset: 11},
+      {member: 'Bob', delta: 4, offset: 12},
+    ]
+    expect([...sumPoints(points)]).toEqual([
+      ['Bob', 7],
+      ['Sam', 1],
+    ])
+    expect([...sumPoints(points, 11)]).toEqual([
+      ['Sam', 1],
+      ['Bob', 4],
+    ])
+    expect([...sumPoints(points, 13)]).toEqual([])
+  })
+
+  it('prints the board like the original printer, scores as Java doubles', () => {
+    const rows = [
+      {rank: 1, member: 'Bob', score: 23},
+      {rank: 2, member: 'Kathy', score: 7.5},
+    ]
+    expect(formatBoard(rows)).toEqual(['Leaderboard - 1 : Bob = 23.0', 'Leaderboard - 2 : Kathy = 7.5'])
+    expect(formatBoard(rows.slice(0, 1), 'Trending Topics')).toEqual(['Trending Topics - 1 : Bob = 23.0'])
+  })
+})
