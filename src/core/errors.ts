@@ -23,6 +23,7 @@ export type SstreamErrorCode =
   | 'INTERRUPTED'
   | 'TIMEOUT'
   | 'INVALID_INPUT'
+  | 'STORE_AHEAD'
 
 export interface SstreamErrorOptions {
   /** What the user can do about it, one step per entry, e.g. "Start it with `sstream stack up`." */

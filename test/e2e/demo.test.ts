@@ -8,8 +8,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {DemoResult} from '../../src/core/demo/index.js'
 import {createMariaPool, type Pool} from '../../src/core/mariadb/index.js'
-import {PIPELINES, REDIS_KEYS, TABLES} from '../../src/core/names.js'
-import {connectRedis, createRedis, readBoardOffsets} from '../../src/core/redis/index.js'
+import {PIPELINES, REDIS_KEYS, TABLES, TOPICS} from '../../src/core/names.js'
+import {connectRedis, createRedis, offsetsKeyFor, readBoardOffsets} from '../../src/core/redis/index.js'
 import {runCli} from '../helpers/cli.js'
 import {testConfig} from '../helpers/services.js'
 
@@ -100,5 +100,17 @@ describe('sstream demo', () => {
     expect((await storedOffsets(REDIS_KEYS.playerLeaderboard)) - before).toBeGreaterThanOrEqual(processed)
     expect(result.stdout).toContain('The demo ran its time after')
     expect(result.stdout).not.toContain('{')
+  })
+  it('starts afresh a board whose stored offsets belong to an earlier topic of the same name', async () => {
+    // As after the local stack was wiped while Redis kept its data: offsets far past the topic's end.
+    await redis.hset(offsetsKeyFor(REDIS_KEYS.playerLeaderboard), `${TOPICS.leaderboardsInput}:0`, '1000000000')
+    const result = await runCli(['demo', 'leaderboard', '--duration', '6', '--rate', '30', '--json'], {timeoutMs: 90_000})
+    expect(result.code, result.stderr).toBe(0)
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Event)
+    expect(events.some((e) => e.type === 'step' && String(e.message).startsWith(`Cleared ${REDIS_KEYS.playerLeaderboard}`))).toBe(true)
+    const summary = events.at(-1) as unknown as DemoResult
+    expect(summary.pipelines[0].processed).toBeGreaterThan(0)
+    const stored = await readBoardOffsets(redis, REDIS_KEYS.playerLeaderboard)
+    expect(stored[`${TOPICS.leaderboardsInput}:0`] ?? 0).toBeLessThan(1_000_000_000)
   })
 })

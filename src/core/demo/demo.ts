@@ -11,7 +11,7 @@ import type {GeneratorName, PipelineName} from '../names.js'
 import type {BoardPipelineEvent} from '../pipelines/leaderboard.js'
 import type {RunOptions, RunSummary} from '../stream/types.js'
 import {DEFAULT_DEMO_DURATION_MS, DEFAULT_DEMO_RATE, demoTargets, GENERATOR_OF} from './plan.js'
-import {describeSetup, ensureStack, setupDemo, startDemoSentiment} from './prepare.js'
+import {clearStaleBoards, describeSetup, ensureStack, setupDemo, startDemoSentiment} from './prepare.js'
 import {runDemoProcessor} from './processors.js'
 
 export type DemoStep = 'stack' | 'setup' | 'sentiment' | 'running' | 'stopping'
@@ -114,6 +114,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   throwIfAborted(signal)
   step('setup', 'Setting up topics, tables and Redis…')
   step('setup', describeSetup(await setupDemo({config, adminUrl: options.adminUrl})))
+  for (const key of await clearStaleBoards(config, pipelines)) {
+    step('setup', `Cleared ${key}: its stored offsets ran past the end of its input topic (built from an earlier topic of that name).`)
+  }
   throwIfAborted(signal)
   const sentiment = pipelines.includes('predictions') ? await startDemoSentiment() : undefined
   if (sentiment) step('sentiment', `Sentiment service (${sentiment.model}) listening on ${sentiment.url}.`)

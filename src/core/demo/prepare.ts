@@ -4,6 +4,9 @@
  */
 import type {SstreamConfig} from '../config/index.js'
 import {isSstreamError, SstreamError} from '../errors.js'
+import {KafkaAdmin} from '../kafka/index.js'
+import {REDIS_KEYS, TOPICS, type PipelineName} from '../names.js'
+import {connectRedis, createRedis, readBoardOffsets, resetBoard, toRedisError} from '../redis/index.js'
 import {startSentimentServer, type SentimentServer} from '../sentiment/server.js'
 import {setupAll, type SetupAllResult} from '../setup/all.js'
 import {endpointOfUrl, parseHostPort, probeTcp, stackUp} from '../stack/index.js'
@@ -53,6 +56,48 @@ export async function setupDemo({config, adminUrl}: DemoSetupOptions): Promise<S
     redisUrl: config.redisUrl,
     resetRedis: false,
   })
+}
+
+/** The demo's boards and the topics their offsets refer to. */
+const DEMO_BOARDS: ReadonlyArray<{pipeline: PipelineName; key: string; topic: string}> = [
+  {pipeline: 'leaderboard', key: REDIS_KEYS.playerLeaderboard, topic: TOPICS.leaderboardsInput},
+  {pipeline: 'views', key: REDIS_KEYS.topicsLeaderboard, topic: TOPICS.viewsInput},
+]
+
+/**
+ * Clears a demo board whose stored offsets run past the end of its input topic: they were stored for an
+ * earlier topic of that name (the local stack was wiped, or Kafka replaced), and resuming there would skip
+ * every new record as already counted. `sstream run` refuses such a board; the demo starts it afresh.
+ * Returns the keys it cleared.
+ */
+export async function clearStaleBoards(config: SstreamConfig, pipelines: PipelineName[]): Promise<string[]> {
+  const boards = DEMO_BOARDS.filter((b) => pipelines.includes(b.pipeline))
+  if (boards.length === 0) return []
+  const redis = createRedis(config.redisUrl)
+  const admin = await KafkaAdmin.connect(config.kafkaBrokers)
+  try {
+    await connectRedis(redis, config.redisUrl)
+    const cleared: string[] = []
+    for (const board of boards) {
+      const stored = await readBoardOffsets(redis, board.key).catch((error: unknown) => {
+        throw toRedisError(error, config.redisUrl, `read the offsets of ${board.key}`)
+      })
+      const ends = (await admin.topicOffsets(board.topic)).partitions
+      const stale = Object.entries(stored).some(([field, offset]) => {
+        const [topic, partition] = [field.slice(0, field.lastIndexOf(':')), Number(field.slice(field.lastIndexOf(':') + 1))]
+        const end = ends.find((p) => p.partition === partition)
+        return topic === board.topic && end !== undefined && offset > Number(end.high)
+      })
+      if (stale) {
+        await resetBoard(redis, board.key)
+        cleared.push(board.key)
+      }
+    }
+    return cleared
+  } finally {
+    redis.disconnect()
+    await admin.close()
+  }
 }
 
 /** The sentiment service in this process: on 8001 (the original's port), or on a free port when 8001 is taken. */

@@ -67,9 +67,12 @@ const serviceOf = (error: unknown): ServiceName => {
   return 'kafka'
 }
 
-/** Errors a task waits out (services down, refused requests); anything else is a defect and ends the run. */
+/** Errors that waiting cannot cure: they end the run with their message, like a defect. */
+const FATAL_CODES = new Set<string>(['STORE_AHEAD', 'INVALID_INPUT', 'USAGE'])
+
+/** Errors a task waits out (services down, refused requests); anything else ends the run. */
 const isOutage = (error: unknown): boolean =>
-  isSstreamError(error) || isFenced(error) || isRebalanceError(error) || (error as {name?: string})?.name?.startsWith('KafkaJS') === true
+  (isSstreamError(error) && !FATAL_CODES.has(error.code)) || isFenced(error) || isRebalanceError(error) || (error as {name?: string})?.name?.startsWith('KafkaJS') === true
 
 export async function runPipeline(definition: PipelineDefinition<any>, options: RunOptions): Promise<RunSummary> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const runtime = new Runtime(definition, options)
@@ -360,7 +363,10 @@ class Runtime {
         if (sink.kind === 'store' && sink.storedPosition) {
           const position = await this.withRetry(() => sink.storedPosition!(slot.topic, slot.partition))
           positions.set(stage.name, position)
-          if (position !== undefined) stored.push(position)
+          if (position !== undefined) {
+            await this.checkStoredPosition(slot, sink.name, position)
+            stored.push(position)
+          }
         }
       }
       if (this.storeOnly) {
@@ -387,6 +393,21 @@ class Runtime {
     if (restartAt !== undefined) this.seek(slot, restartAt)
     slot.backoffMs = 0
     this.reportOk('kafka')
+  }
+
+  /**
+   * A store's position past the end of the partition belongs to an earlier topic of the same name (deleted
+   * and created again, or another Kafka): resuming there would skip every record as already applied.
+   */
+  private async checkStoredPosition(slot: Slot, store: string, position: number): Promise<void> {
+    const offsets = await this.admin.topicOffsets(slot.topic)
+    const end = Number(offsets.partitions.find((o) => o.partition === slot.partition)?.high ?? 0)
+    if (position <= end) return
+    throw new SstreamError(
+      'STORE_AHEAD',
+      `${store} holds position ${position} for ${slot.topic}:${slot.partition}, past the partition's end (${end}): it was built from an earlier topic of that name, so every record would be skipped as already applied.`,
+      {nextSteps: [`Start it afresh with \`sstream run ${this.definition.name} --reset\` (or \`sstream setup redis --reset\`), or give the run its own --key.`]},
+    )
   }
 
   /** Where a partition starts when nothing is stored: its first offset, or its end for --from latest. */

@@ -6,9 +6,9 @@
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {runLeaderboard, type BoardPipelineEvent} from '../../../src/core/pipelines/leaderboard.js'
-import {offsetsKeyFor} from '../../../src/core/redis/index.js'
+import {connectRedis, createRedis, offsetsKeyFor} from '../../../src/core/redis/index.js'
 import {DEAD_LETTER_HEADERS} from '../../../src/core/stream/index.js'
-import {runCli} from '../../helpers/cli.js'
+import {lastJson, runCli} from '../../helpers/cli.js'
 import {uniqueName} from '../../helpers/names.js'
 import {TestServices, testConfig} from '../../helpers/services.js'
 import {brokers, produce, readCommitted} from '../stream/fixtures.js'
@@ -114,6 +114,31 @@ describe('run leaderboard against Kafka and Redis', () => {
     const oneBoard = await boardScores(oneKey)
     expect(oneBoard).toEqual(expected)
     expect(await boardScores(twoKey)).toEqual(oneBoard)
+  })
+
+  it('refuses a board whose stored offsets run past the end of its input (a topic created again), naming --reset', async () => {
+    const [input, deadLetters] = await services.topics(['scores', 'dlq'])
+    const key = freshKey()
+    const records = seedScores({count: 300, seed: 41})
+    await produce(input, records)
+    // Offsets stored for an earlier topic of the same name: far past what this one holds.
+    const redis = createRedis(testConfig.redisUrl)
+    await connectRedis(redis, testConfig.redisUrl)
+    await redis.hset(offsetsKeyFor(key), `${input}:0`, '1000000')
+    redis.disconnect()
+    const args = ['run', 'leaderboard', '--group-id', services.groupId('lb-ahead'), '--input-topic', input, '--deadletter-topic', deadLetters, '--key', key, '--until-idle', '--idle-timeout', '1s', '--json']
+    const refused = await runCli(args, {timeoutMs: 60_000})
+    expect(refused.code, refused.stderr).toBe(1)
+    const error = lastJson<{error: {code: string; message: string; nextSteps: string[]}}>(refused.stdout).error
+    expect(error.code).toBe('STORE_AHEAD')
+    expect(error.message).toContain(`${input}:0`)
+    expect(error.nextSteps.join(' ')).toContain('sstream run leaderboard --reset')
+    expect(await boardScores(key)).toEqual({})
+
+    // --reset starts the board afresh: every record counted.
+    const reset = await runCli([...args, '--reset'], {timeoutMs: 60_000})
+    expect(reset.code, reset.stderr).toBe(0)
+    expect(await boardScores(key)).toEqual(expectedBoard(records))
   })
 
   it('prints the board like the original printer in plain mode, scores as Java doubles', async () => {
