@@ -1,11 +1,14 @@
 /**
- * The flags every `sstream gen …` command shares, and their translation into runGenerator options.
+ * The flags every `sstream gen …` command shares (generators write to Kafka only, so --brokers is the one
+ * connection flag), and their translation into runGenerator options.
  */
 import {Flags} from '@oclif/core'
 
 import {DEFAULT_RATE, parseDuration, parseRate, parseStartTime, type RunGeneratorOptions} from '../core/generators/index.js'
+import {connectionFlags} from './connection-flags.js'
 
 export const generatorFlags = {
+  ...connectionFlags('kafka'),
   rate: Flags.string({
     description: `Records per second, held steadily (decimals allowed), or "max" for as fast as the broker takes them [default: ${DEFAULT_RATE}]`,
     exclusive: ['classic'],

@@ -1,14 +1,16 @@
 /**
- * The base class of every sstream command. It owns what all commands share: the connection flags (each
- * with its SSTREAM_* variable), --json and --no-color, the AbortController wired to SIGINT/SIGTERM, the
- * output mode, and one error handler with one JSON error shape. Commands stay thin: parse flags, build
- * one options object, await one core function, return a typed result.
+ * The base class of every sstream command. It owns what all commands share: --json and --no-color, the
+ * connection settings resolved from whichever connection flags the command declares (connectionFlags, each
+ * with its SSTREAM_* variable), the AbortController wired to SIGINT/SIGTERM, the output mode, and one
+ * error handler with one JSON error shape. Commands stay thin: parse flags, build one options object,
+ * await one core function, return a typed result.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {CONFIG_VARS, readConfig, type SstreamConfig} from '../core/config/index.js'
+import {readConfig, type SstreamConfig} from '../core/config/index.js'
 import {BugError, SstreamError} from '../core/errors.js'
 import {colorEnabled, createTheme, resolveOutputMode, type OutputMode, type Theme} from '../core/output/index.js'
+import {connectionOverrides} from './connection-flags.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SstreamCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -16,31 +18,8 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
 export abstract class SstreamCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
+  /** Only the global flags: each command declares the connections it uses (connectionFlags). */
   static override baseFlags = {
-    brokers: Flags.string({
-      description: CONFIG_VARS.kafkaBrokers.description,
-      env: CONFIG_VARS.kafkaBrokers.env,
-      default: CONFIG_VARS.kafkaBrokers.default,
-      helpGroup: 'CONNECTION',
-    }),
-    'mariadb-url': Flags.string({
-      description: CONFIG_VARS.mariadbUrl.description,
-      env: CONFIG_VARS.mariadbUrl.env,
-      default: CONFIG_VARS.mariadbUrl.default,
-      helpGroup: 'CONNECTION',
-    }),
-    'redis-url': Flags.string({
-      description: CONFIG_VARS.redisUrl.description,
-      env: CONFIG_VARS.redisUrl.env,
-      default: CONFIG_VARS.redisUrl.default,
-      helpGroup: 'CONNECTION',
-    }),
-    'sentiment-url': Flags.string({
-      description: CONFIG_VARS.sentimentUrl.description,
-      env: CONFIG_VARS.sentimentUrl.env,
-      default: CONFIG_VARS.sentimentUrl.default,
-      helpGroup: 'CONNECTION',
-    }),
     color: Flags.boolean({
       description: 'Colour the output (also switched off by NO_COLOR)',
       allowNo: true,
@@ -69,14 +48,12 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
     return this.abortController.signal
   }
 
-  /** The resolved connection settings: flags > environment > defaults. */
+  /**
+   * The resolved connection settings: flags > environment > defaults. A connection the command does not
+   * declare a flag for comes from its SSTREAM_* variable or its default.
+   */
   protected get config_(): SstreamConfig {
-    return readConfig({
-      kafkaBrokers: this.flags.brokers,
-      mariadbUrl: this.flags['mariadb-url'],
-      redisUrl: this.flags['redis-url'],
-      sentimentUrl: this.flags['sentiment-url'],
-    })
+    return readConfig(connectionOverrides(this.flags as unknown as Record<string, unknown>))
   }
 
   protected get outputMode(): OutputMode {

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {connectionFlags} from '../cli/connection-flags.js'
 import {adminUrlFlag} from '../cli/setup-flags.js'
 import {SstreamCommand} from '../cli/sstream-command.js'
 import {createDemoPrinter, DEFAULT_DEMO_RATE, DEMO_PATTERNS, formatDemoSummary, pipelinesOf, runDemo, type DemoEvent, type DemoPattern, type DemoResult} from '../core/demo/index.js'
@@ -23,6 +24,7 @@ export default class Demo extends SstreamCommand<typeof Demo> {
   }
 
   static override flags = {
+    ...connectionFlags('kafka', 'mariadb', 'redis', 'sentiment'),
     duration: Flags.string({description: 'How long the demo runs (e.g. 30s, 2m; a bare number is seconds)', default: '60s'}),
     rate: Flags.integer({description: 'Records per second per generator', default: DEFAULT_DEMO_RATE, min: 1, max: 10_000}),
     'admin-url': adminUrlFlag,

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../cli/connection-flags.js'
 import {presentStatus} from '../cli/present.js'
 import {SstreamCommand} from '../cli/sstream-command.js'
 import {gatherStatus, type StatusResult} from '../core/status/status.js'
@@ -18,6 +19,7 @@ export default class Status extends SstreamCommand<typeof Status> {
   ]
 
   static override flags = {
+    ...connectionFlags('kafka', 'mariadb', 'redis'),
     all: Flags.boolean({description: 'Show every topic and consumer group, not only sstream\'s', default: false}),
     table: Flags.string({description: 'A table to count (repeatable); order_summary and user_view_summary by default', multiple: true}),
     key: Flags.string({description: 'A leaderboard sorted set (repeatable); player-leaderboard and topics-leaderboard by default', multiple: true}),

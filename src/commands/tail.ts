@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {connectionFlags} from '../cli/connection-flags.js'
 import {presentTopicRecord, topicRecordJson} from '../cli/present-records.js'
 import {SstreamCommand} from '../cli/sstream-command.js'
 import {readTopic, type ReadTopicResult} from '../core/kafka/index.js'
@@ -24,6 +25,7 @@ export default class Tail extends SstreamCommand<typeof Tail> {
   }
 
   static override flags = {
+    ...connectionFlags('kafka'),
     'from-beginning': Flags.boolean({description: 'Start at the earliest record instead of the end', default: false}),
     max: Flags.integer({description: 'Stop after this many records', min: 1}),
     partition: Flags.integer({description: 'Only this partition (repeatable)', min: 0, multiple: true}),

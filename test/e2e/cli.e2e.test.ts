@@ -9,6 +9,22 @@ describe('sstream CLI', () => {
     for (const topic of ['setup', 'stack', 'status']) expect(stdout).toMatch(new RegExp(`^\\s+${topic}\\s`, 'm'))
   })
 
+  it('lists in --help only the connection flags of the services a command uses', async () => {
+    const connectionFlagsOf = (help: string): string[] => ['--brokers', '--mariadb-url', '--redis-url', '--sentiment-url'].filter((flag) => help.includes(`${flag}=`))
+    const gen = await runCli(['gen', 'orders', '--help'])
+    expect(gen.code).toBe(0)
+    expect(connectionFlagsOf(gen.stdout)).toEqual(['--brokers'])
+    expect(gen.stdout).toContain('SSTREAM_KAFKA_BROKERS')
+    const views = await runCli(['run', 'views', '--help'])
+    expect(connectionFlagsOf(views.stdout)).toEqual(['--brokers', '--mariadb-url', '--redis-url'])
+    expect(views.stdout).toContain('CONNECTION FLAGS')
+    const serve = await runCli(['serve', 'sentiment', '--help'])
+    expect(serve.code).toBe(0)
+    expect(connectionFlagsOf(serve.stdout)).toEqual([])
+    expect(serve.stdout).not.toContain('CONNECTION FLAGS')
+    expect(serve.stdout).toContain('--[no-]color')
+  })
+
   it('exits 2 with usage on an unknown flag and on a bad value', async () => {
     const unknown = await runCli(['setup', 'kafka', '--no-such-flag'])
     expect(unknown.code).toBe(2)

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
 import {resolveTopicName, TOPICS} from '../../core/names.js'
 import {formatAlertsResult, runAlerts} from '../../core/pipelines/alerts.js'
@@ -19,6 +20,7 @@ export default class RunAlerts extends PipelineCommand<typeof RunAlerts> {
   ]
 
   static override flags = {
+    ...connectionFlags('kafka'),
     ...pipelineFlags,
     'input-topic': Flags.string({description: 'Alerts topic', default: TOPICS.alertsInput}),
     'critical-topic': Flags.string({description: 'Topic for CRITICAL alerts', default: TOPICS.alertsCritical}),

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
 import {resolveTopicName, TABLES, TOPICS} from '../../core/names.js'
 import {formatAnalyticsResult, runAnalytics} from '../../core/pipelines/analytics.js'
@@ -19,6 +20,7 @@ export default class RunAnalytics extends PipelineCommand<typeof RunAnalytics> {
   ]
 
   static override flags = {
+    ...connectionFlags('kafka', 'mariadb'),
     ...pipelineFlags,
     'input-topic': Flags.string({description: 'Orders topic', default: TOPICS.ordersInput}),
     table: Flags.string({description: 'MariaDB table for the window rows', default: TABLES.orderSummary}),

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
 import {REDIS_KEYS, resolveTopicName, TOPICS} from '../../core/names.js'
 import {formatBoard, runLeaderboard, type BoardPipelineEvent, type BoardRunResult} from '../../core/pipelines/leaderboard.js'
@@ -19,6 +20,7 @@ export default class RunLeaderboard extends PipelineCommand<typeof RunLeaderboar
   ]
 
   static override flags = {
+    ...connectionFlags('kafka', 'redis'),
     ...pipelineFlags,
     'input-topic': Flags.string({description: 'Scores topic', default: TOPICS.leaderboardsInput}),
     key: Flags.string({description: 'Redis sorted set of the board', default: REDIS_KEYS.playerLeaderboard}),

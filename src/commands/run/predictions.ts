@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
 import {resolveTopicName, TOPICS} from '../../core/names.js'
 import {DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, formatPrediction, runPredictions} from '../../core/pipelines/predictions.js'
@@ -19,6 +20,7 @@ export default class RunPredictions extends PipelineCommand<typeof RunPrediction
   ]
 
   static override flags = {
+    ...connectionFlags('kafka', 'sentiment'),
     ...pipelineFlags,
     'input-topic': Flags.string({description: 'Reviews topic', default: TOPICS.sentimentInput}),
     'output-topic': Flags.string({description: 'Topic for the labels', default: TOPICS.sentimentOutput}),

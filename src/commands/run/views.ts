@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
 import {REDIS_KEYS, resolveTopicName, TABLES, TOPICS} from '../../core/names.js'
 import {formatBoard, type BoardPipelineEvent, type BoardRunResult} from '../../core/pipelines/leaderboard.js'
@@ -20,6 +21,7 @@ export default class RunViews extends PipelineCommand<typeof RunViews> {
   ]
 
   static override flags = {
+    ...connectionFlags('kafka', 'mariadb', 'redis'),
     ...pipelineFlags,
     'input-topic': Flags.string({description: 'Views topic', default: TOPICS.viewsInput}),
     table: Flags.string({description: 'MariaDB table for the user windows', default: TABLES.userViewSummary}),

@@ -1,3 +1,4 @@
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {presentDbSetup, presentRedisSetup, presentTopicReports} from '../../cli/present.js'
 import {adminUrlFlag, resetFlag, topicFlags} from '../../cli/setup-flags.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
@@ -15,7 +16,7 @@ export default class SetupAll extends SstreamCommand<typeof SetupAll> {
     {description: 'Six partitions and fresh leaderboards', command: '<%= config.bin %> <%= command.id %> --partitions 6 --reset'},
   ]
 
-  static override flags = {...topicFlags, 'admin-url': adminUrlFlag, reset: resetFlag}
+  static override flags = {...connectionFlags('kafka', 'mariadb', 'redis'), ...topicFlags, 'admin-url': adminUrlFlag, reset: resetFlag}
 
   async run(): Promise<SetupAllResult> {
     const result = await setupAll({

@@ -1,3 +1,4 @@
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {presentDbSetup} from '../../cli/present.js'
 import {adminUrlFlag} from '../../cli/setup-flags.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
@@ -18,7 +19,7 @@ export default class SetupDb extends SstreamCommand<typeof SetupDb> {
     },
   ]
 
-  static override flags = {'admin-url': adminUrlFlag}
+  static override flags = {...connectionFlags('mariadb'), 'admin-url': adminUrlFlag}
 
   async run(): Promise<SetupDbResult> {
     const result = await setupDb({url: this.config_.mariadbUrl, adminUrl: this.flags['admin-url']})

@@ -1,3 +1,4 @@
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {presentTopicReports} from '../../cli/present.js'
 import {topicFlags} from '../../cli/setup-flags.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
@@ -16,7 +17,7 @@ export default class SetupKafka extends SstreamCommand<typeof SetupKafka> {
     {description: 'For a script', command: '<%= config.bin %> <%= command.id %> --json | jq .created'},
   ]
 
-  static override flags = {...topicFlags}
+  static override flags = {...connectionFlags('kafka'), ...topicFlags}
 
   async run(): Promise<SetupKafkaResult> {
     const result = await setupKafka({

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {presentRedisSetup} from '../../cli/present.js'
 import {resetFlag} from '../../cli/setup-flags.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
@@ -19,6 +20,7 @@ export default class SetupRedis extends SstreamCommand<typeof SetupRedis> {
   ]
 
   static override flags = {
+    ...connectionFlags('redis'),
     reset: resetFlag,
     key: Flags.string({description: 'A sorted set to clear with --reset (repeatable); both leaderboards by default', multiple: true}),
   }

@@ -1,3 +1,4 @@
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {presentServices} from '../../cli/present.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
 import {stackStatus, type StackStatusResult} from '../../core/stack/index.js'
@@ -13,6 +14,8 @@ export default class StackStatus extends SstreamCommand<typeof StackStatus> {
     {description: 'Check the stack', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'In a script', command: '<%= config.bin %> <%= command.id %> --json | jq ".services[] | {service, healthy}"'},
   ]
+
+  static override flags = connectionFlags('kafka', 'mariadb', 'redis')
 
   async run(): Promise<StackStatusResult> {
     const result = await stackStatus(this.config_)

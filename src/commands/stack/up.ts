@@ -1,3 +1,4 @@
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {presentServices} from '../../cli/present.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
 import {SstreamError} from '../../core/errors.js'
@@ -14,6 +15,8 @@ export default class StackUp extends SstreamCommand<typeof StackUp> {
     {description: 'Bring the local stack up', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'In a script: wait for it, then check health', command: '<%= config.bin %> <%= command.id %> --json | jq .healthy'},
   ]
+
+  static override flags = connectionFlags('kafka', 'mariadb', 'redis')
 
   async run(): Promise<StackUpResult> {
     const result = await stackUp(this.config_, (message) => this.note(message), this.signal)

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {WatchCommand, watchFlags} from '../../cli/watch-command.js'
 import {resolveTopicName, TOPICS} from '../../core/names.js'
 import {watchAlerts, type WatchAlertsResult} from '../../core/watch/index.js'
@@ -18,6 +19,7 @@ export default class WatchAlerts extends WatchCommand<typeof WatchAlerts> {
   ]
 
   static override flags = {
+    ...connectionFlags('kafka'),
     once: watchFlags.once,
     'critical-topic': Flags.string({description: `The CRITICAL alerts topic [default: ${TOPICS.alertsCritical}]`}),
     'high-volume-topic': Flags.string({description: `The high-volume windows topic [default: ${TOPICS.alertsHighVolume}]`}),

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {WatchCommand, watchFlags} from '../../cli/watch-command.js'
 import {redisTarget} from '../../core/redis/index.js'
 import {defaultBoardKey, watchBoard, type WatchBoardResult} from '../../core/watch/index.js'
@@ -18,6 +19,7 @@ export default class WatchLeaderboard extends WatchCommand<typeof WatchLeaderboa
   ]
 
   static override flags = {
+    ...connectionFlags('redis'),
     ...watchFlags,
     key: Flags.string({description: 'The Redis sorted set [default: player-leaderboard]'}),
     top: Flags.integer({description: 'Show only the first N players', min: 1}),

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {WatchCommand, watchFlags} from '../../cli/watch-command.js'
 import {redactUrl} from '../../core/mariadb/index.js'
 import {TABLES} from '../../core/names.js'
@@ -19,6 +20,7 @@ export default class WatchOrders extends WatchCommand<typeof WatchOrders> {
   ]
 
   static override flags = {
+    ...connectionFlags('mariadb'),
     ...watchFlags,
     table: Flags.string({description: `The table, or database.table [default: ${TABLES.orderSummary}]`}),
   }

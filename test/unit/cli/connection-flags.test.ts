@@ -1,0 +1,92 @@
+import {describe, expect, it} from 'vitest'
+
+import {connectionFlags, connectionOverrides} from '../../../src/cli/connection-flags.js'
+import {SstreamCommand} from '../../../src/cli/sstream-command.js'
+import Demo from '../../../src/commands/demo.js'
+import GenAlerts from '../../../src/commands/gen/alerts.js'
+import GenOrders from '../../../src/commands/gen/orders.js'
+import GenReviews from '../../../src/commands/gen/reviews.js'
+import GenScores from '../../../src/commands/gen/scores.js'
+import GenViews from '../../../src/commands/gen/views.js'
+import RunAlerts from '../../../src/commands/run/alerts.js'
+import RunAnalytics from '../../../src/commands/run/analytics.js'
+import RunLeaderboard from '../../../src/commands/run/leaderboard.js'
+import RunPredictions from '../../../src/commands/run/predictions.js'
+import RunViews from '../../../src/commands/run/views.js'
+import ServeSentiment from '../../../src/commands/serve/sentiment.js'
+import SetupAll from '../../../src/commands/setup/all.js'
+import SetupDb from '../../../src/commands/setup/db.js'
+import SetupKafka from '../../../src/commands/setup/kafka.js'
+import SetupRedis from '../../../src/commands/setup/redis.js'
+import StackDown from '../../../src/commands/stack/down.js'
+import StackStatus from '../../../src/commands/stack/status.js'
+import StackUp from '../../../src/commands/stack/up.js'
+import Status from '../../../src/commands/status.js'
+import Tail from '../../../src/commands/tail.js'
+import WatchAlerts from '../../../src/commands/watch/alerts.js'
+import WatchLeaderboard from '../../../src/commands/watch/leaderboard.js'
+import WatchOrders from '../../../src/commands/watch/orders.js'
+import WatchTopics from '../../../src/commands/watch/topics.js'
+import {readConfig} from '../../../src/core/config/index.js'
+
+const CONNECTION_FLAGS = ['brokers', 'mariadb-url', 'redis-url', 'sentiment-url']
+
+/** What each command connects to (read from its core code), and so the only connection flags its --help lists. */
+const COMMANDS: Array<[string, {flags?: object}, string[]]> = [
+  ['setup kafka', SetupKafka, ['brokers']],
+  ['setup db', SetupDb, ['mariadb-url']],
+  ['setup redis', SetupRedis, ['redis-url']],
+  ['setup all', SetupAll, ['brokers', 'mariadb-url', 'redis-url']],
+  ['stack up', StackUp, ['brokers', 'mariadb-url', 'redis-url']],
+  ['stack down', StackDown, []],
+  ['stack status', StackStatus, ['brokers', 'mariadb-url', 'redis-url']],
+  ['gen orders', GenOrders, ['brokers']],
+  ['gen alerts', GenAlerts, ['brokers']],
+  ['gen scores', GenScores, ['brokers']],
+  ['gen views', GenViews, ['brokers']],
+  ['gen reviews', GenReviews, ['brokers']],
+  ['run analytics', RunAnalytics, ['brokers', 'mariadb-url']],
+  ['run alerts', RunAlerts, ['brokers']],
+  ['run leaderboard', RunLeaderboard, ['brokers', 'redis-url']],
+  ['run predictions', RunPredictions, ['brokers', 'sentiment-url']],
+  ['run views', RunViews, ['brokers', 'mariadb-url', 'redis-url']],
+  ['serve sentiment', ServeSentiment, []],
+  ['watch orders', WatchOrders, ['mariadb-url']],
+  ['watch leaderboard', WatchLeaderboard, ['redis-url']],
+  ['watch topics', WatchTopics, ['redis-url']],
+  ['watch alerts', WatchAlerts, ['brokers']],
+  ['status', Status, ['brokers', 'mariadb-url', 'redis-url']],
+  ['tail', Tail, ['brokers']],
+  ['demo', Demo, ['brokers', 'mariadb-url', 'redis-url', 'sentiment-url']],
+]
+
+describe('connection flags', () => {
+  it('are not global: the base class declares only --color (--json comes from enableJsonFlag)', () => {
+    expect(Object.keys(SstreamCommand.baseFlags)).toEqual(['color'])
+  })
+
+  it.each(COMMANDS)('%s declares exactly the connections it uses', (_id, command, expected) => {
+    const declared = Object.keys(command.flags ?? {}).filter((name) => CONNECTION_FLAGS.includes(name))
+    expect(declared.sort()).toEqual([...expected].sort())
+  })
+
+  it('keep their variable, default and help group', () => {
+    const {brokers, 'sentiment-url': sentiment} = connectionFlags('kafka', 'sentiment')
+    expect(brokers).toMatchObject({env: 'SSTREAM_KAFKA_BROKERS', default: 'localhost:9092', helpGroup: 'CONNECTION'})
+    expect(sentiment).toMatchObject({env: 'SSTREAM_SENTIMENT_URL', default: 'http://127.0.0.1:8001/sentiment', helpGroup: 'CONNECTION'})
+    expect(Object.keys(connectionFlags('redis', 'mariadb'))).toEqual(['redis-url', 'mariadb-url'])
+  })
+
+  it('resolve flags > environment > defaults, the undeclared ones from the environment or their default', () => {
+    const env = {SSTREAM_REDIS_URL: 'redis://env:1', SSTREAM_SENTIMENT_URL: 'http://env:2/sentiment'}
+    // As parsed for `run views --brokers k:1`: its three flags (mariadb-url from the default), no sentiment-url.
+    const flags = {brokers: 'k:1', 'mariadb-url': 'mariadb://default/streaming', 'redis-url': 'redis://env:1', tui: false}
+    expect(readConfig(connectionOverrides(flags), env)).toEqual({
+      kafkaBrokers: ['k:1'],
+      mariadbUrl: 'mariadb://default/streaming',
+      redisUrl: 'redis://env:1',
+      sentimentUrl: 'http://env:2/sentiment',
+    })
+    expect(readConfig(connectionOverrides({}), {}).sentimentUrl).toBe('http://127.0.0.1:8001/sentiment')
+  })
+})
