@@ -7,10 +7,10 @@
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {readConfig, type SstreamConfig} from '../core/config/index.js'
+import {CONFIG_VARS, readConfig, type SstreamConfig} from '../core/config/index.js'
 import {BugError, SstreamError} from '../core/errors.js'
 import {colorEnabled, createTheme, resolveOutputMode, type OutputMode, type Theme} from '../core/output/index.js'
-import {connectionOverrides} from './connection-flags.js'
+import {CONNECTIONS, connectionOverrides, type Connection} from './connection-flags.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SstreamCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -30,6 +30,8 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
+  /** The flags that took their default value (not given on the command line nor by their variable). */
+  private readonly defaulted = new Set<string>()
   /** Aborted on the first SIGINT/SIGTERM; core functions stop gracefully when it fires. */
   protected readonly abortController = new AbortController()
   private interrupts = 0
@@ -56,6 +58,13 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
     return readConfig(connectionOverrides(this.flags as unknown as Record<string, unknown>))
   }
 
+  /** Whether the user named this connection (its flag, or its SSTREAM_* variable) rather than leaving it to the default. */
+  protected connectionGiven(connection: Connection): boolean {
+    const {flag, key} = CONNECTIONS[connection]
+    if (flag in (this.ctor.flags ?? {})) return !this.defaulted.has(flag)
+    return Boolean(process.env[CONFIG_VARS[key].env])
+  }
+
   protected get outputMode(): OutputMode {
     return resolveOutputMode({json: this.jsonEnabled()})
   }
@@ -71,7 +80,7 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
-    const {args, flags} = await this.parse({
+    const {args, flags, metadata} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof SstreamCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -80,6 +89,7 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    for (const [name, meta] of Object.entries(metadata.flags)) if (meta.setFromDefault) this.defaulted.add(name)
     process.on('SIGINT', this.onSignal)
     process.on('SIGTERM', this.onSignal)
   }

@@ -11,12 +11,13 @@ export type DemoCommandResult = DemoResult & {type: 'summary'}
 export default class Demo extends SstreamCommand<typeof Demo> {
   static override summary = 'Set up, generate, process and watch the patterns live, for a bounded time'
   static override description =
-    'One command that shows sstream working: it starts the local stack when Kafka, MariaDB or Redis does not answer (`sstream stack up`), sets up the topics, tables and Redis, starts the generator of each pattern at --rate records per second, the sentiment service when predictions run, and the processors, all in this process, on the default topics, tables, keys and consumer groups (so `sstream watch` and `sstream status` in another terminal show the same). On a terminal it shows the live view (with `all`, a tab per pipeline: 1–5 or ← → switch, p pauses consumption, q stops); without one it prints progress lines, with --json NDJSON events. It stops after --duration and prints what each pipeline did: records generated, processed, results written, dead letters.'
+    'One command that shows sstream working: it starts the local stack when Kafka, MariaDB or Redis does not answer (`sstream stack up`), sets up the topics, tables and Redis, starts the generator of each pattern at --rate records per second, the sentiment service when predictions run (unless --sentiment-url or SSTREAM_SENTIMENT_URL names one: then the demo checks that it answers and uses it), and the processors, all in this process, on the default topics, tables, keys and consumer groups (so `sstream watch` and `sstream status` in another terminal show the same). On a terminal it shows the live view (with `all`, a tab per pipeline: 1–5 or ← → switch, p pauses consumption, q stops); without one it prints progress lines, with --json NDJSON events. It stops after --duration and prints what each pipeline did: records generated, processed, results written, dead letters.'
 
   static override examples = [
     {description: 'Every pattern for a minute, live', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'The leaderboard only, for two minutes, faster', command: '<%= config.bin %> <%= command.id %> leaderboard --duration 2m --rate 100'},
     {description: 'In CI: 30 seconds, NDJSON events and a summary', command: '<%= config.bin %> <%= command.id %> all --duration 30 --json'},
+    {description: 'Predictions labelled by a sentiment service already running', command: '<%= config.bin %> <%= command.id %> predictions --sentiment-url http://127.0.0.1:8001/sentiment'},
   ]
 
   static override args = {
@@ -35,6 +36,7 @@ export default class Demo extends SstreamCommand<typeof Demo> {
       pipelines: pipelinesOf(this.args.pattern as DemoPattern),
       config: this.config_,
       adminUrl: this.flags['admin-url'],
+      sentimentGiven: this.connectionGiven('sentiment'),
       rate: this.flags.rate,
       durationMs: parseDuration(this.flags.duration, 'duration'),
     }

@@ -1,7 +1,8 @@
 /**
  * `sstream demo`: one command that shows the patterns working. It brings up the local stack when a service
- * does not answer, sets up topics, tables and Redis, starts the sentiment service (predictions), then runs
- * each pattern's generator and processor in this process for a bounded time, and sums up what each did.
+ * does not answer, sets up topics, tables and Redis, starts the sentiment service (predictions) unless the
+ * user named one, then runs each pattern's generator and processor in this process for a bounded time,
+ * and sums up what each did.
  * Core only: progress and events go to `onEvent`; the command prints them or shows the live view.
  */
 import type {SstreamConfig} from '../config/index.js'
@@ -11,7 +12,7 @@ import type {GeneratorName, PipelineName} from '../names.js'
 import type {BoardPipelineEvent} from '../pipelines/leaderboard.js'
 import type {RunOptions, RunSummary} from '../stream/types.js'
 import {DEFAULT_DEMO_DURATION_MS, DEFAULT_DEMO_RATE, demoTargets, GENERATOR_OF} from './plan.js'
-import {clearStaleBoards, describeSetup, ensureStack, setupDemo, startDemoSentiment} from './prepare.js'
+import {checkGivenSentiment, clearStaleBoards, describeSetup, ensureStack, setupDemo, startDemoSentiment} from './prepare.js'
 import {runDemoProcessor} from './processors.js'
 
 export type DemoStep = 'stack' | 'setup' | 'sentiment' | 'running' | 'stopping'
@@ -44,6 +45,11 @@ export interface DemoOptions {
   config: SstreamConfig
   /** MariaDB administrator URL, for the set-up of the database. */
   adminUrl: string
+  /**
+   * The user named the sentiment service (--sentiment-url or SSTREAM_SENTIMENT_URL): predictions use the one
+   * at `config.sentimentUrl`, checked before anything else, instead of one the demo starts. Default false.
+   */
+  sentimentGiven?: boolean
   /** Records per second, per generator. Default 20. */
   rate?: number
   /** How long generators and processors run. Default 60 s. */
@@ -94,7 +100,7 @@ export interface DemoResult {
   /** Whether the demo started the local stack. */
   stack: 'running' | 'started'
   rate: number
-  /** The in-process sentiment service, when predictions ran. */
+  /** The sentiment service predictions used (the demo's own, or the one given), when predictions ran. */
   sentimentUrl: string | null
 }
 
@@ -109,6 +115,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const emit = options.onEvent ?? (() => undefined)
   const step = (name: DemoStep, message: string): void => emit({type: 'step', step: name, message, time: now()})
 
+  const given = pipelines.includes('predictions') && options.sentimentGiven === true ? config.sentimentUrl : undefined
+  // A service the user named is checked first, so that a wrong URL fails at once.
+  if (given) await checkGivenSentiment(given)
+  throwIfAborted(signal)
   const stack = await ensureStack(config, (message) => step('stack', message), signal)
   if (stack.state === 'started') step('stack', 'The local stack is up.')
   throwIfAborted(signal)
@@ -118,10 +128,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     step('setup', `Cleared ${key}: its stored offsets ran past the end of its input topic (built from an earlier topic of that name).`)
   }
   throwIfAborted(signal)
-  const sentiment = pipelines.includes('predictions') ? await startDemoSentiment() : undefined
+  const sentiment = pipelines.includes('predictions') && !given ? await startDemoSentiment() : undefined
+  if (given) step('sentiment', `Sentiment service at ${given} (given).`)
   if (sentiment) step('sentiment', `Sentiment service (${sentiment.model}) listening on ${sentiment.url}.`)
   try {
-    return {...(await runLive(options, emit, sentiment?.url ?? null)), stack: stack.state}
+    return {...(await runLive(options, emit, given ?? sentiment?.url ?? null)), stack: stack.state}
   } finally {
     await sentiment?.close()
   }

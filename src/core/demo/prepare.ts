@@ -1,12 +1,14 @@
 /**
  * Before the demo runs: the local stack when a service does not answer, the topics, tables and Redis
- * (idempotent), and the sentiment service in-process when predictions run.
+ * (idempotent), and the sentiment service when predictions run: in-process, or the one the user named,
+ * checked first.
  */
 import type {SstreamConfig} from '../config/index.js'
 import {isSstreamError, SstreamError} from '../errors.js'
 import {KafkaAdmin} from '../kafka/index.js'
 import {REDIS_KEYS, TOPICS, type PipelineName} from '../names.js'
 import {connectRedis, createRedis, readBoardOffsets, resetBoard, toRedisError} from '../redis/index.js'
+import {probeSentimentService} from '../sentiment/client.js'
 import {startSentimentServer, type SentimentServer} from '../sentiment/server.js'
 import {setupAll, type SetupAllResult} from '../setup/all.js'
 import {endpointOfUrl, parseHostPort, probeTcp, stackUp} from '../stack/index.js'
@@ -107,6 +109,28 @@ export async function startDemoSentiment(signal?: AbortSignal): Promise<Sentimen
   } catch (error) {
     if (!isSstreamError(error) || error.code !== 'PORT_IN_USE') throw error
     return startSentimentServer({port: 0, signal})
+  }
+}
+
+/** How long a sentiment service the user named has to answer before the demo gives up. */
+export const GIVEN_SENTIMENT_TIMEOUT_MS = 3000
+
+/**
+ * Checks a sentiment service the user named (--sentiment-url or SSTREAM_SENTIMENT_URL): it must answer
+ * GET /healthz within `timeoutMs`, else SENTIMENT_UNREACHABLE with the demo's next steps.
+ */
+export async function checkGivenSentiment(url: string, timeoutMs = GIVEN_SENTIMENT_TIMEOUT_MS): Promise<void> {
+  try {
+    await probeSentimentService(url, {timeoutMs})
+  } catch (error) {
+    if (!isSstreamError(error) || error.code !== 'SENTIMENT_UNREACHABLE') throw error
+    throw new SstreamError('SENTIMENT_UNREACHABLE', `${error.message} It is the one --sentiment-url or SSTREAM_SENTIMENT_URL names.`, {
+      nextSteps: [
+        'Start it with `sstream serve sentiment` (it listens on the address of SSTREAM_SENTIMENT_URL, or --host and --port).',
+        'Or leave out --sentiment-url and unset SSTREAM_SENTIMENT_URL: the demo then starts its own.',
+      ],
+      cause: error,
+    })
   }
 }
 
