@@ -20,8 +20,7 @@ describe('sstream CLI', () => {
     expect(views.stdout).toContain('CONNECTION FLAGS')
     const serve = await runCli(['serve', 'sentiment', '--help'])
     expect(serve.code).toBe(0)
-    expect(connectionFlagsOf(serve.stdout)).toEqual([])
-    expect(serve.stdout).not.toContain('CONNECTION FLAGS')
+    expect(connectionFlagsOf(serve.stdout)).toEqual(['--sentiment-url'])
     expect(serve.stdout).toContain('--[no-]color')
   })
 

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {connectionFlags} from '../../cli/connection-flags.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
 import {DEFAULT_MAX_BODY_BYTES, formatAccessLog, listenAddressOf, serveSentiment, type ServeSentimentResult} from '../../core/sentiment/index.js'
 
@@ -8,7 +9,7 @@ export type {ServeSentimentResult} from '../../core/sentiment/index.js'
 export default class ServeSentiment extends SstreamCommand<typeof ServeSentiment> {
   static override summary = 'Serve the sentiment model over HTTP (POST /sentiment)'
   static override description =
-    'Serves the in-process sentiment model with the original contract, POST /sentiment with the text as a text/plain body answering 200 and the bare label (Very Negative, Negative, Neutral, Positive or Very Positive; an empty body is Neutral), plus POST /v1/sentiment with JSON {"text": ...} or {"texts": [...]} answering labels with scores, and GET /healthz. Listens on 127.0.0.1:8001, or on the host and port of SSTREAM_SENTIMENT_URL when it is set (what the other commands use to reach the service), unless --host or --port say otherwise. Access log lines go to stderr, as JSON with --json. Ctrl-C or SIGTERM stops it gracefully.'
+    'Serves the in-process sentiment model with the original contract, POST /sentiment with the text as a text/plain body answering 200 and the bare label (Very Negative, Negative, Neutral, Positive or Very Positive; an empty body is Neutral), plus POST /v1/sentiment with JSON {"text": ...} or {"texts": [...]} answering labels with scores, and GET /healthz. Listens on the host and port of --sentiment-url (or SSTREAM_SENTIMENT_URL: the address the other commands use to reach the service; 127.0.0.1:8001 by default), unless --host or --port say otherwise. Access log lines go to stderr, as JSON with --json. Ctrl-C or SIGTERM stops it gracefully.'
 
   static override examples = [
     {description: 'Serve on 127.0.0.1:8001', command: '<%= config.bin %> <%= command.id %>'},
@@ -17,8 +18,9 @@ export default class ServeSentiment extends SstreamCommand<typeof ServeSentiment
   ]
 
   static override flags = {
-    host: Flags.string({description: 'Address to listen on [default: the host of SSTREAM_SENTIMENT_URL, else 127.0.0.1]'}),
-    port: Flags.integer({description: 'Port to listen on, 0 for any free port [default: the port of SSTREAM_SENTIMENT_URL, else 8001]', min: 0, max: 65_535}),
+    ...connectionFlags('sentiment'),
+    host: Flags.string({description: 'Address to listen on [default: the host of --sentiment-url]'}),
+    port: Flags.integer({description: 'Port to listen on, 0 for any free port [default: the port of --sentiment-url]', min: 0, max: 65_535}),
     'max-body': Flags.integer({description: 'Largest request body in bytes; larger ones get 413', default: DEFAULT_MAX_BODY_BYTES, min: 1}),
   }
 

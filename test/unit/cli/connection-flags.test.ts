@@ -50,7 +50,7 @@ const COMMANDS: Array<[string, {flags?: object}, string[]]> = [
   ['run leaderboard', RunLeaderboard, ['brokers', 'redis-url']],
   ['run predictions', RunPredictions, ['brokers', 'sentiment-url']],
   ['run views', RunViews, ['brokers', 'mariadb-url', 'redis-url']],
-  ['serve sentiment', ServeSentiment, []],
+  ['serve sentiment', ServeSentiment, ['sentiment-url']],
   ['watch orders', WatchOrders, ['mariadb-url']],
   ['watch leaderboard', WatchLeaderboard, ['redis-url']],
   ['watch topics', WatchTopics, ['redis-url']],
