@@ -45,8 +45,9 @@ async function expectRecords(ctx: BenchContext, topic: string, expected: number)
 async function cliRun(ctx: BenchContext, topic: string, count: number): Promise<{ratePerSec: number; durationMs: number; wallMs: number; sent: number}> {
   const bin = new URL('../bin/run.js', import.meta.url).pathname
   const started = performance.now()
-  const child = spawn(process.execPath, [bin, 'gen', 'orders', '--rate', 'max', '--count', String(count), '--topic', topic, '--json', '--brokers', ctx.brokers.join(',')], {
+  const child = spawn(process.execPath, [bin, 'gen', 'orders', '--rate', 'max', '--count', String(count), '--topic', topic, '--json'], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: {...process.env, SSTREAM_KAFKA_BROKERS: ctx.brokers.join(',')},
   })
   let stdout = ''
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))

@@ -30,6 +30,8 @@ export interface Measurement {
   target?: {op: '>=' | '<='; value: number}
   /** Free-form details: records, partitions, processes, p50/p95/p99, RSS... */
   details?: Record<string, number | string>
+  /** Shown in a table of its own, one row per `row` and one column per `column` (e.g. latency p50, p95, p99). */
+  pivot?: {table: string; row: string; column: string}
 }
 
 export interface Benchmark {

@@ -1,22 +1,32 @@
 /**
- * Windowed pipelines over a preloaded topic: `run analytics` over 1 M orders (into a fresh MariaDB
- * database) and `run alerts` over 1 M alerts (into fresh output topics), each beside the kafkajs
- * consume-and-discard ceiling over the same topic in the same run. Timed from the partition assignment to
- * the stats event that shows every record processed; the result is checked against the generated records.
+ * Windowed pipelines over a preloaded topic (3 partitions), in-process (the code `sstream run` runs):
+ * `run analytics` over 1 M orders into a fresh database, `run alerts` over 1 M alerts into fresh output
+ * topics, `run views` over 1 M views into a fresh database and Redis board — each beside the kafkajs
+ * consume-and-discard ceiling over the same topic in the same run.
+ *
+ * Timed from the partitions' assignment (the first fetch follows at once) to the last commit: an end marker
+ * appended to every partition (bench/fixtures.ts) lets every real window close without the idle timeout,
+ * and the run is done when the sinks hold every record — analytics: order_summary counts every order (the
+ * time is the last row's UPDATED_AT); alerts: the group's committed offsets cover every alert (its critical
+ * alerts and high-volume windows are committed in the same transactions); views: the offsets stored with
+ * the topics board cover every view and user_view_summary counts every view. Each run checks the outputs
+ * against the generated records.
  */
 import {runGenerator} from '../src/core/generators/index.js'
-import {KafkaAdmin} from '../src/core/kafka/index.js'
-import {applyMigrations, createMariaPool} from '../src/core/mariadb/index.js'
+import type {KafkaAdmin} from '../src/core/kafka/index.js'
 import type {GeneratorName} from '../src/core/names.js'
 import {runAlerts} from '../src/core/pipelines/alerts.js'
 import {runAnalytics} from '../src/core/pipelines/analytics.js'
+import {runViews} from '../src/core/pipelines/views.js'
+import {connectRedis, createRedis, offsetsKeyFor, readBoard, readBoardOffsets} from '../src/core/redis/index.js'
 import type {PipelineEvent, RunOptions, RunSummary} from '../src/core/stream/index.js'
 import {kafkajsConsumeCeiling} from './ceiling.js'
+import {appendEndMarkers, END_MARKER, endMarkerValue, freshDatabase, freshTopics, sleep, uniqueId} from './fixtures.js'
 import type {Benchmark, BenchContext, Measurement} from './lib.js'
 
 const PARTITIONS = 3
-const ADMIN_URL = process.env.SSTREAM_MARIADB_ADMIN_URL ?? 'mariadb://root@127.0.0.1:3306'
-const suffix = (): string => `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+/** The end markers' event time past the last record: beyond every window and its lateness. */
+const MARKER_AFTER_MS = 60_000
 
 interface Timed {
   rate: number
@@ -25,35 +35,45 @@ interface Timed {
   peakRssMiB: number
 }
 
-/** Runs a pipeline until idle; the rate is from assignment to the stats event that shows every record processed. */
-async function timeRun(count: number, start: (options: Pick<RunOptions, 'onEvent' | 'signal' | 'statsIntervalMs' | 'idleTimeoutMs'>) => Promise<RunSummary>): Promise<Timed> {
+type RunStart = (options: Pick<RunOptions, 'onEvent' | 'signal' | 'statsIntervalMs' | 'idleTimeoutMs'>) => Promise<RunSummary>
+
+/**
+ * Runs a pipeline until `committedAt` reports the time (epoch ms) its sinks held every record, then stops it.
+ * The rate is over the time from the assignment to that moment.
+ */
+async function timeToCommit(count: number, start: RunStart, committedAt: () => Promise<number | undefined>): Promise<Timed> {
   const stop = new AbortController()
-  setTimeout(() => stop.abort(), 600_000).unref()
   let assignedAt = 0
-  let doneAt = 0
-  let peakRss = 0
-  let resolveDone: () => void = () => {}
-  const done = new Promise<void>((resolve) => (resolveDone = resolve))
+  let peakRss = process.memoryUsage.rss()
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100)
   const onEvent = (event: PipelineEvent): void => {
-    if (event.type === 'assigned' && assignedAt === 0) assignedAt = performance.now()
-    if (event.type === 'stats') {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss())
-      if (event.recordsIn >= count && doneAt === 0) {
-        doneAt = performance.now()
-        resolveDone()
-      }
-    }
+    if (event.type === 'assigned' && assignedAt === 0) assignedAt = Date.now()
   }
-  const run = start({onEvent, signal: stop.signal, statsIntervalMs: 100, idleTimeoutMs: 2000})
-  await Promise.race([done, run])
-  // The last windows are written once the partitions are idle (--until-idle); wait for that, then check.
+  let settled = false
+  const run = start({onEvent, signal: stop.signal, statsIntervalMs: 1000, idleTimeoutMs: 2000}).finally(() => (settled = true))
+  const deadline = Date.now() + 600_000
+  let doneAt: number | undefined
+  try {
+    while (doneAt === undefined) {
+      if (settled) {
+        const summary = await run
+        throw new Error(`the run stopped (${summary.stoppedBy}) after ${summary.recordsIn} of ${count} records, before its sinks held them all`)
+      }
+      if (Date.now() > deadline) throw new Error('the run did not finish within 10 minutes')
+      await sleep(50)
+      if (assignedAt > 0) doneAt = await committedAt()
+    }
+  } finally {
+    clearInterval(sampler)
+    stop.abort()
+  }
   const summary = await run
-  if (doneAt === 0) throw new Error(`the run stopped after ${summary.recordsIn} of ${count} records`)
   const processingMs = doneAt - assignedAt
   return {rate: (count / processingMs) * 1000, processingMs, summary, peakRssMiB: peakRss / 2 ** 20}
 }
 
-async function preload(ctx: BenchContext, generator: GeneratorName, topic: string, count: number, onValue?: (value: string) => void): Promise<void> {
+async function preload(ctx: BenchContext, generator: GeneratorName, topic: string, count: number, onValue?: (value: string) => void): Promise<number> {
+  let last = 0
   const result = await runGenerator({
     generator,
     brokers: ctx.brokers,
@@ -63,100 +83,173 @@ async function preload(ctx: BenchContext, generator: GeneratorName, topic: strin
     seed: 11,
     startTime: Date.now() - 3600_000,
     timeStepMs: 1,
-    ...(onValue ? {onRecords: (records) => records.forEach((r) => onValue(String(r.value ?? '')))} : {}),
+    onRecords: (records) =>
+      records.forEach((r) => {
+        last = Math.max(last, r.timestamp)
+        onValue?.(r.value)
+      }),
   })
   if (result.sent !== count) throw new Error(`preloaded ${result.sent} of ${count} records`)
   ctx.log(`preloaded ${count.toLocaleString('en-US')} ${generator} into ${topic}`)
+  return last
 }
 
-async function withTopics<T>(ctx: BenchContext, names: string[], work: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
-  const admin = await KafkaAdmin.connect(ctx.brokers)
+async function committedCover(admin: KafkaAdmin, groupId: string, topic: string, ends: Map<number, number>): Promise<boolean> {
+  const committed = await admin.committedOffsets(groupId, topic)
+  return [...ends].every(([partition, end]) => Number(committed.find((c) => c.partition === partition)?.offset ?? -1) >= end)
+}
+
+async function analytics(ctx: BenchContext, count: number): Promise<Measurement> {
+  const id = uniqueId()
+  const [orders, dlq, groupId] = [`bench-orders-${id}`, `bench-dlq-${id}`, `bench-analytics-${id}`]
+  const db = await freshDatabase('bench')
+  const topics = await freshTopics(ctx, [orders, dlq, `${groupId}-analytics-repartition`].map((topic) => ({topic, partitions: PARTITIONS})))
   try {
-    await admin.ensureTopics(names.map((topic) => ({topic, partitions: PARTITIONS, replicationFactor: 1})))
-    return await work(admin)
+    let expectedTotal = 0
+    const last = await preload(ctx, 'orders', orders, count, (value) => {
+      const o = JSON.parse(value) as {quantity: number; price: number}
+      expectedTotal += o.quantity * o.price
+    })
+    await appendEndMarkers(ctx, orders, last + MARKER_AFTER_MS, endMarkerValue('orders', last + MARKER_AFTER_MS))
+    const sums = async (): Promise<{n: number; total: number; lastWrite: number}> => {
+      const rows = (await db.pool.query(
+        `SELECT COALESCE(SUM(ORDER_COUNT), 0) AS n, COALESCE(SUM(TOTAL_VALUE), 0) AS total, UNIX_TIMESTAMP(MAX(UPDATED_AT)) * 1000 AS lastWrite FROM order_summary WHERE PRODUCT <> ?`,
+        [END_MARKER],
+      )) as Array<{n: string | number; total: string | number; lastWrite: string | number | null}>
+      return {n: Number(rows[0].n), total: Number(rows[0].total), lastWrite: Number(rows[0].lastWrite ?? 0)}
+    }
+    const timed = await timeToCommit(
+      count,
+      (o) => runAnalytics({brokers: ctx.brokers, groupId, mariadbUrl: db.url, inputTopic: orders, deadLetterTopic: dlq, table: 'order_summary', ...o}),
+      async () => {
+        const s = await sums()
+        return s.n >= count ? s.lastWrite : undefined
+      },
+    )
+    const s = await sums()
+    if (s.n !== count || Math.abs(s.total - expectedTotal) > 0.01) throw new Error(`order_summary holds ${s.n} orders worth ${s.total}; expected ${count} worth ${expectedTotal}`)
+    const ceiling = await kafkajsConsumeCeiling(ctx, orders, count)
+    ctx.log(`run analytics: ${Math.round(timed.rate)} records/s; ceiling ${Math.round(ceiling)} records/s`)
+    return {
+      id: 'pipeline.analytics.throughput',
+      label: `run analytics (${count.toLocaleString('en-US')} orders → order_summary)`,
+      unit: 'records/s',
+      value: Math.round(timed.rate),
+      ceiling: Math.round(ceiling),
+      target: {op: '>=', value: 150_000},
+      details: {records: count, partitions: PARTITIONS, processingMs: Math.round(timed.processingMs), windows: timed.summary.outputs.order_summary ?? 0, peakRssMiB: Math.round(timed.peakRssMiB)},
+    }
   } finally {
-    await admin.deleteTopics(names).catch(() => undefined)
-    await admin.close()
+    await topics.cleanup({groups: [groupId]})
+    await db.drop()
+  }
+}
+
+async function alerts(ctx: BenchContext, count: number): Promise<Measurement> {
+  const id = uniqueId()
+  const [input, critical, highVolume, dlq, groupId] = [`bench-alerts-${id}`, `bench-critical-${id}`, `bench-highvolume-${id}`, `bench-dlq2-${id}`, `bench-alerts-${id}`]
+  const topics = await freshTopics(ctx, [input, critical, highVolume, dlq, `${groupId}-alerts-repartition`].map((topic) => ({topic, partitions: PARTITIONS})))
+  try {
+    let expectedCritical = 0
+    const last = await preload(ctx, 'alerts', input, count, (value) => {
+      if (value.includes('"CRITICAL"')) expectedCritical++
+    })
+    const ends = await appendEndMarkers(ctx, input, last + MARKER_AFTER_MS, endMarkerValue('alerts', last + MARKER_AFTER_MS))
+    const timed = await timeToCommit(
+      count,
+      (o) => runAlerts({brokers: ctx.brokers, groupId, inputTopic: input, deadLetterTopic: dlq, criticalTopic: critical, highVolumeTopic: highVolume, ...o}),
+      async () => ((await committedCover(topics.admin, groupId, input, ends)) ? Date.now() : undefined),
+    )
+    const written = (await topics.admin.topicOffsets(critical)).records
+    if (written < expectedCritical) throw new Error(`${written} critical alerts written, ${expectedCritical} expected`)
+    const ceiling = await kafkajsConsumeCeiling(ctx, input, count)
+    ctx.log(`run alerts: ${Math.round(timed.rate)} records/s; ceiling ${Math.round(ceiling)} records/s`)
+    return {
+      id: 'pipeline.alerts.throughput',
+      label: `run alerts (${count.toLocaleString('en-US')} alerts → critical and high-volume topics)`,
+      unit: 'records/s',
+      value: Math.round(timed.rate),
+      ceiling: Math.round(ceiling),
+      target: {op: '>=', value: 150_000},
+      details: {records: count, partitions: PARTITIONS, processingMs: Math.round(timed.processingMs), critical: expectedCritical, peakRssMiB: Math.round(timed.peakRssMiB)},
+    }
+  } finally {
+    await topics.cleanup({groups: [groupId]})
+  }
+}
+
+async function views(ctx: BenchContext, count: number): Promise<Measurement> {
+  const id = uniqueId()
+  const [input, dlq, groupId, key] = [`bench-views-${id}`, `bench-dlq3-${id}`, `bench-views-${id}`, `bench-topics-${id}`]
+  const db = await freshDatabase('bench')
+  const topics = await freshTopics(ctx, [input, dlq, `${groupId}-views-repartition`].map((topic) => ({topic, partitions: PARTITIONS})))
+  const redis = createRedis(ctx.redisUrl)
+  await connectRedis(redis, ctx.redisUrl)
+  try {
+    let expectedMinutes = 0
+    const expectedTopics = new Map<string, number>()
+    const last = await preload(ctx, 'views', input, count, (value) => {
+      const [, , topic, minutes] = value.split(',')
+      expectedMinutes += Number(minutes)
+      const t = topic.slice(1, -1)
+      expectedTopics.set(t, (expectedTopics.get(t) ?? 0) + 1)
+    })
+    const ends = await appendEndMarkers(ctx, input, last + MARKER_AFTER_MS, endMarkerValue('views', last + MARKER_AFTER_MS))
+    let boardAt: number | undefined
+    const sums = async (): Promise<{n: number; minutes: number; lastWrite: number}> => {
+      const rows = (await db.pool.query(
+        `SELECT COALESCE(SUM(VIEW_COUNT), 0) AS n, COALESCE(SUM(TOTAL_MINUTES), 0) AS minutes, UNIX_TIMESTAMP(MAX(UPDATED_AT)) * 1000 AS lastWrite FROM user_view_summary WHERE USER_NAME <> ?`,
+        [END_MARKER],
+      )) as Array<{n: string | number; minutes: string | number; lastWrite: string | number | null}>
+      return {n: Number(rows[0].n), minutes: Number(rows[0].minutes), lastWrite: Number(rows[0].lastWrite ?? 0)}
+    }
+    const timed = await timeToCommit(
+      count,
+      ({onEvent, ...o}) =>
+        runViews({brokers: ctx.brokers, groupId, mariadbUrl: db.url, redisUrl: ctx.redisUrl, key, inputTopic: input, deadLetterTopic: dlq, boardIntervalMs: 60_000, ...o, onEvent: (e) => onEvent?.(e as PipelineEvent)}),
+      async () => {
+        if (boardAt === undefined) {
+          const stored = await readBoardOffsets(redis, key)
+          if ([...ends].every(([p, end]) => (stored[`${input}:${p}`] ?? 0) >= end)) boardAt = Date.now()
+        }
+        if (boardAt === undefined) return undefined
+        const s = await sums()
+        return s.n >= count ? Math.max(boardAt, s.lastWrite) : undefined
+      },
+    )
+    const s = await sums()
+    if (s.n !== count || s.minutes !== expectedMinutes) throw new Error(`user_view_summary holds ${s.n} views of ${s.minutes} minutes; expected ${count} of ${expectedMinutes}`)
+    const board = (await readBoard(redis, key)).filter((row) => row.member !== END_MARKER)
+    const wrong = board.filter((row) => row.score !== expectedTopics.get(row.member))
+    if (wrong.length > 0 || board.length !== expectedTopics.size) throw new Error(`The topics board is not one point per view: ${JSON.stringify(wrong)}`)
+    const ceiling = await kafkajsConsumeCeiling(ctx, input, count)
+    ctx.log(`run views: ${Math.round(timed.rate)} records/s; ceiling ${Math.round(ceiling)} records/s`)
+    return {
+      id: 'pipeline.views.throughput',
+      label: `run views (${count.toLocaleString('en-US')} views → user_view_summary and Redis topics board)`,
+      unit: 'records/s',
+      value: Math.round(timed.rate),
+      ceiling: Math.round(ceiling),
+      details: {records: count, partitions: PARTITIONS, processingMs: Math.round(timed.processingMs), userWindows: timed.summary.outputs.user_view_summary ?? 0, peakRssMiB: Math.round(timed.peakRssMiB)},
+    }
+  } finally {
+    await redis.del(key, offsetsKeyFor(key)).catch(() => undefined)
+    redis.disconnect()
+    await topics.cleanup({groups: [groupId]})
+    await db.drop()
   }
 }
 
 export const pipelinesBenchmark: Benchmark = {
   name: 'pipelines',
-  description: 'run analytics and run alerts over 1 M preloaded records each (target ≥ 150k records/s and ≥ 0.8 of the kafkajs ceiling)',
+  description: 'run analytics, run alerts and run views over 1 M preloaded records each, to the last commit (target ≥ 150k records/s and ≥ 0.8 of the kafkajs ceiling)',
   async run(ctx) {
     const count = Math.max(50_000, Math.round(1_000_000 * ctx.scale))
+    const only = process.env.SSTREAM_BENCH_PIPELINES?.split(',')
     const measurements: Measurement[] = []
-    const id = suffix()
-
-    // analytics: orders → a fresh database's order_summary
-    const database = `bench_${id}`
-    const admin = createMariaPool(ADMIN_URL, {connectionLimit: 1})
-    await admin.query(`CREATE DATABASE \`${database}\``)
-    try {
-      const url = `${ADMIN_URL}/${database}`
-      const pool = createMariaPool(url, {connectionLimit: 1})
-      await applyMigrations(pool)
-      let expectedTotal = 0
-      const orders = `bench-orders-${id}`
-      const dlq = `bench-dlq-${id}`
-      const groupId = `bench-analytics-${id}`
-      await withTopics(ctx, [orders, dlq, `${groupId}-analytics-repartition`], async (kafkaAdmin) => {
-        await preload(ctx, 'orders', orders, count, (value) => {
-          const o = JSON.parse(value) as {quantity: number; price: number}
-          expectedTotal += o.quantity * o.price
-        })
-        const timed = await timeRun(count, (o) => runAnalytics({brokers: ctx.brokers, groupId, mariadbUrl: url, inputTopic: orders, deadLetterTopic: dlq, table: 'order_summary', untilIdle: true, ...o}))
-        const rows = (await pool.query('SELECT SUM(TOTAL_VALUE) AS total, SUM(ORDER_COUNT) AS n FROM order_summary')) as Array<{total: string; n: number}>
-        if (Number(rows[0].n) !== count || Math.abs(Number(rows[0].total) - expectedTotal) > 0.01)
-          throw new Error(`order_summary holds ${rows[0].n} orders worth ${rows[0].total}; expected ${count} worth ${expectedTotal}`)
-        const ceiling = await kafkajsConsumeCeiling(ctx, orders, count)
-        ctx.log(`run analytics: ${Math.round(timed.rate)} records/s; ceiling ${Math.round(ceiling)} records/s`)
-        measurements.push({
-          id: 'pipeline.analytics.throughput',
-          label: `run analytics (${count.toLocaleString('en-US')} orders → order_summary)`,
-          unit: 'records/s',
-          value: Math.round(timed.rate),
-          ceiling: Math.round(ceiling),
-          target: {op: '>=', value: 150_000},
-          details: {records: count, partitions: PARTITIONS, processingMs: Math.round(timed.processingMs), windows: timed.summary.outputs.order_summary ?? 0, peakRssMiB: Math.round(timed.peakRssMiB)},
-        })
-        await kafkaAdmin.deleteGroups([groupId])
-      })
-      await pool.end()
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined)
-      await admin.end()
-    }
-
-    // alerts: alerts → fresh critical and high-volume topics
-    const alerts = `bench-alerts-${id}`
-    const critical = `bench-critical-${id}`
-    const highVolume = `bench-highvolume-${id}`
-    const dlq = `bench-dlq2-${id}`
-    const groupId = `bench-alerts-${id}`
-    await withTopics(ctx, [alerts, critical, highVolume, dlq, `${groupId}-alerts-repartition`], async (kafkaAdmin) => {
-      let expectedCritical = 0
-      await preload(ctx, 'alerts', alerts, count, (value) => {
-        if (value.includes('"CRITICAL"')) expectedCritical++
-      })
-      const timed = await timeRun(count, (o) =>
-        runAlerts({brokers: ctx.brokers, groupId, inputTopic: alerts, deadLetterTopic: dlq, criticalTopic: critical, highVolumeTopic: highVolume, untilIdle: true, ...o}),
-      )
-      const written = (await kafkaAdmin.topicOffsets(critical)).records
-      if (written < expectedCritical) throw new Error(`${written} critical alerts written, ${expectedCritical} expected`)
-      const ceiling = await kafkajsConsumeCeiling(ctx, alerts, count)
-      ctx.log(`run alerts: ${Math.round(timed.rate)} records/s; ceiling ${Math.round(ceiling)} records/s`)
-      measurements.push({
-        id: 'pipeline.alerts.throughput',
-        label: `run alerts (${count.toLocaleString('en-US')} alerts → critical and high-volume topics)`,
-        unit: 'records/s',
-        value: Math.round(timed.rate),
-        ceiling: Math.round(ceiling),
-        target: {op: '>=', value: 150_000},
-        details: {records: count, partitions: PARTITIONS, processingMs: Math.round(timed.processingMs), critical: expectedCritical, peakRssMiB: Math.round(timed.peakRssMiB)},
-      })
-      await kafkaAdmin.deleteGroups([groupId])
-    })
+    if (!only || only.includes('analytics')) measurements.push(await analytics(ctx, count))
+    if (!only || only.includes('alerts')) measurements.push(await alerts(ctx, count))
+    if (!only || only.includes('views')) measurements.push(await views(ctx, count))
     return measurements
   },
 }

@@ -26,6 +26,7 @@ interface Figure {
   target?: Measurement['target']
   met?: boolean
   details?: Record<string, number | string>
+  pivot?: Measurement['pivot']
 }
 
 interface Results {
@@ -82,13 +83,14 @@ function aggregate(benchmark: string, perRun: Measurement[][]): Figure[] {
       figure.met = last.target.op === '>=' ? med >= last.target.value : med <= last.target.value
     }
     if (last.details) figure.details = last.details
+    if (last.pivot) figure.pivot = last.pivot
     return figure
   })
 }
 
 function fmt(value: number, unit: string): string {
   if (unit === 'records/s' || unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')}`
-  if (unit === 'ms') return value < 10 ? value.toFixed(2) : Math.round(value).toLocaleString('en-US')
+  if (unit === 'ms') return Math.round(value).toLocaleString('en-US')
   if (unit === 'MiB') return value.toFixed(0)
   return String(Math.round(value * 100) / 100)
 }
@@ -102,6 +104,23 @@ function figureRows(figures: Figure[]): string[][] {
     f.ratio !== undefined ? f.ratio.toFixed(2) : '',
     f.target ? `${f.target.op} ${fmt(f.target.value, f.unit)}${f.met ? ' ✓' : ' ✗ not met'}` : '',
   ])
+}
+
+/** Figures with a pivot as tables of their own: a row per `row`, a column per `column`, each cell "median (min – max)". */
+function pivotTables(figures: Figure[]): string[] {
+  const tables = new Map<string, Figure[]>()
+  for (const f of figures) tables.set(f.pivot!.table, [...(tables.get(f.pivot!.table) ?? []), f])
+  const lines: string[] = []
+  for (const [title, cells] of tables) {
+    const columns = [...new Set(cells.map((f) => f.pivot!.column))]
+    const rows = [...new Set(cells.map((f) => f.pivot!.row))]
+    const cell = (row: string, column: string): string => {
+      const f = cells.find((c) => c.pivot!.row === row && c.pivot!.column === column)
+      return f ? `${fmt(f.median, f.unit)} (${fmt(f.min, f.unit)} – ${fmt(f.max, f.unit)})` : ''
+    }
+    lines.push(`${title}, median (min – max) of ${Math.max(...cells.map((f) => f.runs))} runs:`, '', markdownTable(['', ...columns], rows.map((row) => [row, ...columns.map((c) => cell(row, c))])), '')
+  }
+  return lines
 }
 
 function markdownTable(head: string[], rows: string[][]): string {
@@ -119,9 +138,12 @@ function renderDocBlock(results: Results): string {
   const groups = new Map<string, Figure[]>()
   for (const f of results.figures) groups.set(f.benchmark, [...(groups.get(f.benchmark) ?? []), f])
   for (const [benchmark, figures] of groups) {
-    lines.push(`### ${benchmark}`, '', markdownTable(['what', 'median', 'min – max', 'ceiling', 'ratio', 'target'], figureRows(figures)), '')
+    lines.push(`### ${benchmark}`, '')
+    const plain = figures.filter((f) => !f.pivot)
+    if (plain.length > 0) lines.push(markdownTable(['what', 'median', 'min – max', 'ceiling', 'ratio', 'target'], figureRows(plain)), '')
+    lines.push(...pivotTables(figures.filter((f) => f.pivot)))
     const details = figures.filter((f) => f.details && Object.keys(f.details).length > 0)
-    for (const f of details) lines.push(`- ${f.label}: ${Object.entries(f.details ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    for (const f of details) lines.push(`- ${f.pivot?.row ?? f.label}: ${Object.entries(f.details ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`)
     if (details.length > 0) lines.push('')
   }
   lines.push('![Throughput per pipeline beside its ceiling](benchmarks-throughput.svg)', '')

@@ -3,7 +3,8 @@
  * HTTP (a separate `sstream serve sentiment` process) through the client's /v1/sentiment batches and through
  * the original one-text-per-request contract. `predictions`: the predictions pipeline on the local broker
  * over 100 k preloaded reviews (3 partitions), with the model in-process and with the service over HTTP;
- * the figure is records/s from the partitions' assignment to the last label committed.
+ * the figure is records/s from the partitions' assignment to the last label committed, beside the kafkajs
+ * consume-and-discard ceiling over the same topic in the same run.
  */
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
@@ -15,6 +16,7 @@ import {runPredictions} from '../src/core/pipelines/predictions.js'
 import {loadEvaluationSet} from '../src/core/sentiment/dataset.js'
 import {createSentimentClient, createSentimentModel} from '../src/core/sentiment/index.js'
 import type {PipelineEvent} from '../src/core/stream/index.js'
+import {kafkajsConsumeCeiling} from './ceiling.js'
 import type {Benchmark, BenchContext, Measurement} from './lib.js'
 
 async function corpus(n: number): Promise<string[]> {
@@ -167,12 +169,15 @@ export const predictionsBenchmark: Benchmark = {
       const local = await measurePredictions(ctx, input, count, 'local', service.url)
       ctx.log('run predictions (HTTP)')
       const http = await measurePredictions(ctx, input, count, 'http', service.url)
+      const ceiling = Math.round(await kafkajsConsumeCeiling(ctx, input, count))
+      ctx.log(`run predictions: local ${local.rate}, HTTP ${http.rate} records/s; kafkajs consume-and-discard ${ceiling} records/s`)
       return [
         {
           id: 'pipeline.predictions.local',
           label: `run predictions --model local (${count} reviews)`,
           unit: 'records/s',
           value: local.rate,
+          ceiling,
           target: {op: '>=', value: 5000},
           details: {reviews: count, partitions: PARTITIONS, wallMs: local.wallMs},
         },
@@ -181,6 +186,7 @@ export const predictionsBenchmark: Benchmark = {
           label: `run predictions over HTTP (${count} reviews)`,
           unit: 'records/s',
           value: http.rate,
+          ceiling,
           target: {op: '>=', value: 3000},
           details: {reviews: count, partitions: PARTITIONS, wallMs: http.wallMs, concurrency: 64, batchSize: 64},
         },
