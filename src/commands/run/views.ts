@@ -12,7 +12,7 @@ export type RunViewsResult = RunCommandResult & Pick<BoardRunResult, 'board'>
 export default class RunViews extends PipelineCommand<typeof RunViews> {
   static override summary = 'Web analytics: minutes per user in 5 s windows into MariaDB, trending topics in Redis'
   static override description =
-    'Reads website views ("<ts>","<user>","<topic>",<minutes>) with the CSV timestamp as event time. Sums the minutes and counts the views per user in tumbling 5 s windows (allowed lateness 5 s), each written once to user_view_summary when it closes (an idempotent upsert), and adds one point per view to its topic in the topics-leaderboard sorted set, with the consumed offsets stored next to it: both exactly once across crashes, restarts and several processes in one group. --reset deletes the topics board and its offsets together; the board then counts the views from where the group resumes (with a new --group-id, from the start of the input). Prints each closed user window and the topics board every few seconds (Trending Topics - 1 : AI = 23.0); --json prints NDJSON events and a final summary.'
+    'Reads website views ("<ts>","<user>","<topic>",<minutes>) with the CSV timestamp as event time. Sums the minutes and counts the views per user in tumbling 5 s windows (allowed lateness 5 s), each written once to user_view_summary when it closes (an idempotent upsert), and adds one point per view to its topic in the topics-leaderboard sorted set, with the consumed offsets stored next to it: both exactly once across crashes, restarts and several processes in one group. --reset deletes the topics board and its offsets together; the run then rebuilds the board from the start of the input (only the board: the windows already written and the dead letters are not redone) before going on from where the group stands. Prints each closed user window and the topics board every few seconds (Trending Topics - 1 : AI = 23.0); --json prints NDJSON events and a final summary.'
 
   static override examples = [
     {description: 'Run until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
@@ -26,7 +26,7 @@ export default class RunViews extends PipelineCommand<typeof RunViews> {
     'input-topic': Flags.string({description: 'Views topic', default: TOPICS.viewsInput}),
     table: Flags.string({description: 'MariaDB table for the user windows', default: TABLES.userViewSummary}),
     'topics-key': Flags.string({description: 'Redis sorted set of the topics board', default: REDIS_KEYS.topicsLeaderboard}),
-    reset: Flags.boolean({description: 'Delete the topics board and its stored offsets first; it counts again from where the group resumes', default: false}),
+    reset: Flags.boolean({description: 'Delete the topics board and its stored offsets first; the run rebuilds it from the start of the input', default: false}),
     'board-interval': Flags.string({description: 'How often the topics board is printed', default: '5s'}),
   }
 

@@ -377,6 +377,15 @@ class Runtime {
         if (slot.fetchedUpTo === undefined || slot.fetchedUpTo > start) slot.fetchedUpTo = start
       } else {
         task.restore(restored)
+        // A board behind the group's commit (reset, or new): catch it up from its own position first.
+        if (restored && positions.size > 0) {
+          const low = [...positions.values()].some((p) => p === undefined) ? await this.partitionLow(slot) : Number.POSITIVE_INFINITY
+          const from = Math.min(...[...positions.values()].map((p) => p ?? low))
+          if (from < restored.offset) {
+            task.catchUpFrom(from)
+            trace(`${slot.topic}:${slot.partition} catch-up of the stored stages from ${from} to ${restored.offset}`)
+          }
+        }
       }
       for (const [stage, position] of positions) task.setStoredPosition(stage, position)
       slot.task = task
@@ -385,11 +394,11 @@ class Runtime {
       task.restore(restored)
       slot.task = task
     }
-    if (restored && (slot.fetchedUpTo === undefined || slot.fetchedUpTo > restored.offset)) slot.fetchedUpTo = restored.offset
+    const restartAt = slot.task.nextOffset ?? slot.task.committed
+    if (restartAt !== undefined && (slot.fetchedUpTo === undefined || slot.fetchedUpTo > restartAt)) slot.fetchedUpTo = restartAt
     slot.soughtTo = undefined
     // The consumer may be past the restart point (after a reset, or a store-only partition whose store was
     // reset): send it back now, not only when a batch shows up (none may come when it is at the end).
-    const restartAt = slot.task.committed
     if (restartAt !== undefined) this.seek(slot, restartAt)
     slot.backoffMs = 0
     this.reportOk('kafka')
@@ -408,6 +417,12 @@ class Runtime {
       `${store} holds position ${position} for ${slot.topic}:${slot.partition}, past the partition's end (${end}): it was built from an earlier topic of that name, so every record would be skipped as already applied.`,
       {nextSteps: [`Start it afresh with \`sstream run ${this.definition.name} --reset\` (or \`sstream setup redis --reset\`), or give the run its own --key.`]},
     )
+  }
+
+  /** The first offset the log still holds for a partition. */
+  private async partitionLow(slot: Slot): Promise<number> {
+    const offsets = await this.admin.topicOffsets(slot.topic)
+    return Number(offsets.partitions.find((o) => o.partition === slot.partition)?.low ?? 0)
   }
 
   /** Where a partition starts when nothing is stored: its first offset, or its end for --from latest. */

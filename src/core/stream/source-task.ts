@@ -13,6 +13,11 @@
  * Replay: after a restore, records below the committed position were processed before. They are re-added
  * to windows that were still open at the commit (those before it were emitted, or late), and nothing else
  * is done with them: no per-record output and no dead letter twice.
+ *
+ * Catch-up: a per-record store stage that keeps its position with its data (a Redis board) may stand
+ * behind the restored offset (its store was reset while the group has commits). `catchUpFrom` feeds it the
+ * records from its position up to the restored offset, to such stages only (no window, no count, no dead
+ * letter), and the commit stays the restored one until the task is back there.
  */
 import {decodeSourceState, encodeSourceState, type Checkpoint} from './checkpoint.js'
 import {encodeMarker, encodePartial, partitionForKey} from './repartition.js'
@@ -64,6 +69,10 @@ export class SourceTask {
   /** Stored positions of per-record store sinks (Redis), by stage name. */
   private readonly storedPositions = new Map<string, number>()
   private committedOffset: number | undefined
+  /** Records below this offset only catch up positioned store stages (see catchUpFrom). */
+  private catchUpUntil = Number.NEGATIVE_INFINITY
+  /** The checkpoint restored from: what a commit says while catching up (it must not move back). */
+  private restored: Checkpoint | undefined
 
   constructor(options: SourceTaskOptions) {
     this.definition = options.definition
@@ -79,6 +88,7 @@ export class SourceTask {
     if (!committed) return
     this.position = committed.offset
     this.committedOffset = committed.offset
+    this.restored = {offset: committed.offset, metadata: committed.metadata ?? ''}
     const state = decodeSourceState(committed.metadata)
     if (!state) return
     this.replayUntil = state.position
@@ -90,6 +100,21 @@ export class SourceTask {
   /** The position a store sink has stored for this partition: records below it are skipped for that stage. */
   setStoredPosition(stage: string, position: number | undefined): void {
     if (position !== undefined) this.storedPositions.set(stage, position)
+  }
+
+  /**
+   * Starts at `offset`, below the restored one, for the positioned store stages that stand behind it: the
+   * records up to the restored offset go to them only (each from its own stored position). No-op otherwise.
+   */
+  catchUpFrom(offset: number): void {
+    if (this.committedOffset === undefined || offset >= this.committedOffset) return
+    this.catchUpUntil = this.committedOffset
+    this.position = offset
+  }
+
+  /** Whether the task is still feeding positioned store stages records from before its restored offset. */
+  get catchingUp(): boolean {
+    return this.position !== undefined && this.position < this.catchUpUntil
   }
 
   /** Records this task still expects from (undefined: whatever the consumer starts at). */
@@ -118,11 +143,22 @@ export class SourceTask {
     const out = emptyOutput()
     const {definition, window} = this
     const perRecord = definition.perRecord ?? []
-    const forStages: Array<{value: unknown; record: InputRecord}> = []
+    const forStages: StageInput[] = []
+    const positioned = perRecord.some(isPositioned)
     let fresh = false
     for (const record of records) {
       if (this.position !== undefined && record.offset < this.position) continue
       this.position = record.offset + 1
+      if (record.offset < this.catchUpUntil) {
+        // Before the restored offset: only for the positioned store stages (a bad record was dead-lettered then).
+        if (!positioned) continue
+        try {
+          forStages.push({value: definition.decode(record), record, again: true})
+        } catch (error) {
+          if (!(error instanceof RecordError)) throw error
+        }
+        continue
+      }
       const replay = record.offset < this.replayUntil
       if (!replay) {
         out.recordsIn += 1
@@ -140,7 +176,7 @@ export class SourceTask {
         continue
       }
       if (window) this.addToWindow(out, window, record, value, time, replay)
-      if (!replay && perRecord.length > 0) forStages.push({value, record})
+      if (perRecord.length > 0 && (!replay || positioned)) forStages.push({value, record, again: replay})
     }
     for (const stage of perRecord) await this.runStage(out, stage, forStages, context)
     if (window) {
@@ -171,6 +207,7 @@ export class SourceTask {
 
   /** The offset to commit (replay point) and the metadata that goes with it. Undefined before any record. */
   checkpoint(): Checkpoint {
+    if (this.catchingUp && this.restored) return this.restored
     const position = this.position ?? this.committedOffset ?? 0
     let offset = position
     for (const open of this.open.values()) offset = Math.min(offset, open.minOffset)
@@ -259,19 +296,21 @@ export class SourceTask {
   private async runStage(
     out: TaskOutput,
     stage: PerRecordStage<unknown, unknown>,
-    inputs: Array<{value: unknown; record: InputRecord}>,
+    inputs: StageInput[],
     context: TaskContext,
   ): Promise<void> {
+    // A positioned stage takes every record from its stored position on (records seen again included: it
+    // skips what it holds); any other stage only the records seen for the first time.
     const stored = this.storedPositions.get(stage.name)
-    const todo = stored === undefined ? inputs : inputs.filter((input) => input.record.offset >= stored)
+    const todo = isPositioned(stage) ? (stored === undefined ? inputs : inputs.filter((input) => input.record.offset >= stored)) : inputs.filter((input) => !input.again)
     if (todo.length === 0) return
     const mapped = await mapOrdered(todo, stage, context)
     const items: Array<RoutedItem<unknown>> = []
     for (let i = 0; i < todo.length; i++) {
       const result = mapped[i]
-      const {record} = todo[i]
+      const {record, again} = todo[i]
       if (result instanceof RecordError) {
-        addDeadLetter(out, this.definition.name, this.definition.deadLetterTopic, record, result.reason, result.message)
+        if (!again) addDeadLetter(out, this.definition.name, this.definition.deadLetterTopic, record, result.reason, result.message)
       } else if (result !== null && result !== undefined) {
         items.push({item: result, key: record.key, source: {topic: record.topic, partition: record.partition, offset: record.offset}})
       }
@@ -288,6 +327,18 @@ export class SourceTask {
   advanceStoredPosition(stage: string, position: number): void {
     this.storedPositions.set(stage, position)
   }
+}
+
+/** A decoded record for the per-record stages; `again`: seen before (a replay or a catch-up). */
+interface StageInput {
+  value: unknown
+  record: InputRecord
+  again: boolean
+}
+
+/** A per-record stage whose store keeps the consumed position with its data (it skips what it holds). */
+function isPositioned(stage: PerRecordStage<unknown, unknown>): boolean {
+  return stage.sink.kind === 'store' && stage.sink.storedPosition !== undefined
 }
 
 /**
