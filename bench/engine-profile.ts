@@ -1,77 +1,114 @@
 /**
- * Profiles `run analytics` alone (the engine's hot path), apart from the preloading and beside the kafkajs
- * consume-and-discard ceiling over the same topic. `node --import tsx bench/engine-profile.ts preload COUNT`
- * prepares a topic and a database and prints their id; `... run ID COUNT` processes them (with
- * `node --cpu-prof` to profile); `... ceiling ID COUNT` reads the topic with a bare kafkajs
- * consumer; `... cleanup ID` removes them. `npm run bench -- pipelines` is the documented measurement.
+ * Where a pipeline's CPU time goes, beside the kafkajs ceiling's:
+ * `npx tsx bench/engine-profile.ts analytics|alerts|views [COUNT]` preloads COUNT records (default 1 M) into a
+ * fresh 3-partition topic (with end markers, bench/fixtures.ts), runs `sstream run <pipeline> --until-idle`
+ * over it as a separate process under `node --cpu-prof`, then the kafkajs consume-and-discard loop over the
+ * same topic under `node --cpu-prof`, and prints both profiles' self time by category and the processor's
+ * top functions, as markdown (the breakdown in docs/benchmarks.md). Everything it creates is removed.
  */
+import {spawn} from 'node:child_process'
+import {once} from 'node:events'
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {readConfig} from '../src/core/config/index.js'
-import {KafkaAdmin} from '../src/core/kafka/index.js'
-import {applyMigrations, createMariaPool} from '../src/core/mariadb/index.js'
-import {Kafka, logLevel} from 'kafkajs'
+import {runGenerator} from '../src/core/generators/index.js'
+import {connectRedis, createRedis, offsetsKeyFor} from '../src/core/redis/index.js'
+import {kafkajsConsumeCeiling} from './ceiling.js'
+import {summariseProfile, type ProfileSummary} from './cpu-profile.js'
+import {appendEndMarkers, endMarkerValue, freshDatabase, freshTopics, uniqueId} from './fixtures.js'
 
-import {runAnalytics} from '../src/core/pipelines/analytics.js'
-
-/** Preloads orders with kafkajs (recent timestamps, 1 ms apart). */
-async function generateOrders(brokers: string[], topic: string, count: number): Promise<void> {
-  const producer = new Kafka({brokers, logLevel: logLevel.NOTHING}).producer()
-  await producer.connect()
-  const products: Array<[string, number]> = [['Keyboard', 25.0], ['Mouse', 10.5], ['Monitor', 140.0]]
-  const start = Date.now() - 3_600_000
-  for (let i = 0; i < count; i += 10_000) {
-    const messages = []
-    for (let j = i; j < Math.min(count, i + 10_000); j++) {
-      const [product, price] = products[j % 3]
-      messages.push({key: String(1_700_000_000 + j), value: JSON.stringify({orderId: 1_700_000_000 + j, product, quantity: 1 + (j % 4), price}), timestamp: String(start + j)})
-    }
-    await producer.send({topic, messages})
-  }
-  await producer.disconnect()
-}
-
+const BIN = new URL('../bin/run.js', import.meta.url).pathname
+const SELF = new URL(import.meta.url).pathname
 const config = readConfig()
-const [mode, arg1, arg2] = process.argv.slice(2)
-const names = (id: string) => ({topic: `prof-orders-${id}`, dlq: `prof-dlq-${id}`, db: `prof_${id}`, url: `mariadb://root@127.0.0.1:3306/prof_${id}`})
-if (mode === 'preload') {
-  const id = Date.now().toString(36)
-  const count = Number(arg1 ?? '300000')
-  const n = names(id)
-  const admin = await KafkaAdmin.connect(config.kafkaBrokers)
-  await admin.ensureTopics([n.topic, n.dlq].map((t) => ({topic: t, partitions: 3, replicationFactor: 1})))
-  await admin.close()
-  await generateOrders(config.kafkaBrokers, n.topic, count)
-  const root = createMariaPool('mariadb://root@127.0.0.1:3306', {connectionLimit: 1})
-  await root.query(`CREATE DATABASE ${n.db}`)
-  await root.end()
-  const pool = createMariaPool(n.url, {connectionLimit: 1})
-  await applyMigrations(pool)
-  await pool.end()
-  process.stdout.write(`${id}\n`)
-} else if (mode === 'run') {
-  const n = names(arg1)
-  const count = Number(arg2)
-  let assigned = 0
-  let done = 0
-  const summary = await runAnalytics({
-    brokers: config.kafkaBrokers, groupId: `prof-${arg1}-${Date.now().toString(36)}`, mariadbUrl: n.url, inputTopic: n.topic, deadLetterTopic: n.dlq, table: 'order_summary',
-    untilIdle: true, idleTimeoutMs: 1000, statsIntervalMs: 100,
-    onEvent: (e) => {
-      if (e.type === 'assigned' && !assigned) assigned = performance.now()
-      if (e.type === 'stats' && e.recordsIn >= count && !done) done = performance.now()
-    },
-  })
-  process.stdout.write(`${summary.recordsIn} records, ${Math.round((count / (done - assigned)) * 1000)} records/s over ${Math.round(done - assigned)} ms\n`)
-} else if (mode === 'ceiling') {
-  const {kafkajsConsumeCeiling} = await import('./ceiling.js')
-  const rate = await kafkajsConsumeCeiling({brokers: config.kafkaBrokers, mariadbUrl: '', redisUrl: '', scale: 1, log: () => undefined}, names(arg1).topic, Number(arg2))
-  process.stdout.write(`ceiling ${Math.round(rate)} records/s\n`)
-} else if (mode === 'cleanup') {
-  const n = names(arg1)
-  const root = createMariaPool('mariadb://root@127.0.0.1:3306', {connectionLimit: 1})
-  await root.query(`DROP DATABASE IF EXISTS ${n.db}`)
-  await root.end()
-  const admin = await KafkaAdmin.connect(config.kafkaBrokers)
-  const topics = (await admin.listTopics()).filter((t) => t === n.topic || t === n.dlq || t.startsWith(`prof-${arg1}-`))
-  await admin.deleteTopics(topics)
-  await admin.close()
+const ctx = {brokers: config.kafkaBrokers, mariadbUrl: config.mariadbUrl, redisUrl: config.redisUrl, scale: 1, log: (m: string) => process.stderr.write(`${m}\n`)}
+
+async function profiled(args: string[], env: Record<string, string> = {}): Promise<{profile: ProfileSummary; wallMs: number; stdout: string}> {
+  const dir = mkdtempSync(join(tmpdir(), 'sstream-prof-'))
+  const started = performance.now()
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...args], {stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, ...env}})
+  let stdout = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  const [code] = (await once(child, 'close')) as [number | null]
+  const wallMs = performance.now() - started
+  if (code !== 0) throw new Error(`${args.join(' ')} exited ${code}: ${stdout.slice(-2000)}`)
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+  if (!file) throw new Error('no CPU profile written')
+  const profile = summariseProfile(join(dir, file))
+  rmSync(dir, {recursive: true, force: true})
+  return {profile, wallMs, stdout}
 }
+
+const pct = (ms: number, total: number): string => `${((ms / total) * 100).toFixed(0)} %`
+
+function report(pipeline: string, count: number, processor: ProfileSummary, ceiling: ProfileSummary): string {
+  const perM = (ms: number): string => `${Math.round((ms * 1_000_000) / count).toLocaleString('en-US')} ms`
+  const categories = [...new Set([...processor.categories.map((c) => c.category), ...ceiling.categories.map((c) => c.category)])]
+  const lines = [
+    `CPU self time of \`sstream run ${pipeline}\` over ${count.toLocaleString('en-US')} preloaded records (one process, \`node --cpu-prof\`, idle excluded) beside the kafkajs consume-and-discard loop over the same topic; CPU time per million records:`,
+    '',
+    `| where | run ${pipeline} | share | kafkajs ceiling | share |`,
+    '|---|---|---|---|---|',
+    ...categories.map((category) => {
+      const a = processor.categories.find((c) => c.category === category)?.ms ?? 0
+      const b = ceiling.categories.find((c) => c.category === category)?.ms ?? 0
+      return `| ${category} | ${perM(a)} | ${pct(a, processor.busyMs)} | ${perM(b)} | ${pct(b, ceiling.busyMs)} |`
+    }),
+    `| **total (busy)** | **${perM(processor.busyMs)}** | | **${perM(ceiling.busyMs)}** | |`,
+    '',
+    `Top functions of \`run ${pipeline}\` by self time:`,
+    '',
+    '| function | where | share |',
+    '|---|---|---|',
+    ...processor.functions.slice(0, 15).map((f) => `| ${f.name} | ${f.where || f.category} | ${pct(f.ms, processor.busyMs)} |`),
+    '',
+  ]
+  return lines.join('\n')
+}
+
+async function main(): Promise<void> {
+  const [mode, a1, a2] = process.argv.slice(2)
+  if (mode === 'ceiling') {
+    // The child of the ceiling's profile: read the topic and discard it.
+    const rate = await kafkajsConsumeCeiling(ctx, a1, Number(a2))
+    process.stdout.write(`${Math.round(rate)}\n`)
+    process.exit(0)
+  }
+  const pipeline = mode as 'analytics' | 'alerts' | 'views'
+  if (!['analytics', 'alerts', 'views'].includes(pipeline)) {
+    process.stderr.write('npx tsx bench/engine-profile.ts analytics|alerts|views [COUNT]\n')
+    process.exit(2)
+  }
+  const count = Number(a1 ?? 1_000_000)
+  const id = uniqueId()
+  const generator = pipeline === 'analytics' ? 'orders' : pipeline
+  const [input, dlq, group, out1, out2, key] = [`prof-${generator}-${id}`, `prof-dlq-${id}`, `prof-${pipeline}-${id}`, `prof-critical-${id}`, `prof-high-${id}`, `prof-topics-${id}`]
+  const db = pipeline === 'alerts' ? undefined : await freshDatabase('prof')
+  const topics = await freshTopics(ctx, [input, dlq, ...(pipeline === 'alerts' ? [out1, out2] : [])].map((topic) => ({topic, partitions: 3})))
+  const redis = createRedis(ctx.redisUrl)
+  await connectRedis(redis, ctx.redisUrl)
+  try {
+    let last = 0
+    await runGenerator({generator, brokers: ctx.brokers, topic: input, rate: 'max', count, seed: 11, startTime: Date.now() - 3600_000, timeStepMs: 1, onRecords: (rs) => rs.forEach((r) => (last = Math.max(last, r.timestamp)))})
+    await appendEndMarkers(ctx, input, last + 60_000, endMarkerValue(generator, last + 60_000))
+    ctx.log(`preloaded ${count} ${generator}; profiling run ${pipeline}`)
+    const args = ['--json', '--until-idle', '--idle-timeout', '1s', '--group-id', group, '--input-topic', input, '--deadletter-topic', dlq]
+    if (pipeline === 'alerts') args.push('--critical-topic', out1, '--highvolume-topic', out2)
+    if (pipeline === 'views') args.push('--topics-key', key, '--board-interval', '60s')
+    const env = {SSTREAM_KAFKA_BROKERS: ctx.brokers.join(','), SSTREAM_MARIADB_URL: db?.url ?? ctx.mariadbUrl, SSTREAM_REDIS_URL: ctx.redisUrl}
+    const processor = await profiled([BIN, 'run', pipeline, ...args], env)
+    ctx.log(`run ${pipeline}: ${Math.round(processor.wallMs)} ms wall with start-up and the 1 s idle wait; ${Math.round(processor.profile.busyMs)} ms busy CPU`)
+    const ceiling = await profiled(['--import', 'tsx', SELF, 'ceiling', input, String(count)])
+    ctx.log(`ceiling: ${ceiling.stdout.trim()} records/s; ${Math.round(ceiling.profile.busyMs)} ms busy CPU`)
+    process.stdout.write(`${report(pipeline, count, processor.profile, ceiling.profile)}\n`)
+  } finally {
+    await redis.del(key, offsetsKeyFor(key)).catch(() => undefined)
+    redis.disconnect()
+    await topics.cleanup({topics: [`${group}-${pipeline}-repartition`], groups: [group]})
+    await db?.drop()
+  }
+  process.exit(0)
+}
+
+await main()

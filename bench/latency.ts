@@ -424,13 +424,12 @@ export const latencyBenchmark: Benchmark = {
             unit: 'ms',
             value: s[p],
             pivot: {table: LATENCY_TABLE, row: output.row, column: p},
-            ...(p === 'p50' ? {details: {...output.details, samples: s.n, feedSeconds: feedSeconds(ctx, pipeline), ratePerSec: RATE}} : {}),
+            ...(p === 'p50' && !output.id.endsWith('.net') ? {details: {...output.details, samples: s.n, feedSeconds: feedSeconds(ctx, pipeline)}} : {}),
           })
         }
       }
       const memory = processor.memory()
       if (memory) {
-        const summary = processor.events.find((e) => e.type === 'summary') as {recordsIn?: number} | undefined
         ctx.log(`  run ${pipeline}: peak RSS ${MiB(memory.rss)} MiB, heap used ${MiB(memory.heapUsed)} MiB`)
         const row = `run ${pipeline}${pipeline === 'predictions' ? ' --model local' : ''}`
         const cells: Array<[string, string, number]> = [
@@ -445,7 +444,6 @@ export const latencyBenchmark: Benchmark = {
             unit: 'MiB',
             value: MiB(bytes),
             pivot: {table: MEMORY_TABLE, row, column},
-            ...(key === 'rss' && summary?.recordsIn !== undefined ? {details: {recordsIn: summary.recordsIn}} : {}),
           })
         }
       }

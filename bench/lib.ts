@@ -28,6 +28,8 @@ export interface Measurement {
   ceiling?: number
   /** The target from the issues, e.g. {op: '>=', value: 150000}. */
   target?: {op: '>=' | '<='; value: number}
+  /** A target on the ratio to the ceiling, e.g. 0.8 (at least). */
+  ratioTarget?: number
   /** Free-form details: records, partitions, processes, p50/p95/p99, RSS... */
   details?: Record<string, number | string>
   /** Shown in a table of its own, one row per `row` and one column per `column` (e.g. latency p50, p95, p99). */

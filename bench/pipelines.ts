@@ -137,6 +137,7 @@ async function analytics(ctx: BenchContext, count: number): Promise<Measurement>
       value: Math.round(timed.rate),
       ceiling: Math.round(ceiling),
       target: {op: '>=', value: 150_000},
+      ratioTarget: 0.8,
       details: {records: count, partitions: PARTITIONS, processingMs: Math.round(timed.processingMs), windows: timed.summary.outputs.order_summary ?? 0, peakRssMiB: Math.round(timed.peakRssMiB)},
     }
   } finally {

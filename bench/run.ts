@@ -4,6 +4,7 @@
  * figures in docs/benchmarks.md and the throughput plot docs/benchmarks-throughput.svg.
  */
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {loadavg} from 'node:os'
 
 import {readConfig} from '../src/core/config/index.js'
 import {renderTable} from '../src/core/output/index.js'
@@ -25,8 +26,19 @@ interface Figure {
   ratio?: number
   target?: Measurement['target']
   met?: boolean
+  ratioTarget?: number
+  ratioMet?: boolean
   details?: Record<string, number | string>
   pivot?: Measurement['pivot']
+}
+
+/** How one benchmark's runs went: their time, and how busy the machine was when they started. */
+interface Section {
+  runs: number
+  seconds: number
+  /** The 1-minute load average when the benchmark started (2 cores: above 2, something else was running). */
+  loadAverage: number
+  date: string
 }
 
 interface Results {
@@ -34,6 +46,9 @@ interface Results {
   command: string
   machine: Machine
   figures: Figure[]
+  sections?: Record<string, Section>
+  /** Wall time of this invocation's benchmarks (s). */
+  seconds?: number
 }
 
 const RESULTS_DIR = new URL('./results/', import.meta.url)
@@ -82,6 +97,10 @@ function aggregate(benchmark: string, perRun: Measurement[][]): Figure[] {
       figure.target = last.target
       figure.met = last.target.op === '>=' ? med >= last.target.value : med <= last.target.value
     }
+    if (last.ratioTarget !== undefined && figure.ratio !== undefined) {
+      figure.ratioTarget = last.ratioTarget
+      figure.ratioMet = figure.ratio >= last.ratioTarget
+    }
     if (last.details) figure.details = last.details
     if (last.pivot) figure.pivot = last.pivot
     return figure
@@ -102,7 +121,12 @@ function figureRows(figures: Figure[]): string[][] {
     `${fmt(f.min, f.unit)} – ${fmt(f.max, f.unit)}`,
     f.ceiling ? `${fmt(f.ceiling.median, f.unit)}` : '',
     f.ratio !== undefined ? f.ratio.toFixed(2) : '',
-    f.target ? `${f.target.op} ${fmt(f.target.value, f.unit)}${f.met ? ' ✓' : ' ✗ not met'}` : '',
+    [
+      f.target ? `${f.target.op} ${fmt(f.target.value, f.unit)}${f.met ? ' ✓' : ' ✗ not met'}` : '',
+      f.ratioTarget !== undefined ? `ratio >= ${f.ratioTarget}${f.ratioMet ? ' ✓' : ' ✗ not met'}` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
   ])
 }
 
@@ -134,11 +158,14 @@ function renderDocBlock(results: Results): string {
     '',
     'Each figure is the median of the runs, with the smallest and largest; a ratio is the median of the per-run ratios to the ceiling measured in the same run.',
     '',
+    ...(results.seconds !== undefined ? [`The benchmarks took ${(results.seconds / 60).toFixed(1)} min in all (without the build).`, ''] : []),
   ]
   const groups = new Map<string, Figure[]>()
   for (const f of results.figures) groups.set(f.benchmark, [...(groups.get(f.benchmark) ?? []), f])
   for (const [benchmark, figures] of groups) {
     lines.push(`### ${benchmark}`, '')
+    const section = results.sections?.[benchmark]
+    if (section) lines.push(`_${section.runs} run${section.runs === 1 ? '' : 's'} in ${Math.round(section.seconds)} s on ${section.date.slice(0, 10)}; 1-minute load average at the start ${section.loadAverage.toFixed(2)}._`, '')
     const plain = figures.filter((f) => !f.pivot)
     if (plain.length > 0) lines.push(markdownTable(['what', 'median', 'min – max', 'ceiling', 'ratio', 'target'], figureRows(plain)), '')
     lines.push(...pivotTables(figures.filter((f) => f.pivot)))
@@ -173,27 +200,44 @@ async function main(): Promise<void> {
   }
   const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS
   const figures: Figure[] = []
+  const sections: Record<string, Section> = {}
+  const started = performance.now()
   for (const benchmark of selected) {
     const perRun: Measurement[][] = []
+    const section = {runs, seconds: 0, loadAverage: loadavg()[0], date: new Date().toISOString()}
+    const t0 = performance.now()
     for (let run = 1; run <= runs; run++) {
-      process.stderr.write(`${benchmark.name}: run ${run}/${runs}\n`)
+      process.stderr.write(`${benchmark.name}: run ${run}/${runs} (load average ${loadavg()[0].toFixed(2)})\n`)
       perRun.push(await benchmark.run(ctx))
     }
+    section.seconds = (performance.now() - t0) / 1000
+    sections[benchmark.name] = section
+    process.stderr.write(`${benchmark.name}: ${runs} run${runs === 1 ? '' : 's'} in ${Math.round(section.seconds)} s\n`)
     figures.push(...aggregate(benchmark.name, perRun))
   }
+  const seconds = (performance.now() - started) / 1000
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
-  const results: Results = {date: new Date().toISOString(), command, machine: describeMachine(), figures}
+  const results: Results = {date: new Date().toISOString(), command, machine: describeMachine(), figures, sections, seconds}
   mkdirSync(RESULTS_DIR, {recursive: true})
   writeFileSync(new URL(`${results.date.slice(0, 10)}.json`, RESULTS_DIR), `${JSON.stringify(results, null, 2)}\n`)
   // latest.json keeps the newest figure of every benchmark, so that a partial run does not drop the others.
   const latestFile = new URL('latest.json', RESULTS_DIR)
   const previous: Results | undefined = existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as Results) : undefined
   const ran = new Set(selected.map((b) => b.name))
-  const merged: Results = {...results, command: previous && names.length > 0 ? 'npm run bench (see each section)' : command, figures: [...(previous?.figures ?? []).filter((f) => !ran.has(f.benchmark)), ...figures]}
+  const merged: Results = {
+    ...results,
+    command: previous && names.length > 0 ? 'npm run bench (see each section)' : command,
+    figures: [...(previous?.figures ?? []).filter((f) => !ran.has(f.benchmark)), ...figures].sort(
+      (a, b) => BENCHMARKS.findIndex((x) => x.name === a.benchmark) - BENCHMARKS.findIndex((x) => x.name === b.benchmark),
+    ),
+    sections: {...Object.fromEntries(Object.entries(previous?.sections ?? {}).filter(([name]) => !ran.has(name))), ...sections},
+    ...(names.length > 0 ? {seconds: undefined} : {}),
+  }
   writeFileSync(latestFile, `${JSON.stringify(merged, null, 2)}\n`)
   writeDoc(merged)
   writeFileSync(PLOT, renderPlot(merged.figures))
   process.stdout.write(`${renderTable(['what', 'median', 'min – max', 'ceiling', 'ratio', 'target'], figureRows(figures))}\n`)
+  process.stdout.write(`${selected.length} benchmark${selected.length === 1 ? '' : 's'} in ${Math.round(seconds)} s\n`)
   process.stdout.write(`Results: bench/results/${results.date.slice(0, 10)}.json, docs/benchmarks.md, docs/benchmarks-throughput.svg\n`)
   process.exit(0)
 }

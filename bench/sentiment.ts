@@ -174,7 +174,7 @@ export const predictionsBenchmark: Benchmark = {
       return [
         {
           id: 'pipeline.predictions.local',
-          label: `run predictions --model local (${count} reviews)`,
+          label: `run predictions --model local (${count.toLocaleString('en-US')} reviews)`,
           unit: 'records/s',
           value: local.rate,
           ceiling,
@@ -183,7 +183,7 @@ export const predictionsBenchmark: Benchmark = {
         },
         {
           id: 'pipeline.predictions.http',
-          label: `run predictions over HTTP (${count} reviews)`,
+          label: `run predictions over HTTP (${count.toLocaleString('en-US')} reviews)`,
           unit: 'records/s',
           value: http.rate,
           ceiling,
