@@ -211,9 +211,11 @@ export class SourceTask {
     const position = this.position ?? this.committedOffset ?? 0
     let offset = position
     for (const open of this.open.values()) offset = Math.min(offset, open.minOffset)
+    // In the middle of a replay, what was done before still reaches the restored position.
+    const done = Math.max(position, this.replayUntil)
     return {
       offset,
-      metadata: encodeSourceState({maxEventTime: this.maxEventTime, position, markerWatermark: this.markerWatermark, idle: this.idleAnnounced}),
+      metadata: encodeSourceState({maxEventTime: this.maxEventTime, position: done, markerWatermark: this.markerWatermark, idle: this.idleAnnounced}),
     }
   }
 
