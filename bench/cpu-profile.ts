@@ -67,7 +67,8 @@ export function summariseProfile(path: string): ProfileSummary {
     }
     const category = categoryOf(functionName, url)
     categories.set(category, (categories.get(category) ?? 0) + us)
-    const where = url ? `${shortUrl(url)}:${lineNumber + 1}` : ''
+    // Sources run through tsx have no line numbers in the profile (every frame says line 1): leave them out.
+    const where = url ? `${shortUrl(url)}${/\.tsx?$/.test(url) && lineNumber === 0 ? '' : `:${lineNumber + 1}`}` : ''
     const key = `${functionName}@${where}`
     const entry = functions.get(key) ?? {name: functionName || '(anonymous)', where, category, us: 0}
     entry.us += us

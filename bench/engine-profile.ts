@@ -1,10 +1,12 @@
 /**
  * Where a pipeline's CPU time goes, beside the kafkajs ceiling's:
  * `npx tsx bench/engine-profile.ts analytics|alerts|views [COUNT]` preloads COUNT records (default 1 M) into a
- * fresh 3-partition topic (with end markers, bench/fixtures.ts), runs `sstream run <pipeline> --until-idle`
- * over it as a separate process under `node --cpu-prof`, then the kafkajs consume-and-discard loop over the
- * same topic under `node --cpu-prof`, and prints both profiles' self time by category and the processor's
- * top functions, as markdown (the breakdown in docs/benchmarks.md). Everything it creates is removed.
+ * fresh 3-partition topic (with end markers, bench/fixtures.ts), runs the pipeline over it until idle in a
+ * process of its own under `node --cpu-prof` — in-process, with no output, as `npm run bench -- pipelines`
+ * measures it (`--cli` runs `sstream run <pipeline> --json` instead, its NDJSON output included) — then the
+ * kafkajs consume-and-discard loop over the same topic under `node --cpu-prof`, and prints both profiles'
+ * self time by category and the processor's top functions, as markdown (the breakdown in
+ * docs/benchmarks.md). Everything it creates is removed.
  */
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
@@ -14,6 +16,9 @@ import {join} from 'node:path'
 
 import {readConfig} from '../src/core/config/index.js'
 import {runGenerator} from '../src/core/generators/index.js'
+import {runAlerts} from '../src/core/pipelines/alerts.js'
+import {runAnalytics} from '../src/core/pipelines/analytics.js'
+import {runViews} from '../src/core/pipelines/views.js'
 import {connectRedis, createRedis, offsetsKeyFor} from '../src/core/redis/index.js'
 import {kafkajsConsumeCeiling} from './ceiling.js'
 import {summariseProfile, type ProfileSummary} from './cpu-profile.js'
@@ -42,11 +47,11 @@ async function profiled(args: string[], env: Record<string, string> = {}): Promi
 
 const pct = (ms: number, total: number): string => `${((ms / total) * 100).toFixed(0)} %`
 
-function report(pipeline: string, count: number, processor: ProfileSummary, ceiling: ProfileSummary): string {
+function report(pipeline: string, count: number, processor: ProfileSummary, ceiling: ProfileSummary, cli: boolean): string {
   const perM = (ms: number): string => `${Math.round((ms * 1_000_000) / count).toLocaleString('en-US')} ms`
   const categories = [...new Set([...processor.categories.map((c) => c.category), ...ceiling.categories.map((c) => c.category)])]
   const lines = [
-    `CPU self time of \`sstream run ${pipeline}\` over ${count.toLocaleString('en-US')} preloaded records (one process, \`node --cpu-prof\`, idle excluded) beside the kafkajs consume-and-discard loop over the same topic; CPU time per million records:`,
+    `CPU self time of ${cli ? `\`sstream run ${pipeline} --json\`` : `run ${pipeline} in-process with no output`} over ${count.toLocaleString('en-US')} preloaded records (a process of its own, \`node --cpu-prof\`, idle excluded) beside the kafkajs consume-and-discard loop over the same topic; CPU time per million records:`,
     '',
     `| where | run ${pipeline} | share | kafkajs ceiling | share |`,
     '|---|---|---|---|---|',
@@ -69,6 +74,15 @@ function report(pipeline: string, count: number, processor: ProfileSummary, ceil
 
 async function main(): Promise<void> {
   const [mode, a1, a2] = process.argv.slice(2)
+  if (mode === 'pipeline') {
+    // The child of the pipeline's profile: run it in-process until idle, with no output.
+    const o = JSON.parse(a1) as {pipeline: string; group: string; input: string; dlq: string; out1: string; out2: string; key: string; mariadbUrl: string}
+    const common = {brokers: ctx.brokers, groupId: o.group, inputTopic: o.input, deadLetterTopic: o.dlq, untilIdle: true, idleTimeoutMs: 1000}
+    if (o.pipeline === 'analytics') await runAnalytics({...common, mariadbUrl: o.mariadbUrl, table: 'order_summary'})
+    else if (o.pipeline === 'alerts') await runAlerts({...common, criticalTopic: o.out1, highVolumeTopic: o.out2})
+    else await runViews({...common, mariadbUrl: o.mariadbUrl, redisUrl: ctx.redisUrl, key: o.key, boardIntervalMs: 60_000})
+    process.exit(0)
+  }
   if (mode === 'ceiling') {
     // The child of the ceiling's profile: read the topic and discard it.
     const rate = await kafkajsConsumeCeiling(ctx, a1, Number(a2))
@@ -80,7 +94,8 @@ async function main(): Promise<void> {
     process.stderr.write('npx tsx bench/engine-profile.ts analytics|alerts|views [COUNT]\n')
     process.exit(2)
   }
-  const count = Number(a1 ?? 1_000_000)
+  const cli = process.argv.includes('--cli')
+  const count = Number(a1 && a1 !== '--cli' ? a1 : 1_000_000)
   const id = uniqueId()
   const generator = pipeline === 'analytics' ? 'orders' : pipeline
   const [input, dlq, group, out1, out2, key] = [`prof-${generator}-${id}`, `prof-dlq-${id}`, `prof-${pipeline}-${id}`, `prof-critical-${id}`, `prof-high-${id}`, `prof-topics-${id}`]
@@ -97,11 +112,12 @@ async function main(): Promise<void> {
     if (pipeline === 'alerts') args.push('--critical-topic', out1, '--highvolume-topic', out2)
     if (pipeline === 'views') args.push('--topics-key', key, '--board-interval', '60s')
     const env = {SSTREAM_KAFKA_BROKERS: ctx.brokers.join(','), SSTREAM_MARIADB_URL: db?.url ?? ctx.mariadbUrl, SSTREAM_REDIS_URL: ctx.redisUrl}
-    const processor = await profiled([BIN, 'run', pipeline, ...args], env)
-    ctx.log(`run ${pipeline}: ${Math.round(processor.wallMs)} ms wall with start-up and the 1 s idle wait; ${Math.round(processor.profile.busyMs)} ms busy CPU`)
+    const options = {pipeline, group, input, dlq, out1, out2, key, mariadbUrl: db?.url ?? ctx.mariadbUrl}
+    const processor = cli ? await profiled([BIN, 'run', pipeline, ...args], env) : await profiled(['--import', 'tsx', SELF, 'pipeline', JSON.stringify(options)])
+    ctx.log(`run ${pipeline}${cli ? ' (CLI, --json)' : ' (in-process)'}: ${Math.round(processor.wallMs)} ms wall with start-up and the 1 s idle wait; ${Math.round(processor.profile.busyMs)} ms busy CPU`)
     const ceiling = await profiled(['--import', 'tsx', SELF, 'ceiling', input, String(count)])
     ctx.log(`ceiling: ${ceiling.stdout.trim()} records/s; ${Math.round(ceiling.profile.busyMs)} ms busy CPU`)
-    process.stdout.write(`${report(pipeline, count, processor.profile, ceiling.profile)}\n`)
+    process.stdout.write(`${report(pipeline, count, processor.profile, ceiling.profile, cli)}\n`)
   } finally {
     await redis.del(key, offsetsKeyFor(key)).catch(() => undefined)
     redis.disconnect()

@@ -31,7 +31,7 @@ const LATENCY_TABLE = `End-to-end latency at ${RATE.toLocaleString('en-US')} rec
 const MEMORY_TABLE = `Peak memory of each processor at ${RATE.toLocaleString('en-US')} records/s (MiB)`
 
 /** Seconds of feed per pipeline: window pipelines need a few windows to close while the feed runs. */
-const FEED_SECONDS: Record<PipelineName, number> = {analytics: 15, views: 15, alerts: 22, leaderboard: 10, predictions: 10}
+const FEED_SECONDS: Record<PipelineName, number> = {analytics: 30, views: 30, alerts: 40, leaderboard: 20, predictions: 20}
 
 // ---------------------------------------------------------------------------------------------------------
 // Observers of the sinks.
