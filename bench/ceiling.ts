@@ -2,12 +2,13 @@
  * The raw ceiling of a pipeline benchmark: kafkajs reading the whole topic and discarding it, in the same
  * run. Timed like the pipelines, from the partitions' assignment (the group join) to the last record read.
  */
-import {createKafka} from '../src/core/kafka/index.js'
+import {createKafka, KafkaAdmin} from '../src/core/kafka/index.js'
 import type {BenchContext} from './lib.js'
 
 export async function kafkajsConsumeCeiling(ctx: BenchContext, topic: string, count: number): Promise<number> {
+  const groupId = `bench-ceiling-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
   const consumer = createKafka({brokers: ctx.brokers}).consumer({
-    groupId: `bench-ceiling-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    groupId,
     maxBytes: 64 * 1024 * 1024,
   })
   await consumer.connect()
@@ -28,5 +29,7 @@ export async function kafkajsConsumeCeiling(ctx: BenchContext, topic: string, co
     })
   })
   await consumer.disconnect()
+  const admin = await KafkaAdmin.connect(ctx.brokers)
+  await admin.deleteGroups([groupId]).finally(() => admin.close())
   return count / seconds
 }
