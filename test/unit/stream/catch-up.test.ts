@@ -20,7 +20,7 @@ function definition(sink: StoreSink<string>): PipelineDefinition<Reading> {
     name: 'sums',
     inputTopic: 'in',
     deadLetterTopic: 'dlq',
-    decode: (record) => {
+    decode: (record: InputRecord) => {
       try {
         return JSON.parse(record.value!.toString()) as Reading
       } catch {
