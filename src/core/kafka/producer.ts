@@ -28,6 +28,16 @@ export interface TransactionOffsets {
 /** Transactions retry CONCURRENT_TRANSACTIONS quickly: the previous commit's markers are still being written. */
 const TRANSACTION_RETRY = {initialRetryTime: 20, maxRetryTime: 1000, retries: 10, factor: 0.2, multiplier: 1.6}
 
+/** How often a commit asks again while the previous transaction completes (about 2 s in all). */
+const CONCURRENT_RETRIES = 25
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The coordinator is still completing this producer's previous transaction. */
+export function isConcurrentTransactions(error: unknown): boolean {
+  return (error as {type?: string} | undefined)?.type === 'CONCURRENT_TRANSACTIONS'
+}
+
 /** Messages per produce request inside a transaction. */
 const SEND_CHUNK = 1000
 
@@ -81,10 +91,22 @@ export class TransactionalProducer {
         }
       }
       if (offsets) {
-        await transaction.sendOffsets({
+        const request = {
           consumerGroupId: offsets.groupId,
           topics: [{topic: offsets.topic, partitions: [{partition: offsets.partition, offset: String(offsets.offset), metadata: offsets.metadata} as {partition: number; offset: string}]}],
-        })
+        }
+        // A transaction of offsets only starts with AddOffsetsToTxn, which kafkajs does not retry: while the
+        // previous commit's markers are being written the coordinator answers CONCURRENT_TRANSACTIONS.
+        // Nothing changed on the broker, so ask again shortly (as the Java client does).
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await transaction.sendOffsets(request)
+            break
+          } catch (error) {
+            if (!isConcurrentTransactions(error) || attempt >= CONCURRENT_RETRIES) throw error
+            await sleep(Math.min(100, 5 * 2 ** attempt))
+          }
+        }
       }
       await transaction.commit()
     } catch (error) {

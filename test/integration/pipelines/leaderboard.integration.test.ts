@@ -5,13 +5,14 @@
  */
 import {afterAll, describe, expect, it} from 'vitest'
 
+import {runGenerator} from '../../../src/core/generators/index.js'
 import {runLeaderboard, type BoardPipelineEvent} from '../../../src/core/pipelines/leaderboard.js'
 import {connectRedis, createRedis, offsetsKeyFor} from '../../../src/core/redis/index.js'
 import {DEAD_LETTER_HEADERS} from '../../../src/core/stream/index.js'
 import {lastJson, runCli} from '../../helpers/cli.js'
 import {uniqueName} from '../../helpers/names.js'
 import {TestServices, testConfig} from '../../helpers/services.js'
-import {brokers, produce, readCommitted} from '../stream/fixtures.js'
+import {brokers, produce, readCommitted, waitFor} from '../stream/fixtures.js'
 import {startProcessor} from '../stream/processor.js'
 import {boardScores, deleteKeys, expectedBoard, seedScores} from './leaderboard-data.js'
 
@@ -139,6 +140,23 @@ describe('run leaderboard against Kafka and Redis', () => {
     const reset = await runCli([...args, '--reset'], {timeoutMs: 60_000})
     expect(reset.code, reset.stderr).toBe(0)
     expect(await boardScores(key)).toEqual(expectedBoard(records))
+  })
+
+  it('keeps up with a live feed without a Kafka hiccup: back-to-back offset commits are asked again, not failed', async () => {
+    const [input, deadLetters] = await services.topics(['scores', 'dlq'])
+    const key = freshKey()
+    const events: BoardPipelineEvent[] = []
+    const stop = new AbortController()
+    const running = runLeaderboard({brokers, groupId: services.groupId('lb-live'), inputTopic: input, deadLetterTopic: deadLetters, redisUrl: testConfig.redisUrl, key, signal: stop.signal, onEvent: (e) => events.push(e)})
+    // Many small batches, each committed in a transaction of offsets only, right after the previous one.
+    const fed = await runGenerator({generator: 'scores', brokers, topic: input, rate: 5000, count: 30_000, seed: 7})
+    expect(fed.sent).toBe(30_000)
+    await waitFor(async () => Object.values(await boardScores(key)).reduce((a, b) => a + b, 0), () => events.some((e) => e.type === 'stats' && e.recordsIn >= 30_000), {what: 'every score on the board', intervalMs: 200, timeoutMs: 60_000})
+    stop.abort()
+    const summary = await running
+    expect(summary.recordsIn).toBe(30_000)
+    const down = events.filter((e) => e.type === 'status' && e.state === 'down')
+    expect(down, JSON.stringify(down.slice(0, 3))).toEqual([])
   })
 
   it('prints the board like the original printer in plain mode, scores as Java doubles', async () => {
