@@ -38,6 +38,8 @@ interface Section {
   seconds: number
   /** The 1-minute load average when the benchmark started (2 cores: above 2, something else was running). */
   loadAverage: number
+  /** The command that measured this section (a partial run re-measures only some). */
+  command?: string
   date: string
 }
 
@@ -165,7 +167,10 @@ function renderDocBlock(results: Results): string {
   for (const [benchmark, figures] of groups) {
     lines.push(`### ${benchmark}`, '')
     const section = results.sections?.[benchmark]
-    if (section) lines.push(`_${section.runs} run${section.runs === 1 ? '' : 's'} in ${Math.round(section.seconds)} s on ${section.date.slice(0, 10)}; 1-minute load average at the start ${section.loadAverage.toFixed(2)}._`, '')
+    if (section) {
+      const by = section.command && section.command !== results.command ? ` with \`${section.command}\`` : ''
+      lines.push(`_${section.runs} run${section.runs === 1 ? '' : 's'} in ${Math.round(section.seconds)} s on ${section.date.slice(0, 10)}${by}; 1-minute load average at the start ${section.loadAverage.toFixed(2)}._`, '')
+    }
     const plain = figures.filter((f) => !f.pivot)
     if (plain.length > 0) lines.push(markdownTable(['what', 'median', 'min – max', 'ceiling', 'ratio', 'target'], figureRows(plain)), '')
     lines.push(...pivotTables(figures.filter((f) => f.pivot)))
@@ -199,12 +204,13 @@ async function main(): Promise<void> {
     log: (message) => process.stderr.write(`  ${message}\n`),
   }
   const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
   const figures: Figure[] = []
   const sections: Record<string, Section> = {}
   const started = performance.now()
   for (const benchmark of selected) {
     const perRun: Measurement[][] = []
-    const section = {runs, seconds: 0, loadAverage: loadavg()[0], date: new Date().toISOString()}
+    const section = {runs, seconds: 0, loadAverage: loadavg()[0], date: new Date().toISOString(), command}
     const t0 = performance.now()
     for (let run = 1; run <= runs; run++) {
       process.stderr.write(`${benchmark.name}: run ${run}/${runs} (load average ${loadavg()[0].toFixed(2)})\n`)
@@ -216,7 +222,6 @@ async function main(): Promise<void> {
     figures.push(...aggregate(benchmark.name, perRun))
   }
   const seconds = (performance.now() - started) / 1000
-  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
   const results: Results = {date: new Date().toISOString(), command, machine: describeMachine(), figures, sections, seconds}
   mkdirSync(RESULTS_DIR, {recursive: true})
   writeFileSync(new URL(`${results.date.slice(0, 10)}.json`, RESULTS_DIR), `${JSON.stringify(results, null, 2)}\n`)
@@ -226,12 +231,13 @@ async function main(): Promise<void> {
   const ran = new Set(selected.map((b) => b.name))
   const merged: Results = {
     ...results,
-    command: previous && names.length > 0 ? 'npm run bench (see each section)' : command,
+    // A partial run keeps the whole run's command and time; its sections say what re-measured them.
+    command: previous && names.length > 0 ? previous.command : command,
     figures: [...(previous?.figures ?? []).filter((f) => !ran.has(f.benchmark)), ...figures].sort(
       (a, b) => BENCHMARKS.findIndex((x) => x.name === a.benchmark) - BENCHMARKS.findIndex((x) => x.name === b.benchmark),
     ),
     sections: {...Object.fromEntries(Object.entries(previous?.sections ?? {}).filter(([name]) => !ran.has(name))), ...sections},
-    ...(names.length > 0 ? {seconds: undefined} : {}),
+    ...(previous && names.length > 0 ? {seconds: previous.seconds} : {}),
   }
   writeFileSync(latestFile, `${JSON.stringify(merged, null, 2)}\n`)
   writeDoc(merged)
