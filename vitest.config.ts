@@ -25,7 +25,7 @@ export default defineConfig({
           // The services are shared; run the files one at a time on a 2-core machine.
           fileParallelism: false,
           // A test against the real broker that fails once is run once more; a second failure fails the run.
-          // Known intermittent case: `watch alerts` following new alerts (see the session notes).
+          // Known intermittent cases: `watch alerts` following new alerts, and the scale-out test, on a loaded machine.
           retry: 1,
         },
       },
