@@ -59,7 +59,19 @@ export class TransactionalProducer {
       retry: TRANSACTION_RETRY,
     })
     try {
-      await withKafkaDeadline(brokers, () => producer.connect(), {timeoutMs, doing: 'start a transactional producer'})
+      await withKafkaDeadline(
+        brokers,
+        async () => {
+          await producer.connect()
+          // kafkajs's connect() initialises an idempotent producer id only; the transactional InitProducerId,
+          // which fences the previous owner of this id (and completes or aborts its open transaction), waits
+          // for the first transaction(). Fence now, before the caller reads the committed offsets: an empty
+          // transaction begun and aborted sends nothing else.
+          const fence = await producer.transaction()
+          await fence.abort()
+        },
+        {timeoutMs, doing: 'start a transactional producer'},
+      )
     } catch (error) {
       await producer.disconnect().catch(() => undefined)
       throw error

@@ -351,7 +351,7 @@ class Runtime {
     trace(`${slot.topic}:${slot.partition} init: producer`)
     slot.producer = await TransactionalProducer.connect(this.kafka, options.brokers, transactionalId)
     trace(`${slot.topic}:${slot.partition} init: offsets`)
-    const committed = (await this.admin.committedOffsets(options.groupId, slot.topic)).find((c) => c.partition === slot.partition)
+    const committed = await this.committedOffset(slot)
     trace(`${slot.topic}:${slot.partition} init: restored ${JSON.stringify(committed)}`)
     const restored = committed && Number(committed.offset) >= 0 ? {offset: Number(committed.offset), metadata: committed.metadata} : undefined
     if (slot.kind === 'source') {
@@ -417,6 +417,24 @@ class Runtime {
       `${store} holds position ${position} for ${slot.topic}:${slot.partition}, past the partition's end (${end}): it was built from an earlier topic of that name, so every record would be skipped as already applied.`,
       {nextSteps: [`Start it afresh with \`sstream run ${this.definition.name} --reset\` (or \`sstream setup redis --reset\`), or give the run its own --key.`]},
     )
+  }
+
+  /**
+   * The group's committed offset of a partition, read after this task's producer fenced the previous owner.
+   * -1 means no commit. Kafka has been seen to answer -2 right after the previous owner's open transaction
+   * (with its offsets) was aborted: taking that for "no commit" would process records again. Such an answer
+   * is read again until it settles; if it does not, the task fails and is retried like any Kafka error.
+   */
+  private async committedOffset(slot: Slot): Promise<{partition: number; offset: string; metadata: string | null} | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const committed = (await this.admin.committedOffsets(this.options.groupId, slot.topic)).find((c) => c.partition === slot.partition)
+      if (!committed || Number(committed.offset) >= -1) return committed
+      trace(`${slot.topic}:${slot.partition} init: Kafka answers committed offset ${committed.offset}; reading it again`)
+      if (attempt >= 20) {
+        throw new SstreamError('KAFKA_ERROR', `Kafka answers an invalid committed offset (${committed.offset}) for ${slot.topic}:${slot.partition} of group ${this.options.groupId}.`)
+      }
+      await this.sleep(250)
+    }
   }
 
   /** The first offset the log still holds for a partition. */
