@@ -154,7 +154,10 @@ class Runtime {
           this.onProgress(p.topic, p.partition, p.nextOffset, p.highWatermark)
           if (p.records === 0 && p.firstOffset !== null) this.onMarkersOnly(p.topic, p.partition, p.firstOffset, p.nextOffset)
         },
-        onCrash: (error) => this.reportDown('kafka', error),
+        onCrash: (error) => {
+          trace(`consumer crashed: ${errorMessage(error)}`)
+          this.reportDown('kafka', error)
+        },
       })
       this.watchPause()
       const tick = Math.max(100, Math.min(1000, Math.floor(this.idleTimeoutMs / 4)))
@@ -490,7 +493,10 @@ class Runtime {
     void this.enqueue(slot, async () => {
       await this.ensureTask(slot)
       const task = slot.task
-      if (!task || stale || received < slot.seekSequence) return
+      if (!task || stale || received < slot.seekSequence) {
+        if (tracing) trace(`${slot.topic}:${slot.partition} batch from ${batch.fetchedOffset} dropped (${!task ? 'no task' : stale ? 'fetched before a seek' : 'received before the last seek'})`)
+        return
+      }
       const expected = task.nextOffset
       if (expected !== undefined && batch.fetchedOffset > expected) {
         if (slot.soughtTo !== expected) {
