@@ -24,6 +24,7 @@ export type SstreamErrorCode =
   | 'TIMEOUT'
   | 'INVALID_INPUT'
   | 'STORE_AHEAD'
+  | 'OFFSET_INVALID'
 
 export interface SstreamErrorOptions {
   /** What the user can do about it, one step per entry, e.g. "Start it with `sstream stack up`." */

@@ -68,7 +68,7 @@ const serviceOf = (error: unknown): ServiceName => {
 }
 
 /** Errors that waiting cannot cure: they end the run with their message, like a defect. */
-const FATAL_CODES = new Set<string>(['STORE_AHEAD', 'INVALID_INPUT', 'USAGE'])
+const FATAL_CODES = new Set<string>(['STORE_AHEAD', 'OFFSET_INVALID', 'INVALID_INPUT', 'USAGE'])
 
 /** Errors a task waits out (services down, refused requests); anything else ends the run. */
 const isOutage = (error: unknown): boolean =>
@@ -424,17 +424,22 @@ class Runtime {
 
   /**
    * The group's committed offset of a partition, read after this task's producer fenced the previous owner.
-   * -1 means no commit. Kafka has been seen to answer -2 right after the previous owner's open transaction
-   * (with its offsets) was aborted: taking that for "no commit" would process records again. Such an answer
-   * is read again until it settles; if it does not, the task fails and is retried like any Kafka error.
+   * -1 means no commit. sstream only commits real offsets, with its checkpoint in the metadata; -2 is
+   * kafkajs's "earliest" placeholder, which kafkajs commits on its own when a fetch is out of range
+   * (`recoverFromOffsetOutOfRange`), wiping the checkpoint. Resuming from nothing would count records
+   * again, so the run stops with the facts instead.
    */
   private async committedOffset(slot: Slot): Promise<{partition: number; offset: string; metadata: string | null} | undefined> {
     for (let attempt = 0; ; attempt++) {
       const committed = (await this.admin.committedOffsets(this.options.groupId, slot.topic)).find((c) => c.partition === slot.partition)
       if (!committed || Number(committed.offset) >= -1) return committed
       trace(`${slot.topic}:${slot.partition} init: Kafka answers committed offset ${committed.offset}; reading it again`)
-      if (attempt >= 20) {
-        throw new SstreamError('KAFKA_ERROR', `Kafka answers an invalid committed offset (${committed.offset}) for ${slot.topic}:${slot.partition} of group ${this.options.groupId}.`)
+      if (attempt >= 4) {
+        throw new SstreamError(
+          'OFFSET_INVALID',
+          `Group ${this.options.groupId} holds offset ${committed.offset} for ${slot.topic}:${slot.partition}, a placeholder the Kafka client commits after an out-of-range fetch, not a position: the window state committed with the offset is gone, so resuming would count records again.`,
+          {nextSteps: [`Recompute the outputs with a new --group-id (the table rows are upserts), or reset the group's offsets on ${slot.topic} and its repartition topic.`]},
+        )
       }
       await this.sleep(250)
     }
