@@ -228,11 +228,15 @@ describe('watchAlerts (Kafka, read committed)', () => {
     const events: ViewEvent[] = []
     const stop = new AbortController()
     const running = watchAlerts({brokers: testConfig.kafkaBrokers, criticalTopic: critical, highVolumeTopic: highVolume, signal: stop.signal, onEvent: (e) => events.push(e)})
+    // A watch that fails fails the test at once (not after the wait below, as an unhandled rejection).
+    let failed: unknown
+    running.catch((error: unknown) => (failed = error))
     const producer = createKafka({brokers: testConfig.kafkaBrokers}).producer()
     await producer.connect()
     try {
       // The topics are empty when the watch starts: keep sending until the running consumer picks one up.
       await until(async () => {
+        if (failed) throw failed
         await producer.send({topic: highVolume, messages: [{key: '200', value: '"2024-05-01 12:00:10.0","200","3"'}]})
         return events.some((e) => e.type === 'high-volume')
       }, 'a high-volume alert', 60_000)
