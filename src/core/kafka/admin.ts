@@ -4,7 +4,7 @@
  */
 import type {Admin, Kafka} from 'kafkajs'
 
-import {createKafka, toKafkaError, withKafkaDeadline} from './client.js'
+import {createKafka, isKafkaConnectionError, toKafkaError, withKafkaDeadline} from './client.js'
 
 export interface TopicSpec {
   topic: string
@@ -47,7 +47,62 @@ export interface GroupLag {
   }>
 }
 
-/** A connected admin client, closed by `close()`. Connection failures become KAFKA_UNREACHABLE within seconds. */
+/** How long an admin request is asked again when Kafka answers with a retriable error, and the pauses between. */
+export interface ProtocolRetryOptions {
+  /** No new attempt starts once this long has passed since the first (its pause included). */
+  budgetMs: number
+  initialDelayMs: number
+  maxDelayMs: number
+}
+
+export const PROTOCOL_RETRY: ProtocolRetryOptions = {budgetMs: 5000, initialDelayMs: 100, maxDelayMs: 1000}
+
+/**
+ * Whether Kafka refused a request with an error that passes by itself: a protocol error marked retriable, such
+ * as NOT_LEADER_OR_FOLLOWER or LEADER_NOT_AVAILABLE while a topic created a moment ago gets its leader. Not a
+ * broker that cannot be reached (that is KAFKA_UNREACHABLE, at once), nor an error the client already retried
+ * to its limit.
+ */
+export function isRetriableProtocolError(error: unknown): boolean {
+  if (isKafkaConnectionError(error)) return false
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const e = current as {name?: string; type?: unknown; retriable?: unknown; cause?: unknown}
+    if (e.name === 'KafkaJSNumberOfRetriesExceeded') return false
+    if (typeof e.type === 'string') return e.retriable === true
+    current = e.cause
+  }
+  return false
+}
+
+/** Runs `work`, and runs it again after a short pause while it fails with a retriable protocol error, within the budget. */
+export async function retryProtocolErrors<T>(
+  work: () => Promise<T>,
+  {
+    budgetMs = PROTOCOL_RETRY.budgetMs,
+    initialDelayMs = PROTOCOL_RETRY.initialDelayMs,
+    maxDelayMs = PROTOCOL_RETRY.maxDelayMs,
+    now = Date.now,
+    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  }: Partial<ProtocolRetryOptions> & {now?: () => number; sleep?: (ms: number) => Promise<void>} = {},
+): Promise<T> {
+  const start = now()
+  let delay = initialDelayMs
+  for (;;) {
+    try {
+      return await work()
+    } catch (error) {
+      if (!isRetriableProtocolError(error) || now() - start + delay > budgetMs) throw error
+      await sleep(delay)
+      delay = Math.min(delay * 2, maxDelayMs)
+    }
+  }
+}
+
+/**
+ * A connected admin client, closed by `close()`. Connection failures become KAFKA_UNREACHABLE within seconds;
+ * requests Kafka answers with a retriable error are asked again for a few seconds (`retryProtocolErrors`).
+ */
 export class KafkaAdmin {
   private constructor(
     private readonly admin: Admin,
@@ -192,7 +247,7 @@ export class KafkaAdmin {
 
   private async call<T>(work: () => Promise<T>, doing: string): Promise<T> {
     try {
-      return await work()
+      return await retryProtocolErrors(work)
     } catch (error) {
       throw toKafkaError(error, this.brokers, doing)
     }

@@ -59,7 +59,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
       })
     }
     for (const topic of [criticalTopic, highVolumeTopic]) {
-      for (const p of (await retryRetriable(() => admin.topicOffsets(topic))).partitions) {
+      for (const p of (await admin.topicOffsets(topic)).partitions) {
         if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}:${p.partition}`, BigInt(p.high))
       }
     }
@@ -133,21 +133,5 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
     byLevel: state.alerts.byLevel,
     byCode: state.alerts.byCode,
     alerts: state.alerts.feed.map(({seq: _seq, ...item}) => item),
-  }
-}
-
-/**
- * Kafka answers a request about a topic created a moment ago with a retriable error (NOT_LEADER_OR_FOLLOWER,
- * LEADER_NOT_AVAILABLE) until its leader is known everywhere: ask again for a few seconds.
- */
-async function retryRetriable<T>(work: () => Promise<T>, attempts = 15): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work()
-    } catch (error) {
-      const cause = (error as {cause?: {retriable?: boolean}}).cause
-      if (attempt >= attempts || cause?.retriable !== true) throw error
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
   }
 }

@@ -1,0 +1,165 @@
+/**
+ * KafkaAdmin asks again when Kafka answers with a retriable protocol error (a topic created a moment ago), for a
+ * few seconds, and fails at once when no broker can be reached.
+ */
+import {KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError} from 'kafkajs'
+import type {Kafka} from 'kafkajs'
+import {afterEach, describe, expect, it, vi} from 'vitest'
+
+import {isRetriableProtocolError, KafkaAdmin, PROTOCOL_RETRY, retryProtocolErrors} from '../../../src/core/kafka/admin.js'
+
+/** The errors as kafkajs builds them from a broker's error code (protocol/error.js). */
+function protocolError(type: string, code: number, retriable: boolean): KafkaJSProtocolError {
+  return new KafkaJSProtocolError({type, code, retriable, message: `${type} from the broker`} as unknown as string)
+}
+const notLeader = (): KafkaJSProtocolError => protocolError('NOT_LEADER_FOR_PARTITION', 6, true)
+const leaderNotAvailable = (): KafkaJSProtocolError => protocolError('LEADER_NOT_AVAILABLE', 5, true)
+const unknownTopic = (): KafkaJSProtocolError => protocolError('UNKNOWN_TOPIC_OR_PARTITION', 3, true)
+const connectionRefused = (): KafkaJSConnectionError =>
+  new KafkaJSConnectionError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {code: 'ECONNREFUSED'}))
+
+describe('isRetriableProtocolError', () => {
+  it('says yes to the retriable protocol errors of a new topic, raw or as the cause of a wrapper', () => {
+    expect(isRetriableProtocolError(notLeader())).toBe(true)
+    expect(isRetriableProtocolError(leaderNotAvailable())).toBe(true)
+    expect(isRetriableProtocolError(unknownTopic())).toBe(true)
+    expect(isRetriableProtocolError(Object.assign(new KafkaJSNonRetriableError(notLeader()), {cause: notLeader()}))).toBe(true)
+  })
+
+  it('says no to refusals that do not pass, to unreachable brokers, and to errors the client already retried', () => {
+    expect(isRetriableProtocolError(protocolError('TOPIC_ALREADY_EXISTS', 36, false))).toBe(false)
+    expect(isRetriableProtocolError(protocolError('INVALID_REPLICATION_FACTOR', 38, false))).toBe(false)
+    expect(isRetriableProtocolError(connectionRefused())).toBe(false)
+    expect(isRetriableProtocolError(new KafkaJSNumberOfRetriesExceeded(connectionRefused(), {retryCount: 4, retryTime: 2000}))).toBe(false)
+    expect(isRetriableProtocolError(new KafkaJSNumberOfRetriesExceeded(unknownTopic(), {retryCount: 4, retryTime: 2000}))).toBe(false)
+    expect(isRetriableProtocolError(new Error('Closed connection'))).toBe(false)
+    expect(isRetriableProtocolError(undefined)).toBe(false)
+  })
+})
+
+/** A clock that moves only when the loop sleeps, plus a record of the pauses. */
+function fakeTime(): {now: () => number; sleep: (ms: number) => Promise<void>; pauses: number[]} {
+  let t = 1_000_000
+  const pauses: number[] = []
+  return {
+    now: () => t,
+    sleep: async (ms) => {
+      pauses.push(ms)
+      t += ms
+    },
+    pauses,
+  }
+}
+
+describe('retryProtocolErrors', () => {
+  it('asks again after short, growing pauses until Kafka answers', async () => {
+    const time = fakeTime()
+    const errors = [notLeader(), leaderNotAvailable(), notLeader()]
+    let attempts = 0
+    const result = await retryProtocolErrors(async () => {
+      attempts++
+      const error = errors.shift()
+      if (error) throw error
+      return 'offsets'
+    }, time)
+    expect(result).toBe('offsets')
+    expect(attempts).toBe(4)
+    expect(time.pauses).toEqual([100, 200, 400])
+  })
+
+  it('gives up with the last error once the budget is spent', async () => {
+    const time = fakeTime()
+    let attempts = 0
+    const last = notLeader()
+    const failing = retryProtocolErrors(async () => {
+      attempts++
+      throw last
+    }, time)
+    await expect(failing).rejects.toBe(last)
+    // Seven pauses, 4500 ms in all: an eighth would end 5500 ms after the first attempt, past the 5000 ms budget.
+    expect(time.pauses).toEqual([100, 200, 400, 800, 1000, 1000, 1000])
+    expect(time.pauses.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(PROTOCOL_RETRY.budgetMs)
+    expect(attempts).toBe(8)
+  })
+
+  it('counts the time the attempts take against the budget', async () => {
+    const time = fakeTime()
+    let attempts = 0
+    const failing = retryProtocolErrors(async () => {
+      attempts++
+      // A request that times out after a while on the broker.
+      await time.sleep(3000)
+      throw protocolError('REQUEST_TIMED_OUT', 7, true)
+    }, time)
+    await expect(failing).rejects.toMatchObject({type: 'REQUEST_TIMED_OUT'})
+    expect(attempts).toBe(2)
+  })
+
+  it('fails at once on an unreachable broker and on a refusal that does not pass', async () => {
+    for (const error of [connectionRefused(), new KafkaJSNumberOfRetriesExceeded(connectionRefused(), {retryCount: 4, retryTime: 2000}), protocolError('TOPIC_ALREADY_EXISTS', 36, false)]) {
+      const time = fakeTime()
+      let attempts = 0
+      await expect(
+        retryProtocolErrors(async () => {
+          attempts++
+          throw error
+        }, time),
+      ).rejects.toBe(error)
+      expect(attempts).toBe(1)
+      expect(time.pauses).toEqual([])
+    }
+  })
+})
+
+describe('KafkaAdmin requests', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  /** A kafkajs client whose admin answers fetchTopicOffsets with the given outcomes, one per call. */
+  function clientAnswering(outcomes: Array<Error | Array<{partition: number; offset: string; high: string; low: string}>>): {kafka: Kafka; calls: () => number} {
+    let calls = 0
+    const admin = {
+      connect: async () => undefined,
+      describeCluster: async () => ({brokers: [], controller: 1, clusterId: 'test'}),
+      disconnect: async () => undefined,
+      fetchTopicOffsets: async () => {
+        calls++
+        const outcome = outcomes.shift()
+        if (!outcome) throw new Error('no more answers')
+        if (outcome instanceof Error) throw outcome
+        return outcome
+      },
+    }
+    return {kafka: {admin: () => admin} as unknown as Kafka, calls: () => calls}
+  }
+
+  it('reads the offsets of a topic whose leader is not known yet at the first ask', async () => {
+    vi.useFakeTimers()
+    const {kafka, calls} = clientAnswering([notLeader(), leaderNotAvailable(), [{partition: 0, offset: '5', high: '5', low: '2'}]])
+    const admin = await KafkaAdmin.connect(['localhost:9092'], kafka)
+    const reading = admin.topicOffsets('fresh')
+    await vi.advanceTimersByTimeAsync(1000)
+    await expect(reading).resolves.toEqual({topic: 'fresh', partitions: [{partition: 0, low: '2', high: '5'}], records: 3})
+    expect(calls()).toBe(3)
+  })
+
+  it('says KAFKA_ERROR with the broker\'s reason when the error outlasts the retries', async () => {
+    vi.useFakeTimers()
+    const {kafka, calls} = clientAnswering(Array.from({length: 20}, () => notLeader()))
+    const admin = await KafkaAdmin.connect(['localhost:9092'], kafka)
+    const reading = admin.topicOffsets('fresh')
+    const settled = expect(reading).rejects.toMatchObject({code: 'KAFKA_ERROR', message: expect.stringContaining('NOT_LEADER_FOR_PARTITION')})
+    await vi.advanceTimersByTimeAsync(PROTOCOL_RETRY.budgetMs + 1000)
+    await settled
+    expect(calls()).toBe(8)
+  })
+
+  it('says KAFKA_UNREACHABLE at the first failure when no broker answers', async () => {
+    vi.useFakeTimers()
+    const {kafka, calls} = clientAnswering([new KafkaJSNumberOfRetriesExceeded(connectionRefused(), {retryCount: 4, retryTime: 2000}), [{partition: 0, offset: '0', high: '0', low: '0'}]])
+    const admin = await KafkaAdmin.connect(['localhost:9092'], kafka)
+    await expect(admin.topicOffsets('any')).rejects.toMatchObject({code: 'KAFKA_UNREACHABLE'})
+    expect(calls()).toBe(1)
+  })
+})
