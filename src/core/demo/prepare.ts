@@ -7,7 +7,7 @@ import type {SstreamConfig} from '../config/index.js'
 import {isSstreamError, SstreamError} from '../errors.js'
 import {KafkaAdmin} from '../kafka/index.js'
 import {REDIS_KEYS, TOPICS, type PipelineName} from '../names.js'
-import {connectRedis, createRedis, readBoardOffsets, resetBoard, toRedisError} from '../redis/index.js'
+import {connectRedis, createRedis, parseBoardOffsets, positionsPastEnd, readBoardOffsets, resetBoard, toRedisError} from '../redis/index.js'
 import {probeSentimentService} from '../sentiment/client.js'
 import {startSentimentServer, type SentimentServer} from '../sentiment/server.js'
 import {setupAll, type SetupAllResult} from '../setup/all.js'
@@ -84,13 +84,7 @@ export async function clearStaleBoards(config: SstreamConfig, pipelines: Pipelin
       const stored = await readBoardOffsets(redis, board.key).catch((error: unknown) => {
         throw toRedisError(error, config.redisUrl, `read the offsets of ${board.key}`)
       })
-      const ends = (await admin.topicOffsets(board.topic)).partitions
-      const stale = Object.entries(stored).some(([field, offset]) => {
-        const [topic, partition] = [field.slice(0, field.lastIndexOf(':')), Number(field.slice(field.lastIndexOf(':') + 1))]
-        const end = ends.find((p) => p.partition === partition)
-        return topic === board.topic && end !== undefined && offset > Number(end.high)
-      })
-      if (stale) {
+      if (positionsPastEnd(parseBoardOffsets(stored), await admin.topicOffsets(board.topic)).length > 0) {
         await resetBoard(redis, board.key)
         cleared.push(board.key)
       }

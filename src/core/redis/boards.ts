@@ -20,10 +20,56 @@ export async function readBoard(client: Redis, key: string, top?: number): Promi
   return rows
 }
 
-/** The offsets stored next to a board: `<topic>:<partition>` → the next offset still to add. */
+/** The offsets stored next to a board: `<topic>:<partition>` → the next offset still to add (see `parseBoardOffsets`). */
 export async function readBoardOffsets(client: Redis, key: string): Promise<Record<string, number>> {
   const raw = await client.hgetall(offsetsKeyFor(key))
   return Object.fromEntries(Object.entries(raw).map(([field, value]) => [field, Number(value)]))
+}
+
+/** One stored offset of a board: the next offset of a partition still to add. */
+export interface BoardPosition {
+  topic: string
+  partition: number
+  offset: number
+}
+
+/** The field of a board's offsets hash that holds one partition's offset: `<topic>:<partition>`. */
+export function boardOffsetField(topic: string, partition: number): string {
+  return `${topic}:${partition}`
+}
+
+/** The offsets `readBoardOffsets` returns, as positions; a field that is not `<topic>:<partition>` with a numeric offset is left out. */
+export function parseBoardOffsets(stored: Record<string, number>): BoardPosition[] {
+  const positions: BoardPosition[] = []
+  for (const [field, offset] of Object.entries(stored)) {
+    const colon = field.lastIndexOf(':')
+    const partition = field.slice(colon + 1)
+    if (colon <= 0 || !/^\d+$/.test(partition) || !Number.isFinite(offset)) continue
+    positions.push({topic: field.slice(0, colon), partition: Number(partition), offset})
+  }
+  return positions
+}
+
+/** A stored position past the end of its partition, with that end. */
+export interface PositionPastEnd extends BoardPosition {
+  end: number
+}
+
+/**
+ * The positions of `ends.topic` past the end offset of their partition (a partition the topic lacks ends at 0):
+ * they were stored for an earlier topic of that name (deleted and created again, or another Kafka), and resuming
+ * there would skip every record as already applied. Positions of other topics are left out. `ends` is the
+ * topic's offsets as `KafkaAdmin.topicOffsets` reads them.
+ */
+export function positionsPastEnd(
+  positions: readonly BoardPosition[],
+  ends: {topic: string; partitions: ReadonlyArray<{partition: number; high: string | number}>},
+): PositionPastEnd[] {
+  const highs = new Map(ends.partitions.map((p) => [p.partition, Number(p.high)]))
+  return positions
+    .filter((p) => p.topic === ends.topic)
+    .map((p) => ({...p, end: highs.get(p.partition) ?? 0}))
+    .filter((p) => p.offset > p.end)
 }
 
 /** Deletes a board and its stored offsets together (one MULTI/EXEC): its pipeline then starts it afresh. */

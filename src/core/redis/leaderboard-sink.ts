@@ -16,6 +16,7 @@
  */
 import {SstreamError} from '../errors.js'
 import type {SinkWriteContext, StoreSink} from '../stream/types.js'
+import {boardOffsetField} from './boards.js'
 import {connectRedis, createRedis, redisTarget, toRedisError, type Redis} from './client.js'
 import {offsetsKeyFor} from './setup.js'
 
@@ -76,10 +77,9 @@ export function leaderboardSink(options: LeaderboardSinkOptions): LeaderboardSin
   const addPoints = (client as unknown as {sstreamAddPoints: AddPoints}).sstreamAddPoints.bind(client)
   /** The stored offset per `<topic>:<partition>` as last seen ('' = none stored). */
   const expected = new Map<string, string>()
-  const field = (topic: string, partition: number): string => `${topic}:${partition}`
 
   const apply = async (points: BoardPoint[], context: SinkWriteContext): Promise<void> => {
-    const name = field(context.topic, context.partition)
+    const name = boardOffsetField(context.topic, context.partition)
     const next = String(context.nextOffset)
     const known = expected.get(name)
     let seen = known ?? UNKNOWN
@@ -119,7 +119,7 @@ export function leaderboardSink(options: LeaderboardSinkOptions): LeaderboardSin
       await connectRedis(client, url, options.connectTimeoutMs ?? 5000)
     },
     async storedPosition(topic, partition) {
-      const name = field(topic, partition)
+      const name = boardOffsetField(topic, partition)
       let stored: string | null
       try {
         stored = await client.hget(offsetsKey, name)
