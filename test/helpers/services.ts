@@ -2,7 +2,11 @@
  * Factories for integration tests: fresh topics, consumer groups, Redis keys and databases on the real
  * services, each removed again by `cleanup()` (call it in afterAll/afterEach).
  */
-import {KafkaAdmin} from '../../src/core/kafka/index.js'
+// The engine's kafkajs modules first (src/core/kafka/index.ts installs them before kafkajs loads).
+import {createKafka, KafkaAdmin} from '../../src/core/kafka/index.js'
+
+import {ConfigResourceTypes} from 'kafkajs'
+
 import {readConfig} from '../../src/core/config/index.js'
 import {uniqueName} from './names.js'
 
@@ -13,7 +17,11 @@ type Cleanup = () => Promise<void>
 export class TestServices {
   private readonly cleanups: Cleanup[] = []
 
-  /** Creates fresh topics (3 partitions by default) and returns their names, in the order of the prefixes. */
+  /**
+   * Creates fresh topics (3 partitions by default) and returns their names, in the order of the prefixes.
+   * Their records never expire: the tests use synthetic event times (2024) as record timestamps, and the
+   * broker's time-based retention, judged on those, would delete them under the test at its next check.
+   */
   async topics(prefixes: string[], partitions = 3): Promise<string[]> {
     const names = prefixes.map((p) => uniqueName(`t-${p}`))
     const admin = await KafkaAdmin.connect(testConfig.kafkaBrokers)
@@ -21,6 +29,16 @@ export class TestServices {
       await admin.ensureTopics(names.map((topic) => ({topic, partitions, replicationFactor: 1})))
     } finally {
       await admin.close()
+    }
+    const kafkaAdmin = createKafka({brokers: testConfig.kafkaBrokers, clientId: 'sstream-test'}).admin()
+    await kafkaAdmin.connect()
+    try {
+      await kafkaAdmin.alterConfigs({
+        validateOnly: false,
+        resources: names.map((name) => ({type: ConfigResourceTypes.TOPIC, name, configEntries: [{name: 'retention.ms', value: '-1'}]})),
+      })
+    } finally {
+      await kafkaAdmin.disconnect()
     }
     this.cleanups.push(async () => {
       const a = await KafkaAdmin.connect(testConfig.kafkaBrokers)

@@ -1,6 +1,7 @@
 /**
  * A consumer-group member for the stream engine: batches per topic-partition, no automatic offset
- * commits (the engine commits offsets in its own transactions), read_committed, assignment callbacks
+ * commits (the engine commits offsets in its own transactions; not even after an out-of-range fetch, see
+ * offset-reset.ts), read_committed, assignment callbacks
  * (kafkajs has no revoke callback: the engine compares assignments), and per-partition fetch progress
  * including batches that held only transaction markers, so that "caught up" can be known.
  */
@@ -8,6 +9,7 @@ import type {Consumer, EachBatchPayload, Kafka} from 'kafkajs'
 
 import {BugError} from '../errors.js'
 import {toKafkaError, withKafkaDeadline} from './client.js'
+import {outOfRangeResetInstalled} from './offset-reset.js'
 import {readCommittedFilterInstalled} from './read-committed.js'
 
 /** One record, decoded from kafkajs's wire types. */
@@ -98,6 +100,9 @@ export class GroupConsumer {
   static async start(options: GroupConsumerOptions): Promise<GroupConsumer> {
     if (!readCommittedFilterInstalled()) {
       throw new BugError('kafkajs was loaded before src/core/kafka/read-committed.ts: its read_committed filter leaks aborted records.')
+    }
+    if (!outOfRangeResetInstalled()) {
+      throw new BugError('kafkajs no longer recovers from an out-of-range fetch through OffsetManager.setDefaultOffset: it would commit to the group (see offset-reset.ts).')
     }
     const sessionTimeout = options.sessionTimeoutMs ?? 10_000
     const consumer = options.kafka.consumer({

@@ -424,25 +424,19 @@ class Runtime {
 
   /**
    * The group's committed offset of a partition, read after this task's producer fenced the previous owner.
-   * -1 means no commit. sstream only commits real offsets, with its checkpoint in the metadata; -2 is
-   * kafkajs's "earliest" placeholder, which kafkajs commits on its own when a fetch is out of range
-   * (`recoverFromOffsetOutOfRange`), wiping the checkpoint. Resuming from nothing would count records
-   * again, so the run stops with the facts instead.
+   * -1 means no commit. sstream only commits real offsets, with its checkpoint in the metadata, and keeps
+   * kafkajs from committing on its own after an out-of-range fetch (src/core/kafka/offset-reset.ts). Any
+   * other negative offset is a placeholder another client wrote (kafkajs's "earliest" is -2): the checkpoint
+   * is gone, and resuming from nothing would count records again, so the run stops with the facts instead.
    */
   private async committedOffset(slot: Slot): Promise<{partition: number; offset: string; metadata: string | null} | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const committed = (await this.admin.committedOffsets(this.options.groupId, slot.topic)).find((c) => c.partition === slot.partition)
-      if (!committed || Number(committed.offset) >= -1) return committed
-      trace(`${slot.topic}:${slot.partition} init: Kafka answers committed offset ${committed.offset}; reading it again`)
-      if (attempt >= 4) {
-        throw new SstreamError(
-          'OFFSET_INVALID',
-          `Group ${this.options.groupId} holds offset ${committed.offset} for ${slot.topic}:${slot.partition}, a placeholder the Kafka client commits after an out-of-range fetch, not a position: the window state committed with the offset is gone, so resuming would count records again.`,
-          {nextSteps: [`Recompute the outputs with a new --group-id (the table rows are upserts), or reset the group's offsets on ${slot.topic} and its repartition topic.`]},
-        )
-      }
-      await this.sleep(250)
-    }
+    const committed = (await this.admin.committedOffsets(this.options.groupId, slot.topic)).find((c) => c.partition === slot.partition)
+    if (!committed || Number(committed.offset) >= -1) return committed
+    throw new SstreamError(
+      'OFFSET_INVALID',
+      `Group ${this.options.groupId} holds offset ${committed.offset} for ${slot.topic}:${slot.partition}, a placeholder some Kafka clients commit after an out-of-range fetch, not a position: the window state committed with the offset is gone, so resuming would count records again.`,
+      {nextSteps: [`Recompute the outputs with a new --group-id (the table rows are upserts), or reset the group's offsets on ${slot.topic} and its repartition topic.`]},
+    )
   }
 
   /** The first offset the log still holds for a partition. */
