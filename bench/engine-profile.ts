@@ -20,7 +20,7 @@ import {runAlerts} from '../src/core/pipelines/alerts.js'
 import {runAnalytics} from '../src/core/pipelines/analytics.js'
 import {runViews} from '../src/core/pipelines/views.js'
 import {connectRedis, createRedis, offsetsKeyFor} from '../src/core/redis/index.js'
-import {kafkajsConsumeCeiling} from './ceiling.js'
+import {CEILING_LOOP} from './ceiling.js'
 import {summariseProfile, type ProfileSummary} from './cpu-profile.js'
 import {appendEndMarkers, endMarkerValue, freshDatabase, freshTopics, uniqueId} from './fixtures.js'
 
@@ -41,7 +41,9 @@ async function profiled(args: string[], env: Record<string, string> = {}): Promi
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
   if (!file) throw new Error('no CPU profile written')
   const profile = summariseProfile(join(dir, file))
-  rmSync(dir, {recursive: true, force: true})
+  // SSTREAM_PROFILE_KEEP=1 keeps the .cpuprofile files (for Chrome DevTools or a closer look) and says where.
+  if (process.env.SSTREAM_PROFILE_KEEP === '1') ctx.log(`profile kept: ${join(dir, file)}`)
+  else rmSync(dir, {recursive: true, force: true})
   return {profile, wallMs, stdout}
 }
 
@@ -73,7 +75,7 @@ function report(pipeline: string, count: number, processor: ProfileSummary, ceil
 }
 
 async function main(): Promise<void> {
-  const [mode, a1, a2] = process.argv.slice(2)
+  const [mode, a1] = process.argv.slice(2)
   if (mode === 'pipeline') {
     // The child of the pipeline's profile: run it in-process until idle, with no output.
     const o = JSON.parse(a1) as {pipeline: string; group: string; input: string; dlq: string; out1: string; out2: string; key: string; mariadbUrl: string}
@@ -81,12 +83,6 @@ async function main(): Promise<void> {
     if (o.pipeline === 'analytics') await runAnalytics({...common, mariadbUrl: o.mariadbUrl, table: 'order_summary'})
     else if (o.pipeline === 'alerts') await runAlerts({...common, criticalTopic: o.out1, highVolumeTopic: o.out2})
     else await runViews({...common, mariadbUrl: o.mariadbUrl, redisUrl: ctx.redisUrl, key: o.key, boardIntervalMs: 60_000})
-    process.exit(0)
-  }
-  if (mode === 'ceiling') {
-    // The child of the ceiling's profile: read the topic and discard it.
-    const rate = await kafkajsConsumeCeiling(ctx, a1, Number(a2))
-    process.stdout.write(`${Math.round(rate)}\n`)
     process.exit(0)
   }
   const pipeline = mode as 'analytics' | 'alerts' | 'views'
@@ -115,7 +111,7 @@ async function main(): Promise<void> {
     const options = {pipeline, group, input, dlq, out1, out2, key, mariadbUrl: db?.url ?? ctx.mariadbUrl}
     const processor = cli ? await profiled([BIN, 'run', pipeline, ...args], env) : await profiled(['--import', 'tsx', SELF, 'pipeline', JSON.stringify(options)])
     ctx.log(`run ${pipeline}${cli ? ' (CLI, --json)' : ' (in-process)'}: ${Math.round(processor.wallMs)} ms wall with start-up and the 1 s idle wait; ${Math.round(processor.profile.busyMs)} ms busy CPU`)
-    const ceiling = await profiled(['--import', 'tsx', SELF, 'ceiling', input, String(count)])
+    const ceiling = await profiled([CEILING_LOOP, ctx.brokers.join(','), input, String(count)])
     ctx.log(`ceiling: ${ceiling.stdout.trim()} records/s; ${Math.round(ceiling.profile.busyMs)} ms busy CPU`)
     process.stdout.write(`${report(pipeline, count, processor.profile, ceiling.profile, cli)}\n`)
   } finally {

@@ -1,8 +1,10 @@
 /**
  * The kafkajs client factory and error translation. src/core/kafka is the only place that imports kafkajs.
  */
-// Before kafkajs: installs the fixed read_committed filter (see read-committed.ts).
+// Before kafkajs: installs the fixed read_committed filter (see read-committed.ts) and the faster fetch
+// decoder (see fetch-decoder.ts).
 import './read-committed.js'
+import './fetch-decoder.js'
 
 import {Kafka, logLevel, type KafkaConfig, type LogEntry, type RetryOptions} from 'kafkajs'
 

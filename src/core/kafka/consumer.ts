@@ -9,6 +9,7 @@ import type {Consumer, EachBatchPayload, Kafka} from 'kafkajs'
 
 import {BugError} from '../errors.js'
 import {toKafkaError, withKafkaDeadline} from './client.js'
+import {FetchedRecord, fastFetchInstalled} from './fetch-decoder.js'
 import {outOfRangeResetInstalled} from './offset-reset.js'
 import {readCommittedFilterInstalled} from './read-committed.js'
 
@@ -20,30 +21,38 @@ export interface ConsumedRecord {
   readonly timestamp: number
   readonly key: string | null
   readonly value: Buffer | null
+  /** Where the value's bytes are in `bytes` (valueLength -1: no value): read without a Buffer of its own. */
+  readonly bytes: Buffer
+  readonly valueStart: number
+  readonly valueLength: number
 }
 
-/** A consumed record; the key is decoded only when it is read (most records never need it). */
-class KafkaRecord implements ConsumedRecord {
-  private decodedKey: string | null | undefined
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-    readonly offset: number,
-    readonly timestamp: number,
-    private readonly rawKey: Buffer | null,
-    readonly value: Buffer | null,
-  ) {}
+const NO_BYTES = Buffer.alloc(0)
 
-  get key(): string | null {
-    if (this.decodedKey === undefined) this.decodedKey = this.rawKey === null ? null : this.rawKey.toString('utf8')
-    return this.decodedKey
-  }
+type KafkajsMessage = {offset: string; timestamp: string; key?: Buffer | null; value: Buffer | null; headers?: object; batchContext?: object}
+
+/**
+ * A fetched partition's messages as records: those of sstream's fetch decoder are records already; those of
+ * kafkajs's own decoder (an old message format, offsets beyond 2^53) are converted.
+ */
+export function toConsumedRecords(topic: string, partition: number, messages: readonly unknown[]): readonly ConsumedRecord[] {
+  if (messages.every((m) => m instanceof FetchedRecord)) return messages as readonly FetchedRecord[]
+  return messages.map((m) => {
+    if (m instanceof FetchedRecord) return m
+    const {offset, timestamp, key, value, headers, batchContext} = m as KafkajsMessage
+    const keyLength = key ? key.length : -1
+    const bytes = key || value ? Buffer.concat([key ?? NO_BYTES, value ?? NO_BYTES]) : NO_BYTES
+    const record = new FetchedRecord(Number(offset), Number(timestamp), 0, bytes, 0, keyLength, Math.max(0, keyLength), value ? value.length : -1, (headers ?? {}) as never, batchContext as never)
+    record.topic = topic
+    record.partition = partition
+    return record
+  })
 }
 
 export interface ConsumedBatch {
   topic: string
   partition: number
-  records: ConsumedRecord[]
+  records: readonly ConsumedRecord[]
   /** The offset the fetch started at. */
   fetchedOffset: number
   /** The last offset in the batch, counting filtered transaction markers. */
@@ -104,13 +113,14 @@ export class GroupConsumer {
     if (!outOfRangeResetInstalled()) {
       throw new BugError('kafkajs no longer recovers from an out-of-range fetch through OffsetManager.setDefaultOffset: it would commit to the group (see offset-reset.ts).')
     }
+    if (!fastFetchInstalled()) throw new BugError('kafkajs was loaded before src/core/kafka/fetch-decoder.ts.')
     const sessionTimeout = options.sessionTimeoutMs ?? 10_000
     const consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout,
       rebalanceTimeout: Math.max(sessionTimeout, 30_000),
       heartbeatInterval: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeout / 5)),
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? Number(process.env.XMB ?? 8) * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
       maxWaitTimeInMs: 500,
       readUncommitted: false,
@@ -150,11 +160,7 @@ export class GroupConsumer {
         partitionsConsumedConcurrently: options.concurrency ?? 6,
         eachBatch: async (payload: EachBatchPayload) => {
           const {batch} = payload
-          const records: ConsumedRecord[] = new Array(batch.messages.length)
-          for (let i = 0; i < batch.messages.length; i++) {
-            const m = batch.messages[i]
-            records[i] = new KafkaRecord(batch.topic, batch.partition, Number(m.offset), Number(m.timestamp), m.key ?? null, m.value ?? null)
-          }
+          const records = toConsumedRecords(batch.topic, batch.partition, batch.messages)
           const fetched = (batch as unknown as {fetchedOffset?: string}).fetchedOffset
           await options.onBatch(
             {

@@ -15,8 +15,11 @@ import Module, {createRequire} from 'node:module'
 const require = createRequire(import.meta.url)
 
 interface FetchedMessage {
-  offset: string
-  key?: Buffer | null
+  /** A decimal string from kafkajs's decoder, a number from sstream's (fetch-decoder.ts). */
+  offset: string | number
+  /** The key's bytes from kafkajs's decoder, its text from sstream's (which has `keyBytes()`). */
+  key?: Buffer | string | null
+  keyBytes?(): Buffer | null
   isControlRecord?: boolean
   batchContext: {producerId: string; inTransaction: boolean}
 }
@@ -27,8 +30,11 @@ interface AbortedTransaction {
 }
 
 /** The control record key of an ABORT marker: version 0, type 0. */
-const isAbortMarker = (message: FetchedMessage): boolean =>
-  message.isControlRecord === true && Boolean(message.key) && message.key!.length >= 4 && message.key!.readInt16BE(2) === 0
+function isAbortMarker(message: FetchedMessage): boolean {
+  if (message.isControlRecord !== true) return false
+  const key = message.keyBytes ? message.keyBytes() : message.key
+  return Buffer.isBuffer(key) && key.length >= 4 && key.readInt16BE(2) === 0
+}
 
 export function filterAbortedMessages({messages, abortedTransactions}: {messages: FetchedMessage[]; abortedTransactions?: AbortedTransaction[]}): FetchedMessage[] {
   if (!abortedTransactions || abortedTransactions.length === 0) return messages

@@ -10,6 +10,7 @@ import type {Consumer, EachBatchPayload, IHeaders} from 'kafkajs'
 import {SstreamError} from '../errors.js'
 import {KafkaAdmin} from './admin.js'
 import {createKafka, toKafkaError, withKafkaDeadline} from './client.js'
+import {messageKey, messageOffset} from './fetch-decoder.js'
 
 export interface TopicRecord {
   topic: string
@@ -134,9 +135,9 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
           options.onRecord({
             topic,
             partition: batch.partition,
-            offset: message.offset,
+            offset: messageOffset(message),
             timestamp: Number(message.timestamp),
-            key: message.key === null ? null : message.key.toString('utf8'),
+            key: messageKey(message),
             value: message.value === null ? null : message.value.toString('utf8'),
             headers: decodeHeaders(message.headers),
           })

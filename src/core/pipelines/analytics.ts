@@ -53,7 +53,15 @@ export const orderSummaryAggregator: Aggregator<Order, OrderAccumulator, OrderSu
 
 /** Parses an order value `{"orderId":N,"product":P,"quantity":Q,"price":X}`. */
 export function decodeOrder(record: InputRecord): Order {
-  const fast = record.value === null ? undefined : decodeOrderBytes(record.value)
+  const {bytes, valueStart, valueLength} = record
+  const fast =
+    bytes !== undefined && valueStart !== undefined && valueLength !== undefined
+      ? valueLength < 0
+        ? undefined
+        : decodeOrderBytes(bytes, valueStart, valueStart + valueLength)
+      : record.value === null
+        ? undefined
+        : decodeOrderBytes(record.value)
   if (fast && Number.isFinite(fast.quantity) && Number.isFinite(fast.price)) return fast
   return decodeOrderJson(record)
 }

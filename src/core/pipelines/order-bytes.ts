@@ -14,31 +14,33 @@ const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const CLOSE = 0x7d
 
-function matchAt(buf: Buffer, at: number, literal: Buffer): boolean {
-  if (at + literal.length > buf.length) return false
+function matchAt(buf: Buffer, at: number, limit: number, literal: Buffer): boolean {
+  if (at + literal.length > limit) return false
   for (let i = 0; i < literal.length; i++) if (buf[at + i] !== literal[i]) return false
   return true
 }
 
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39
 
-/** The end of a JSON number starting at `at` (strict grammar), or -1. */
-function scanNumber(buf: Buffer, at: number): number {
+const byteAt = (buf: Buffer, i: number, limit: number): number | undefined => (i < limit ? buf[i] : undefined)
+
+/** The end of a JSON number starting at `at` (strict grammar) before `limit`, or -1. */
+function scanNumber(buf: Buffer, at: number, limit: number): number {
   let i = at
-  if (buf[i] === 0x2d) i++
-  if (buf[i] === 0x30) i++
-  else if (isDigit(buf[i]) && buf[i] !== 0x30) while (isDigit(buf[i])) i++
+  if (byteAt(buf, i, limit) === 0x2d) i++
+  if (byteAt(buf, i, limit) === 0x30) i++
+  else if (isDigit(byteAt(buf, i, limit))) while (isDigit(byteAt(buf, i, limit))) i++
   else return -1
-  if (buf[i] === 0x2e) {
+  if (byteAt(buf, i, limit) === 0x2e) {
     i++
-    if (!isDigit(buf[i])) return -1
-    while (isDigit(buf[i])) i++
+    if (!isDigit(byteAt(buf, i, limit))) return -1
+    while (isDigit(byteAt(buf, i, limit))) i++
   }
-  if (buf[i] === 0x65 || buf[i] === 0x45) {
+  if (byteAt(buf, i, limit) === 0x65 || byteAt(buf, i, limit) === 0x45) {
     i++
-    if (buf[i] === 0x2b || buf[i] === 0x2d) i++
-    if (!isDigit(buf[i])) return -1
-    while (isDigit(buf[i])) i++
+    if (byteAt(buf, i, limit) === 0x2b || byteAt(buf, i, limit) === 0x2d) i++
+    if (!isDigit(byteAt(buf, i, limit))) return -1
+    while (isDigit(byteAt(buf, i, limit))) i++
   }
   return i
 }
@@ -89,31 +91,32 @@ export interface OrderFields {
   price: number
 }
 
-export function decodeOrderBytes(buf: Buffer): OrderFields | undefined {
-  if (!matchAt(buf, 0, ORDER_ID)) return undefined
-  let i = ORDER_ID.length
-  let end = scanNumber(buf, i)
-  if (end < 0) return undefined
-  const orderId = numberAt(buf, i, end)
-  if (!matchAt(buf, end, PRODUCT)) return undefined
-  i = end + PRODUCT.length
+/** The order in `buf[start, end)` (by default the whole buffer), or undefined: the general path decides. */
+export function decodeOrderBytes(buf: Buffer, start = 0, end = buf.length): OrderFields | undefined {
+  if (!matchAt(buf, start, end, ORDER_ID)) return undefined
+  let i = start + ORDER_ID.length
+  let stop = scanNumber(buf, i, end)
+  if (stop < 0) return undefined
+  const orderId = numberAt(buf, i, stop)
+  if (!matchAt(buf, stop, end, PRODUCT)) return undefined
+  i = stop + PRODUCT.length
   const productStart = i
-  while (i < buf.length) {
+  while (i < end) {
     const c = buf[i]
     if (c === QUOTE) break
     if (c === BACKSLASH || c < 0x20) return undefined
     i++
   }
-  if (!matchAt(buf, i, QUANTITY)) return undefined
+  if (!matchAt(buf, i, end, QUANTITY)) return undefined
   const product = productAt(buf, productStart, i)
   i += QUANTITY.length
-  end = scanNumber(buf, i)
-  if (end < 0) return undefined
-  const quantity = numberAt(buf, i, end)
-  if (!matchAt(buf, end, PRICE)) return undefined
-  i = end + PRICE.length
-  end = scanNumber(buf, i)
-  if (end < 0 || buf[end] !== CLOSE || end + 1 !== buf.length) return undefined
-  const price = numberAt(buf, i, end)
+  stop = scanNumber(buf, i, end)
+  if (stop < 0) return undefined
+  const quantity = numberAt(buf, i, stop)
+  if (!matchAt(buf, stop, end, PRICE)) return undefined
+  i = stop + PRICE.length
+  stop = scanNumber(buf, i, end)
+  if (stop < 0 || stop + 1 !== end || buf[stop] !== CLOSE) return undefined
+  const price = numberAt(buf, i, stop)
   return {orderId, product, quantity, price}
 }

@@ -95,7 +95,7 @@ export class MergeTask {
     return true
   }
 
-  process(records: InputRecord[]): TaskOutput {
+  process(records: readonly InputRecord[]): TaskOutput {
     const out = emptyOutput()
     const {window} = this
     for (const record of records) {

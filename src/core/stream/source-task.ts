@@ -139,7 +139,7 @@ export class SourceTask {
     return this.idleAnnounced
   }
 
-  async process(records: InputRecord[], context: TaskContext = DIRECT_CONTEXT): Promise<TaskOutput> {
+  async process(records: readonly InputRecord[], context: TaskContext = DIRECT_CONTEXT): Promise<TaskOutput> {
     const out = emptyOutput()
     const {definition, window} = this
     const perRecord = definition.perRecord ?? []

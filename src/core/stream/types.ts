@@ -16,6 +16,14 @@ export interface InputRecord {
   timestamp: number
   key: string | null
   value: Buffer | null
+  /**
+   * Where the value's bytes are, when the record was read from Kafka: `bytes[valueStart, valueStart +
+   * valueLength)` (valueLength -1: no value). A decoder that reads bytes can use them instead of `value`,
+   * which makes a Buffer view each time it is read.
+   */
+  readonly bytes?: Buffer
+  readonly valueStart?: number
+  readonly valueLength?: number
 }
 
 /** Why a record went to the dead-letter topic (the `sstream-reason` header). */

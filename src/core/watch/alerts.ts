@@ -6,7 +6,7 @@
 import {randomBytes} from 'node:crypto'
 
 import {SstreamError} from '../errors.js'
-import {createKafka, KafkaAdmin, RUNNING_RETRY, toKafkaError} from '../kafka/index.js'
+import {createKafka, KafkaAdmin, messageKey, RUNNING_RETRY, toKafkaError} from '../kafka/index.js'
 import {TOPICS} from '../names.js'
 import {initialViewState, reduceView} from '../tui/store.js'
 import type {AlertItem, ViewEvent, ViewState} from '../tui/model.js'
@@ -102,7 +102,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
       eachMessage: async ({topic, partition, message}) => {
         lastActivity = clock()
         const kind = topic === criticalTopic ? 'critical' : 'high-volume'
-        const event = alertEvent(kind, message.key?.toString('utf8'), message.value?.toString('utf8') ?? '')
+        const event = alertEvent(kind, messageKey(message) ?? undefined, message.value?.toString('utf8') ?? '')
         if (event) emit(event)
         const end = ends.get(`${topic}:${partition}`)
         if (end !== undefined && BigInt(message.offset) + 1n >= end) ends.delete(`${topic}:${partition}`)
