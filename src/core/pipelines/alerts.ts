@@ -16,7 +16,7 @@ import {
   type RunSummary,
   type WindowResult,
 } from '../stream/types.js'
-import {parseCsvLine, valueText} from './common.js'
+import {parseCsvLine, recordText} from './common.js'
 
 export interface Alert {
   time: number
@@ -34,7 +34,7 @@ export interface CriticalAlert {
 
 /** Parses `"<ts>","<LEVEL>","<CODE>","<message>"`. */
 export function decodeAlert(record: InputRecord): Alert {
-  const fields = parseCsvLine(valueText(record.value))
+  const fields = parseCsvLine(recordText(record))
   if (fields.length !== 4) throw new RecordError('malformed-csv', `An alert has 4 fields, this one has ${fields.length}.`)
   const [timestamp, level, code, message] = fields
   const time = parseTimestamp(timestamp)

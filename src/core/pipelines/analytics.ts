@@ -17,7 +17,7 @@ import {
   type Sink,
   type WindowResult,
 } from '../stream/types.js'
-import {javaDouble, valueText} from './common.js'
+import {javaDouble, recordText} from './common.js'
 import {decodeOrderBytes} from './order-bytes.js'
 
 export interface Order {
@@ -68,7 +68,7 @@ export function decodeOrder(record: InputRecord): Order {
 
 /** The general path: any JSON. */
 export function decodeOrderJson(record: InputRecord): Order {
-  const text = valueText(record.value)
+  const text = recordText(record)
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the pipelines: the original's value formats (quoted CSV, Java-style doubles).
  */
-import {RecordError} from '../stream/types.js'
+import {RecordError, type InputRecord} from '../stream/types.js'
 
 /**
  * Splits a CSV line whose fields may be double-quoted (`""` is a quote inside a quoted field), as the
@@ -51,4 +51,12 @@ export function javaDouble(value: number): string {
 export function valueText(value: Buffer | null): string {
   if (value === null || value.length === 0) throw new RecordError('missing-value', 'The record has no value.')
   return value.toString('utf8')
+}
+
+/** A record's value as UTF-8 text, read where the bytes are when the record has them (no Buffer view). */
+export function recordText(record: InputRecord): string {
+  const {bytes, valueStart, valueLength} = record
+  if (bytes === undefined || valueStart === undefined || valueLength === undefined) return valueText(record.value)
+  if (valueLength <= 0) throw new RecordError('missing-value', 'The record has no value.')
+  return bytes.toString('utf8', valueStart, valueStart + valueLength)
 }

@@ -10,7 +10,7 @@
 import {connectRedis, createRedis, leaderboardSink, readBoard, resetBoard, toRedisError, type BoardPoint, type BoardRow, type LeaderboardSink} from '../redis/index.js'
 import {runPipeline} from '../stream/runtime.js'
 import {RecordError, type InputRecord, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type Sink} from '../stream/types.js'
-import {javaDouble, valueText} from './common.js'
+import {javaDouble, recordText} from './common.js'
 
 export interface Score {
   player: string
@@ -21,7 +21,7 @@ const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 
 /** A score record: key = the player, value = the score as a decimal string (the original's `7`). */
 export function decodeScore(record: InputRecord): Score {
-  const text = valueText(record.value).trim()
+  const text = recordText(record).trim()
   const player = record.key
   if (player === null || player === '') throw new RecordError('bad-value', 'The record has no key: the key names the player.')
   if (!DECIMAL.test(text)) throw new RecordError('bad-value', `The score "${text.slice(0, 40)}" is not a number.`)

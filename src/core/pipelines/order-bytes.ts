@@ -45,22 +45,34 @@ function scanNumber(buf: Buffer, at: number, limit: number): number {
   return i
 }
 
+const POWERS_OF_TEN = Array.from({length: 16}, (_, i) => 10 ** i)
+
+/**
+ * The value of a JSON number already scanned (`scanNumber`). Without an exponent and with at most 15
+ * digits, digits / 10^fraction digits: both are exact doubles, and IEEE division rounds the quotient
+ * correctly, which is exactly what Number() of the text gives. Anything else goes through the text.
+ */
 function numberAt(buf: Buffer, start: number, end: number): number {
-  // Small non-negative integers without a fraction: no string needed.
-  if (end - start <= 15) {
-    let value = 0
-    let plain = true
-    for (let i = start; i < end; i++) {
-      const c = buf[i]
-      if (c < 0x30 || c > 0x39) {
-        plain = false
-        break
-      }
-      value = value * 10 + (c - 0x30)
+  let i = start
+  const negative = buf[i] === 0x2d
+  if (negative) i++
+  let digits = 0
+  let count = 0
+  let fraction = -1
+  for (; i < end; i++) {
+    const c = buf[i]
+    if (c === 0x2e && fraction < 0) {
+      fraction = 0
+      continue
     }
-    if (plain) return value
+    if (c < 0x30 || c > 0x39) return Number(buf.toString('latin1', start, end))
+    digits = digits * 10 + (c - 0x30)
+    count++
+    if (fraction >= 0) fraction++
   }
-  return Number(buf.toString('latin1', start, end))
+  if (count > 15) return Number(buf.toString('latin1', start, end))
+  const value = fraction > 0 ? digits / POWERS_OF_TEN[fraction] : digits
+  return negative ? -value : value
 }
 
 /** The few product names seen, so that each record does not allocate its own copy. */

@@ -13,7 +13,7 @@ import {userViewSummarySink} from '../mariadb/window-sink.js'
 import type {BoardPoint} from '../redis/index.js'
 import {formatTimestamp, parseTimestamp} from '../stream/timestamps.js'
 import {RecordError, type Aggregator, type InputRecord, type PipelineDefinition, type ResultEvent, type Sink, type WindowResult} from '../stream/types.js'
-import {valueText} from './common.js'
+import {recordText} from './common.js'
 import {createBoardSink, runBoardPipeline, type BoardRunOptions, type BoardRunResult} from './leaderboard.js'
 
 export interface View {
@@ -33,7 +33,7 @@ export interface UserViews {
  * (`yyyy-mm-dd hh:mm:ss.f`, local time), the user, the topic and the minutes (an integer).
  */
 export function decodeView(record: InputRecord): View {
-  const fields = valueText(record.value).replaceAll('"', '').split(',')
+  const fields = recordText(record).replaceAll('"', '').split(',')
   if (fields.length !== 4) throw new RecordError('malformed-csv', `A view has 4 fields, this one has ${fields.length}.`)
   const [timestamp, user, topic, minutesText] = fields
   const time = parseTimestamp(timestamp)

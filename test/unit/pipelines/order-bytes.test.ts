@@ -71,4 +71,25 @@ describe('the orders fast path', () => {
       }
     }
   })
+
+  it('reads every decimal price exactly as Number() reads its text', () => {
+    const random = lcg(99)
+    for (let n = 0; n < 50_000; n++) {
+      const whole = Math.floor(random() * 10 ** Math.floor(random() * 9))
+      const fraction = String(Math.floor(random() * 10 ** Math.floor(random() * 8))).padStart(Math.floor(random() * 8), '0')
+      const text = `${random() < 0.1 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`
+      const order = decodeOrderBytes(Buffer.from(`{"orderId":1,"product":"p","quantity":2,"price":${text}}`))
+      expect(Object.is(order?.price, Number(text)), text).toBe(true)
+    }
+  })
+
+  it('reads an order in the middle of a larger buffer, and nothing past its end', () => {
+    const inside = Buffer.from('xx{"orderId":7,"product":"Mouse","quantity":3,"price":10.5}{"orderId":8')
+    expect(decodeOrderBytes(inside, 2, inside.length - 12)).toEqual({orderId: 7, product: 'Mouse', quantity: 3, price: 10.5})
+    // Cut inside the price: the bytes after the end must not complete it.
+    const cut = Buffer.from('{"orderId":7,"product":"Mouse","quantity":3,"price":10.5}')
+    expect(decodeOrderBytes(cut, 0, cut.length - 3)).toBeUndefined()
+    const record = {topic: 'orders', partition: 0, offset: 0, timestamp: 0, key: null, value: null, bytes: inside, valueStart: 2, valueLength: inside.length - 14}
+    expect(decodeOrder(record)).toEqual({orderId: 7, product: 'Mouse', quantity: 3, price: 10.5})
+  })
 })
