@@ -43,6 +43,12 @@ interface Slot {
   highWatermark?: number
 }
 
+/** A partition's first offset still in the log (low) and its end offset (high). */
+interface PartitionBounds {
+  low: number
+  high: number
+}
+
 /** The newest open windows shown in an `open-windows` event. */
 const OPEN_WINDOWS_SHOWN = 60
 
@@ -359,30 +365,32 @@ class Runtime {
     const restored = committed && Number(committed.offset) >= 0 ? {offset: Number(committed.offset), metadata: committed.metadata} : undefined
     if (slot.kind === 'source') {
       const task = new SourceTask({definition, partition: slot.partition, ...(this.repartitionTopic ? {repartitionTopic: this.repartitionTopic} : {}), repartitionPartitions: this.inputPartitions})
-      const stored: number[] = []
       const positions = new Map<string, number | undefined>()
+      const stored: Array<{store: string; position: number}> = []
       for (const stage of definition.perRecord ?? []) {
         const sink = stage.sink
         if (sink.kind === 'store' && sink.storedPosition) {
           const position = await this.withRetry(() => sink.storedPosition!(slot.topic, slot.partition))
           positions.set(stage.name, position)
-          if (position !== undefined) {
-            await this.checkStoredPosition(slot, sink.name, position)
-            stored.push(position)
-          }
+          if (position !== undefined) stored.push({store: sink.name, position})
         }
       }
+      // The partition's first and end offsets, read once for this initialisation (only if needed), after the
+      // stored positions: a position past this end was not reached in this log.
+      let bounds: Promise<PartitionBounds> | undefined
+      const partitionBounds = (): Promise<PartitionBounds> => (bounds ??= this.partitionBounds(slot))
+      for (const {store, position} of stored) this.checkStoredPosition(slot, store, position, (await partitionBounds()).high)
       if (this.storeOnly) {
         // The store holds the authoritative position: start there (or at the start / end of the partition
         // when nothing is stored), whatever the group's Kafka offset says (it is only a hint).
-        const start = stored.length > 0 ? Math.min(...stored) : await this.partitionStart(slot)
+        const start = stored.length > 0 ? Math.min(...stored.map((s) => s.position)) : this.partitionStart(await partitionBounds())
         task.restore({offset: start, metadata: null})
         if (slot.fetchedUpTo === undefined || slot.fetchedUpTo > start) slot.fetchedUpTo = start
       } else {
         task.restore(restored)
         // A board behind the group's commit (reset, or new): catch it up from its own position first.
         if (restored && positions.size > 0) {
-          const low = [...positions.values()].some((p) => p === undefined) ? await this.partitionLow(slot) : Number.POSITIVE_INFINITY
+          const low = [...positions.values()].some((p) => p === undefined) ? (await partitionBounds()).low : Number.POSITIVE_INFINITY
           const from = Math.min(...[...positions.values()].map((p) => p ?? low))
           if (from < restored.offset) {
             task.catchUpFrom(from)
@@ -411,9 +419,7 @@ class Runtime {
    * A store's position past the end of the partition belongs to an earlier topic of the same name (deleted
    * and created again, or another Kafka): resuming there would skip every record as already applied.
    */
-  private async checkStoredPosition(slot: Slot, store: string, position: number): Promise<void> {
-    const offsets = await this.admin.topicOffsets(slot.topic)
-    const end = Number(offsets.partitions.find((o) => o.partition === slot.partition)?.high ?? 0)
+  private checkStoredPosition(slot: Slot, store: string, position: number, end: number): void {
     if (position <= end) return
     throw new SstreamError(
       'STORE_AHEAD',
@@ -439,17 +445,16 @@ class Runtime {
     )
   }
 
-  /** The first offset the log still holds for a partition. */
-  private async partitionLow(slot: Slot): Promise<number> {
+  /** The first offset the log still holds for a partition, and its end. */
+  private async partitionBounds(slot: Slot): Promise<PartitionBounds> {
     const offsets = await this.admin.topicOffsets(slot.topic)
-    return Number(offsets.partitions.find((o) => o.partition === slot.partition)?.low ?? 0)
+    const p = offsets.partitions.find((o) => o.partition === slot.partition)
+    return {low: Number(p?.low ?? 0), high: Number(p?.high ?? 0)}
   }
 
   /** Where a partition starts when nothing is stored: its first offset, or its end for --from latest. */
-  private async partitionStart(slot: Slot): Promise<number> {
-    const offsets = await this.admin.topicOffsets(slot.topic)
-    const p = offsets.partitions.find((o) => o.partition === slot.partition)
-    return Number(this.options.from === 'latest' ? (p?.high ?? 0) : (p?.low ?? 0))
+  private partitionStart({low, high}: PartitionBounds): number {
+    return this.options.from === 'latest' ? high : low
   }
 
   private async onSlotFailure(slot: Slot, error: unknown): Promise<void> {
