@@ -5,7 +5,16 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {appendFileSync} from 'node:fs'
 
+import {afterEach} from 'vitest'
+
 import {BIN} from '../../helpers/cli.js'
+
+/** Processors still running: a test that fails half-way leaves none behind (they would go on writing). */
+const live = new Set<ChildProcess>()
+afterEach(() => {
+  for (const child of live) child.kill('SIGKILL')
+  live.clear()
+})
 
 export interface Processor {
   child: ChildProcess
@@ -20,6 +29,8 @@ export interface Processor {
 
 export function startProcessor(args: string[], env: NodeJS.ProcessEnv = {}): Processor {
   const child = spawn(process.execPath, [BIN, ...args, '--json'], {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  live.add(child)
+  child.on('close', () => live.delete(child))
   const events: Array<Record<string, unknown>> = []
   const waiters: Array<{predicate: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void}> = []
   let buffer = ''
