@@ -5,9 +5,7 @@
  * sstream's records. Prints CPU ms per million records for each step: where the processor's per-record
  * time goes, measured without a broker's noise.
  */
-import {readFileSync} from 'node:fs'
-import Module, {createRequire} from 'node:module'
-import {dirname} from 'node:path'
+import {createRequire} from 'node:module'
 
 import {Batch, decodeMessages} from '../src/core/kafka/fetch-decoder.js'
 import {RecordBatchBuilder} from '../src/core/kafka/record-batch.js'
@@ -17,19 +15,13 @@ import {analyticsPipeline} from '../src/core/pipelines/analytics.js'
 import {SourceTask} from '../src/core/stream/source-task.js'
 import {toConsumedRecords} from '../src/core/kafka/consumer.js'
 
+import {kafkajsOriginal} from '../test/helpers/kafkajs-original.js'
+
 const require = createRequire(import.meta.url)
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => never
 
-function original<T>(request: string): T {
-  const path = require.resolve(request)
-  const m = new Module(path) as Module & {_compile(code: string, filename: string): void}
-  m.filename = path
-  m.paths = (Module as unknown as {_nodeModulePaths(dir: string): string[]})._nodeModulePaths(dirname(path))
-  m._compile(readFileSync(path, 'utf8'), path)
-  return m.exports as T
-}
-const kafkajsDecodeMessages = original<(d: never) => Promise<unknown[]>>('kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js')
-const KafkajsBatch = original<new (topic: string, fetchedOffset: string, data: object) => {messages: unknown[]}>('kafkajs/src/consumer/batch.js')
+const kafkajsDecodeMessages = kafkajsOriginal<(d: never) => Promise<unknown[]>>('kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js')
+const KafkajsBatch = kafkajsOriginal<new (topic: string, fetchedOffset: string, data: object) => {messages: unknown[]}>('kafkajs/src/consumer/batch.js')
 
 const count = Number(process.argv[2] ?? 1_000_000)
 const PER_FETCH = 40_000

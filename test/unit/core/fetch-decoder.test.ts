@@ -1,11 +1,11 @@
-import {readFileSync} from 'node:fs'
-import Module, {createRequire} from 'node:module'
-import {dirname} from 'node:path'
+import {createRequire} from 'node:module'
 
 import {describe, expect, it} from 'vitest'
 
 import {toConsumedRecords} from '../../../src/core/kafka/consumer.js'
 import {Batch, decodeMessages, fastFetchInstalled, FetchedRecord} from '../../../src/core/kafka/fetch-decoder.js'
+
+import {kafkajsOriginal} from '../../helpers/kafkajs-original.js'
 
 // kafkajs's own modules are the reference: its encoder writes the batches, its decoder and Batch read them.
 const require = createRequire(import.meta.url)
@@ -15,19 +15,9 @@ const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.j
 const {Types: Compression} = require('kafkajs/src/protocol/message/compression/index.js') as {Types: {None: number; GZIP: number}}
 const Long = require('kafkajs/src/utils/long.js') as {fromValue(v: string | number): unknown}
 
-/** kafkajs's original module (the module cache holds the replacement), compiled afresh from its file. */
-function original<T>(request: string): T {
-  const path = require.resolve(request)
-  const m = new Module(path) as Module & {_compile(code: string, filename: string): void}
-  m.filename = path
-  m.paths = (Module as unknown as {_nodeModulePaths(dir: string): string[]})._nodeModulePaths(dirname(path))
-  m._compile(readFileSync(path, 'utf8'), path)
-  return m.exports as T
-}
-
 type Decode = (decoder: unknown) => Promise<unknown[]>
-const kafkajsDecodeMessages = original<Decode>('kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js')
-const KafkajsBatch = original<new (topic: string, fetchedOffset: string, data: object) => Record<string, unknown>>('kafkajs/src/consumer/batch.js')
+const kafkajsDecodeMessages = kafkajsOriginal<Decode>('kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js')
+const KafkajsBatch = kafkajsOriginal<new (topic: string, fetchedOffset: string, data: object) => Record<string, unknown>>('kafkajs/src/consumer/batch.js')
 
 interface TestRecord {
   offsetDelta: number
