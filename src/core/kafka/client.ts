@@ -1,10 +1,11 @@
 /**
  * The kafkajs client factory and error translation. src/core/kafka is the only place that imports kafkajs.
  */
-// Before kafkajs: installs the fixed read_committed filter (see read-committed.ts) and the faster fetch
-// decoder (see fetch-decoder.ts).
+// Before kafkajs: installs the fixed read_committed filter (see read-committed.ts), the faster fetch
+// decoder (see fetch-decoder.ts) and the faster produce request encoder (see produce-encoder.ts).
 import './read-committed.js'
 import './fetch-decoder.js'
+import './produce-encoder.js'
 
 import {Kafka, logLevel, type KafkaConfig, type LogEntry, type RetryOptions} from 'kafkajs'
 

@@ -6,8 +6,9 @@
  */
 import type {Kafka, Message, Producer} from 'kafkajs'
 
-import {SstreamError} from '../errors.js'
+import {BugError, SstreamError} from '../errors.js'
 import {toKafkaError, withKafkaDeadline} from './client.js'
+import {fastProduceInstalled} from './produce-encoder.js'
 
 export interface ProducedMessage {
   topic: string
@@ -50,6 +51,7 @@ export class TransactionalProducer {
 
   /** Connects and initialises the transactional id, fencing any previous producer with the same id. */
   static async connect(kafka: Kafka, brokers: string[], transactionalId: string, timeoutMs = 30_000): Promise<TransactionalProducer> {
+    if (!fastProduceInstalled()) throw new BugError('kafkajs was loaded before src/core/kafka/produce-encoder.ts.')
     const producer = kafka.producer({
       transactionalId,
       idempotent: true,
@@ -97,7 +99,8 @@ export class TransactionalProducer {
           list.push({key: m.key, value: m.value, ...(m.partition === undefined ? {} : {partition: m.partition}), ...(m.headers ? {headers: m.headers} : {})})
           byTopic.set(m.topic, list)
         }
-        // kafkajs groups a request's messages per partition in O(n²): send chunks of a bounded size.
+        // Requests of a bounded size (kafkajs's own grouping per partition was quadratic in a request's
+        // messages; produce-encoder.ts's is linear).
         for (const [topic, list] of byTopic) {
           for (let i = 0; i < list.length; i += SEND_CHUNK) await transaction.send({topic, acks: -1, messages: list.slice(i, i + SEND_CHUNK)})
         }
