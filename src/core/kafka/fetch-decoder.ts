@@ -16,8 +16,9 @@
  * Like read-committed.ts, it installs its modules in Node's module cache before kafkajs loads them;
  * src/core/kafka/client.ts and index.ts import it first. `fastFetchInstalled()` says whether it worked.
  */
-import Module, {createRequire} from 'node:module'
+import {createRequire} from 'node:module'
 
+import {installModule} from './module-cache.js'
 import {filterAbortedMessages} from './read-committed.js'
 
 const require = createRequire(import.meta.url)
@@ -383,17 +384,8 @@ export class Batch {
   }
 }
 
-function install(path: string, exports: unknown): void {
-  if (require.cache[path]) return
-  const module = new Module(path)
-  module.filename = path
-  module.loaded = true
-  module.exports = exports
-  require.cache[path] = module
-}
-
-install(decodeMessagesPath, decodeMessages as DecodeMessages)
-install(batchPath, Batch)
+installModule(decodeMessagesPath, decodeMessages as DecodeMessages)
+installModule(batchPath, Batch)
 
 /** Whether kafkajs uses this decoder and batch (false if kafkajs's fetch modules were loaded first). */
 export function fastFetchInstalled(): boolean {

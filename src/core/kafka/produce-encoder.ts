@@ -23,8 +23,9 @@
  * Like fetch-decoder.ts, it installs its modules in Node's module cache before kafkajs loads them;
  * src/core/kafka/client.ts and index.ts import it first. `fastProduceInstalled()` says whether it worked.
  */
-import Module, {createRequire} from 'node:module'
+import {createRequire} from 'node:module'
 
+import {installModule} from './module-cache.js'
 import {crc32c, murmur2} from './record-batch.js'
 
 const require = createRequire(import.meta.url)
@@ -484,22 +485,13 @@ export function murmur2OfKey(key: unknown): number {
   return murmur2(keyScratch, 0, length)
 }
 
-function install(path: string, exports: unknown): void {
-  if (require.cache[path]) return
-  const module = new Module(path)
-  module.filename = path
-  module.loaded = true
-  module.exports = exports
-  require.cache[path] = module
-}
-
 if (!preloaded) {
   // This module loaded kafkajs's own above to keep it: the cache gets the fast one instead.
   delete require.cache[requestPath]
-  install(requestPath, produceRequest)
+  installModule(requestPath, produceRequest)
 }
-install(groupPath, groupMessagesPerPartition)
-install(murmur2Path, murmur2OfKey)
+installModule(groupPath, groupMessagesPerPartition)
+installModule(murmur2Path, murmur2OfKey)
 
 /** Whether kafkajs uses this encoder, grouping and hash (false if kafkajs's modules were loaded first). */
 export function fastProduceInstalled(): boolean {

@@ -10,7 +10,9 @@
  * imported before kafkajs (src/core/kafka/client.ts and index.ts import it first).
  * `readCommittedFilterInstalled()` says whether it worked.
  */
-import Module, {createRequire} from 'node:module'
+import {createRequire} from 'node:module'
+
+import {installModule} from './module-cache.js'
 
 const require = createRequire(import.meta.url)
 
@@ -55,13 +57,7 @@ export function filterAbortedMessages({messages, abortedTransactions}: {messages
 
 const target = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js')
 
-if (!require.cache[target]) {
-  const fixed = new Module(target)
-  fixed.filename = target
-  fixed.loaded = true
-  fixed.exports = filterAbortedMessages
-  require.cache[target] = fixed
-}
+installModule(target, filterAbortedMessages)
 
 /** Whether kafkajs uses the fixed filter (false if kafkajs was loaded before this module). */
 export function readCommittedFilterInstalled(): boolean {
