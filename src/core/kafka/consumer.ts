@@ -120,7 +120,7 @@ export class GroupConsumer {
       sessionTimeout,
       rebalanceTimeout: Math.max(sessionTimeout, 30_000),
       heartbeatInterval: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeout / 5)),
-      maxBytesPerPartition: options.maxBytesPerPartition ?? Number(process.env.XMB ?? 8) * 1024 * 1024,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
       maxWaitTimeInMs: 500,
       readUncommitted: false,
