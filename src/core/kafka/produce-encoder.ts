@@ -26,7 +26,7 @@
 import {createRequire} from 'node:module'
 
 import {installModule} from './module-cache.js'
-import {crc32c, murmur2} from './record-batch.js'
+import {crc32c, murmur2, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong} from './record-batch.js'
 
 const require = createRequire(import.meta.url)
 
@@ -82,10 +82,8 @@ const DECLINE = Symbol('decline')
 
 const MAGIC_BYTE = 2
 const TRANSACTIONAL_MASK = 16
-/** |timestamp delta| up to this: its zig-zag value is below 2^53, exact in a number. */
+/** |timestamp delta| up to this: its zig-zag value is below 2^53, exact in a number (record-batch.ts's varlongs). */
 const MAX_DELTA = 2 ** 51
-/** kafkajs's UNSIGNED_INT32_MAX_NUMBER: the bits above the low seven of an unsigned 32-bit varint. */
-const ABOVE_SEVEN_BITS = 0xffffff80
 
 /** A growing scratch buffer the requests are written into; each request is copied out of it whole. */
 const INITIAL_SCRATCH = 1 << 16
@@ -100,47 +98,6 @@ function ensure(bytes: number): void {
   const grown = Buffer.allocUnsafe(size)
   scratch.copy(grown, 0, 0, pos)
   scratch = grown
-}
-
-/** Bytes of a zig-zag varint of a 32-bit value, as kafkajs's `Encoder.sizeOfVarInt`. */
-function sizeOfVarInt(value: number): number {
-  let encoded = (value << 1) ^ (value >> 31)
-  let bytes = 1
-  while ((encoded & ABOVE_SEVEN_BITS) !== 0) {
-    bytes++
-    encoded >>>= 7
-  }
-  return bytes
-}
-
-/** A zig-zag varint of a 32-bit value, as kafkajs's `writeVarInt` (the room is ensured by the caller). */
-function writeVarInt(value: number): void {
-  let encoded = (value << 1) ^ (value >> 31)
-  while ((encoded & ABOVE_SEVEN_BITS) !== 0) {
-    scratch[pos++] = (encoded & 0x7f) | 0x80
-    encoded >>>= 7
-  }
-  scratch[pos++] = encoded & 0x7f
-}
-
-/** The zig-zag value of a 64-bit varint, for |value| <= MAX_DELTA (exact as a number). */
-const zigZag64 = (value: number): number => (value >= 0 ? value * 2 : -value * 2 - 1)
-
-function sizeOfUVarLong(zigZag: number): number {
-  let bytes = 1
-  while (zigZag >= 128) {
-    bytes++
-    zigZag = Math.floor(zigZag / 128)
-  }
-  return bytes
-}
-
-function writeUVarLong(zigZag: number): void {
-  while (zigZag >= 128) {
-    scratch[pos++] = (zigZag % 128) | 0x80
-    zigZag = Math.floor(zigZag / 128)
-  }
-  scratch[pos++] = zigZag
 }
 
 function writeInt64(value: unknown): void {
@@ -190,7 +147,7 @@ function bytesLength(value: unknown): number {
 
 /** kafkajs's `writeVarIntBytes` of a value whose length was taken by `bytesLength`. */
 function writeBytes(value: unknown, length: number): void {
-  writeVarInt(length)
+  pos = writeVarint(scratch, pos, length)
   if (length <= 0) return
   if (typeof value === 'string') {
     writeText(value, length)
@@ -210,7 +167,7 @@ let headerCount = 0
 /** Expands a message's headers into the arrays above; returns the bytes they take in the record. */
 function expandHeaders(headers: unknown): number {
   headerCount = 0
-  if (headers === undefined) return sizeOfVarInt(0)
+  if (headers === undefined) return sizeOfVarint(0)
   if (typeof headers !== 'object' || headers === null) throw DECLINE
   let size = 0
   const object = headers as Record<string, unknown>
@@ -223,7 +180,7 @@ function expandHeaders(headers: unknown): number {
       size += addHeader(key, keyLength, value)
     }
   }
-  return size + sizeOfVarInt(headerCount)
+  return size + sizeOfVarint(headerCount)
 }
 
 function addHeader(key: string, keyLength: number, value: unknown): number {
@@ -237,7 +194,7 @@ function addHeader(key: string, keyLength: number, value: unknown): number {
   headerValues[headerCount] = value
   headerValueLengths[headerCount] = length
   headerCount++
-  return sizeOfVarInt(keyLength) + keyLength + sizeOfVarInt(length) + length
+  return sizeOfVarint(keyLength) + keyLength + sizeOfVarint(length) + length
 }
 
 /** The first and last of a partition's timestamps as `timestamps.sort()` orders them (as strings, stable). */
@@ -349,32 +306,31 @@ function writePartition(data: PartitionData, fields: BatchFields): void {
     // kafkajs: (message.timestamp || dateNow) - firstTimestamp, as JavaScript computes it.
     const delta = ((timestamp || dateNow) as number) - (firstTimestamp as number)
     if (!Number.isSafeInteger(delta) || delta > MAX_DELTA || delta < -MAX_DELTA) throw DECLINE
-    const zigZag = zigZag64(delta)
     const {key, value} = message
     const keyLength = bytesLength(key)
     const valueLength = bytesLength(value)
     const headersSize = expandHeaders(message.headers)
     const body =
       1 +
-      sizeOfUVarLong(zigZag) +
-      sizeOfVarInt(i) +
-      sizeOfVarInt(keyLength) +
+      sizeOfVarlong(delta) +
+      sizeOfVarint(i) +
+      sizeOfVarint(keyLength) +
       Math.max(keyLength, 0) +
-      sizeOfVarInt(valueLength) +
+      sizeOfVarint(valueLength) +
       Math.max(valueLength, 0) +
       headersSize
     ensure(5 + body)
-    writeVarInt(body)
+    pos = writeVarint(scratch, pos, body)
     scratch[pos++] = 0
-    writeUVarLong(zigZag)
-    writeVarInt(i)
+    pos = writeVarlong(scratch, pos, delta)
+    pos = writeVarint(scratch, pos, i)
     writeBytes(key, keyLength)
     writeBytes(value, valueLength)
     const count = headerCount
-    writeVarInt(count)
+    pos = writeVarint(scratch, pos, count)
     for (let h = 0; h < count; h++) {
       const keyBytes = headerKeyLengths[h]
-      writeVarInt(keyBytes)
+      pos = writeVarint(scratch, pos, keyBytes)
       writeText(headerKeys[h], keyBytes)
       writeBytes(headerValues[h], headerValueLengths[h])
     }

@@ -81,9 +81,9 @@ export function partitionForKey(keyBytes: Uint8Array, partitions: number, start 
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Varints (zig-zag, as in Kafka's ByteUtils).
+// Varints (zig-zag, as in Kafka's ByteUtils); the produce encoder writes with them too.
 
-function sizeOfVarint(value: number): number {
+export function sizeOfVarint(value: number): number {
   let v = ((value << 1) ^ (value >> 31)) >>> 0
   let size = 1
   while (v >= 0x80) {
@@ -93,7 +93,7 @@ function sizeOfVarint(value: number): number {
   return size
 }
 
-function writeVarint(buf: Buffer, offset: number, value: number): number {
+export function writeVarint(buf: Buffer, offset: number, value: number): number {
   let v = ((value << 1) ^ (value >> 31)) >>> 0
   while (v >= 0x80) {
     buf[offset++] = (v & 0x7f) | 0x80
@@ -108,7 +108,7 @@ function zigzag64(value: number): number {
   return value >= 0 ? value * 2 : -value * 2 - 1
 }
 
-function sizeOfVarlong(value: number): number {
+export function sizeOfVarlong(value: number): number {
   if (value >= -0x40000000 && value < 0x40000000) return sizeOfVarint(value)
   let v = zigzag64(value)
   let size = 1
@@ -119,7 +119,7 @@ function sizeOfVarlong(value: number): number {
   return size
 }
 
-function writeVarlong(buf: Buffer, offset: number, value: number): number {
+export function writeVarlong(buf: Buffer, offset: number, value: number): number {
   if (value >= -0x40000000 && value < 0x40000000) return writeVarint(buf, offset, value)
   let v = zigzag64(value)
   while (v >= 0x80) {

@@ -53,17 +53,16 @@ export const orderSummaryAggregator: Aggregator<Order, OrderAccumulator, OrderSu
 
 /** Parses an order value `{"orderId":N,"product":P,"quantity":Q,"price":X}`. */
 export function decodeOrder(record: InputRecord): Order {
-  const {bytes, valueStart, valueLength} = record
-  const fast =
-    bytes !== undefined && valueStart !== undefined && valueLength !== undefined
-      ? valueLength < 0
-        ? undefined
-        : decodeOrderBytes(bytes, valueStart, valueStart + valueLength)
-      : record.value === null
-        ? undefined
-        : decodeOrderBytes(record.value)
+  const fast = decodeOrderInPlace(record)
   if (fast && Number.isFinite(fast.quantity) && Number.isFinite(fast.price)) return fast
   return decodeOrderJson(record)
+}
+
+/** The fast path, on the value's bytes where the fetch left them (or on `value`); undefined: take the general path. */
+function decodeOrderInPlace(record: InputRecord): Order | undefined {
+  const {bytes, valueStart, valueLength} = record
+  if (bytes === undefined || valueStart === undefined || valueLength === undefined) return record.value === null ? undefined : decodeOrderBytes(record.value)
+  return valueLength < 0 ? undefined : decodeOrderBytes(bytes, valueStart, valueStart + valueLength)
 }
 
 /** The general path: any JSON. */
