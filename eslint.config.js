@@ -1,6 +1,12 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+const clientPaths = [
+  {name: 'kafkajs', message: 'Only src/core/kafka imports kafkajs.'},
+  {name: 'ioredis', message: 'Only src/core/redis imports ioredis.'},
+  {name: 'mariadb', message: 'Only src/core/mariadb imports mariadb.'},
+]
+
 export default tseslint.config(
   {ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'test-results/']},
   js.configs.recommended,
@@ -30,13 +36,22 @@ export default tseslint.config(
     files: ['src/**/*.{ts,tsx}'],
     ignores: ['src/core/kafka/**', 'src/core/mariadb/**', 'src/core/redis/**', 'src/commands/**'],
     rules: {
+      'no-restricted-imports': ['error', {paths: clientPaths}],
+    },
+  },
+  {
+    // The engine defines its ports and the adapters implement them: src/core/stream imports no adapter.
+    files: ['src/core/stream/**/*.{ts,tsx}'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            {name: 'kafkajs', message: 'Only src/core/kafka imports kafkajs.'},
-            {name: 'ioredis', message: 'Only src/core/redis imports ioredis.'},
-            {name: 'mariadb', message: 'Only src/core/mariadb imports mariadb.'},
+          paths: clientPaths,
+          patterns: [
+            {
+              group: ['**/kafka', '**/kafka/**', '**/mariadb', '**/mariadb/**', '**/redis', '**/redis/**'],
+              message: 'src/core/stream defines ports (ports.ts, StoreSink); the adapters implement them and the engine imports none of them.',
+            },
           ],
         },
       ],

@@ -1,11 +1,11 @@
 /**
  * The raw ceiling's loop, in a process of its own: stock kafkajs (none of the changes sstream makes to
- * kafkajs when src/core/kafka loads) reading a whole topic in a fresh consumer group and discarding it.
+ * kafkajs when its client factory installs its patches) reading a whole topic in a fresh consumer group and discarding it.
  * `node bench/ceiling-loop.mjs BROKERS TOPIC COUNT` prints the records per second, timed from the group
  * join to the last record read, and deletes its group. With `--import tsx` and SSTREAM_CEILING_DECODER=1 it
- * loads sstream's fetch decoder first (the same loop over the decoder sstream reads with).
+ * installs sstream's fetch decoder and read_committed filter first (the same loop over the decoder sstream
+ * reads with); kafkajs is loaded after that.
  */
-import {Kafka, logLevel} from 'kafkajs'
 
 const [brokers, topic, countArg] = process.argv.slice(2)
 const count = Number(countArg)
@@ -13,7 +13,11 @@ if (!brokers || !topic || !Number.isInteger(count) || count < 1) {
   process.stderr.write('node bench/ceiling-loop.mjs BROKERS TOPIC COUNT\n')
   process.exit(2)
 }
-if (process.env.SSTREAM_CEILING_DECODER === '1') await import('../src/core/kafka/fetch-decoder.ts')
+if (process.env.SSTREAM_CEILING_DECODER === '1') {
+  ;(await import('../src/core/kafka/kafkajs/read-committed.ts')).installReadCommittedFilter()
+  ;(await import('../src/core/kafka/kafkajs/fetch-decoder.ts')).installFastFetch()
+}
+const {Kafka, logLevel} = await import('kafkajs')
 const kafka = new Kafka({clientId: 'sstream-bench-ceiling', brokers: brokers.split(','), logLevel: logLevel.NOTHING})
 const groupId = `bench-ceiling-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
 const consumer = kafka.consumer({groupId, maxBytes: 64 * 1024 * 1024})

@@ -35,6 +35,7 @@ export function categoryOf(functionName: string, url: string): string {
   if (url.includes('/node_modules/ioredis/') || url.includes('/node_modules/redis-parser/') || url.includes('/node_modules/@ioredis/')) return 'ioredis'
   if (/\/core\/stream\//.test(url)) return 'sstream engine (src/core/stream)'
   if (/\/core\/kafka\//.test(url)) return 'sstream Kafka adapter and record-batch codec (src/core/kafka)'
+  if (/\/core\/sentiment\//.test(url)) return 'sentiment model (src/core/sentiment)'
   if (/\/core\/pipelines\//.test(url)) return 'pipeline code: decode, aggregate (src/core/pipelines)'
   if (/\/core\/(mariadb|redis)\//.test(url)) return 'sinks (src/core/mariadb, src/core/redis)'
   if (/\/(src|dist)\//.test(url) && !url.includes('/node_modules/')) return 'other sstream code (CLI, output)'

@@ -6,5 +6,6 @@ import type {Benchmark} from './lib.js'
 import {pipelinesBenchmark} from './pipelines.js'
 import {scalingBenchmark} from './scaling.js'
 import {predictionsBenchmark, sentimentBenchmark} from './sentiment.js'
+import {startupBenchmark} from './startup.js'
 
-export const BENCHMARKS: Benchmark[] = [generatorsBenchmark, pipelinesBenchmark, leaderboardBenchmark, sentimentBenchmark, predictionsBenchmark, latencyBenchmark, scalingBenchmark]
+export const BENCHMARKS: Benchmark[] = [generatorsBenchmark, pipelinesBenchmark, leaderboardBenchmark, sentimentBenchmark, predictionsBenchmark, latencyBenchmark, scalingBenchmark, startupBenchmark]

@@ -370,7 +370,7 @@ async function predictionsRun(ctx: BenchContext): Promise<Run> {
   let observer: {groupId: string; stop: () => Promise<void>} | undefined
   try {
     const received = new Map<string, number>()
-    processor = startProcessor(ctx, 'predictions', ['--group-id', group, '--input-topic', input, '--deadletter-topic', dlq, '--output-topic', output, '--model', 'local'])
+    processor = startProcessor(ctx, 'predictions', ['--group-id', group, '--input-topic', input, '--deadletter-topic', dlq, '--output-topic', output, '--local'])
     const observing = observeTopics(ctx, [output], (_topic, key, _value, at) => {
       if (key !== null && !received.has(key)) received.set(key, at)
     })
@@ -387,7 +387,7 @@ async function predictionsRun(ctx: BenchContext): Promise<Run> {
     }
     return {
       processor,
-      outputs: [{id: 'predictions.labels', row: 'run predictions --model local → labels topic: event time → read committed', values: latencies, details: {fed: fed.count, received: received.size}}],
+      outputs: [{id: 'predictions.labels', row: 'run predictions --local → labels topic: event time → read committed', values: latencies, details: {fed: fed.count, received: received.size}}],
     }
   } finally {
     await processor?.stop()
@@ -431,7 +431,7 @@ export const latencyBenchmark: Benchmark = {
       const memory = processor.memory()
       if (memory) {
         ctx.log(`  run ${pipeline}: peak RSS ${MiB(memory.rss)} MiB, heap used ${MiB(memory.heapUsed)} MiB`)
-        const row = `run ${pipeline}${pipeline === 'predictions' ? ' --model local' : ''}`
+        const row = `run ${pipeline}${pipeline === 'predictions' ? ' --local' : ''}`
         const cells: Array<[string, string, number]> = [
           ['rss', 'peak RSS', memory.rss],
           ['heapUsed', 'peak heap used', memory.heapUsed],

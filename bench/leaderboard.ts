@@ -7,10 +7,10 @@
  */
 import {runGenerator} from '../src/core/generators/index.js'
 import {KafkaAdmin} from '../src/core/kafka/index.js'
-import {runLeaderboard} from '../src/core/pipelines/leaderboard.js'
 import {connectRedis, createRedis, offsetsKeyFor, readBoard, readBoardOffsets, type Redis} from '../src/core/redis/index.js'
-import {kafkajsConsumeCeiling} from './ceiling.js'
+import {kafkajsConsumeCeiling, kcatConsumeCeiling} from './ceiling.js'
 import type {Benchmark, Measurement} from './lib.js'
+import {processorFigures, timeToCommit} from './pipelines.js'
 
 const PARTITIONS = 3
 
@@ -48,57 +48,39 @@ export const leaderboardBenchmark: Benchmark = {
       })
       ctx.log(`preloaded ${generated.sent} scores`)
 
-      const stop = new AbortController()
-      let assignedAt = 0
-      const startedAt = performance.now()
-      const run = runLeaderboard({
-        brokers: ctx.brokers,
-        groupId,
-        inputTopic: topic,
-        deadLetterTopic: deadLetters,
-        redisUrl: ctx.redisUrl,
-        key,
-        signal: stop.signal,
-        boardIntervalMs: 60_000,
-        onEvent: (event) => {
-          if (event.type === 'assigned' && assignedAt === 0) assignedAt = performance.now()
-        },
-      })
-      let doneAt = 0
-      for (;;) {
-        if ((await storedTotal(redis, key)) >= count) {
-          doneAt = performance.now()
-          break
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25))
-      }
-      stop.abort()
-      const summary = await run
-      const seconds = (doneAt - assignedAt) / 1000
-      const rate = count / seconds
+      const timed = await timeToCommit(
+        count,
+        'leaderboard',
+        {brokers: ctx.brokers, groupId, inputTopic: topic, deadLetterTopic: deadLetters, redisUrl: ctx.redisUrl, key, boardIntervalMs: 60_000},
+        async () => ((await storedTotal(redis, key)) >= count ? Date.now() : undefined),
+      )
+      const rate = timed.rate
 
       const board = await readBoard(redis, key)
       const wrong = board.filter((row) => row.score !== expected.get(row.member))
       if (wrong.length > 0 || board.length !== expected.size) throw new Error(`The board is not the sum of the scores: ${JSON.stringify(board)} vs ${JSON.stringify([...expected])}`)
 
       const ceiling = await kafkajsConsumeCeiling(ctx, topic, count)
-      ctx.log(`run leaderboard: ${Math.round(rate)} records/s (${seconds.toFixed(2)} s); kafkajs consume-and-discard ${Math.round(ceiling)} records/s`)
+      const kcat = await kcatConsumeCeiling(ctx, topic, count)
+      ctx.log(`run leaderboard: ${Math.round(rate)} records/s (${(timed.processingMs / 1000).toFixed(2)} s); ceilings: kafkajs ${Math.round(ceiling)}, kcat ${Math.round(kcat)} records/s`)
       const measurement: Measurement = {
         id: 'pipeline.leaderboard.throughput',
         label: `run leaderboard, exactly once into Redis (${count.toLocaleString('en-US')} scores, ${PARTITIONS} partitions)`,
         unit: 'records/s',
         value: Math.round(rate),
         ceiling: Math.round(ceiling),
+        kcatCeiling: Math.round(kcat),
+        ratioTarget: 1,
         target: {op: '>=', value: 100_000},
         details: {
           records: count,
           partitions: PARTITIONS,
-          processingMs: Math.round(doneAt - assignedAt),
-          wallMsWithStartup: Math.round(doneAt - startedAt),
-          recordsIn: summary.recordsIn,
+          processingMs: Math.round(timed.processingMs),
+          recordsIn: timed.summary.recordsIn,
+          startupCpuMs: Math.round(timed.startupCpuMs),
         },
       }
-      return [measurement]
+      return [measurement, ...processorFigures('pipeline.leaderboard', 'run leaderboard', count, timed)]
     } finally {
       await redis.del(key, offsetsKeyFor(key)).catch(() => undefined)
       redis.disconnect()

@@ -26,6 +26,8 @@ export interface Measurement {
   value: number
   /** The raw ceiling measured in the same run (e.g. a kafkajs consume-and-discard loop), same unit. */
   ceiling?: number
+  /** A second, lower-level ceiling from the same run: kcat (librdkafka) consuming the same topic into /dev/null. */
+  kcatCeiling?: number
   /** The target from the issues, e.g. {op: '>=', value: 150000}. */
   target?: {op: '>=' | '<='; value: number}
   /** A target on the ratio to the ceiling, e.g. 0.8 (at least). */

@@ -2,7 +2,8 @@
  * Loaded into a processor by the benchmarks (`node --import bench/memory-probe.mjs bin/run.js run ...`):
  * samples the process's memory every 100 ms and writes the peaks to the file named by
  * SSTREAM_BENCH_MEMORY_FILE (every second, and on exit). Peak RSS is the kernel's high-water mark (VmHWM)
- * where /proc has it; the heap figures are the sampled peaks of V8's used and total heap.
+ * where /proc has it; the heap figures are the sampled peaks of V8's used and total heap; `cpuMs` is the
+ * process's CPU time (user and system) when written, on exit its total.
  */
 import {readFileSync, writeFileSync} from 'node:fs'
 
@@ -27,7 +28,8 @@ if (file) {
   }
   const write = () => {
     const hwm = highWaterMark()
-    writeFileSync(file, JSON.stringify({...peak, rss: Math.max(peak.rss, hwm), highWaterMark: hwm}))
+    const {user, system} = process.cpuUsage()
+    writeFileSync(file, JSON.stringify({...peak, rss: Math.max(peak.rss, hwm), highWaterMark: hwm, cpuMs: (user + system) / 1000}))
   }
   const timer = setInterval(() => {
     sample()

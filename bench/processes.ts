@@ -23,6 +23,8 @@ export interface MemoryPeak {
   /** Sampled peak of V8's total heap, bytes. */
   heapTotal: number
   external: number
+  /** The process's CPU time (ms) when the probe last wrote; after the exit, its total. */
+  cpuMs?: number
 }
 
 export interface ProcessorEvent {
@@ -151,3 +153,96 @@ export function startProcessor(ctx: BenchContext, pipeline: string, args: string
 }
 
 export const MiB = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10
+
+const CHILD = new URL('./processor-child.mjs', import.meta.url).pathname
+/** SSTREAM_BENCH_NODE_ARGS: extra flags for node in the processor processes (e.g. V8's GC flags, to try them). */
+const NODE_ARGS = (process.env.SSTREAM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+
+/** A processor run by bench/processor-child.mjs: in a process of its own, without the CLI's output. */
+export interface ProcessorRun {
+  readonly pid: number
+  /** When the partitions were assigned (epoch ms) and the process's CPU time then (ms). */
+  readonly assigned: Promise<{at: number; cpuMs: number; startupCpuMs: number}>
+  /** When the first result was reported (its transaction committed, epoch ms) and the process's CPU time then (ms). */
+  readonly firstResult: Promise<{at: number; cpuMs: number}>
+  /** The process's CPU time so far (ms), from /proc (10 ms ticks). */
+  cpuMs(): number
+  /** Whether it has exited (a failed run). */
+  readonly hasExited: boolean
+  /** SIGTERM, then the summary line and the probe's peaks. */
+  stop(): Promise<{recordsIn: number; outputs: Record<string, number>; memory?: MemoryPeak}>
+  stderr(): string
+}
+
+/** The CPU time (user + system, ms) of a running process, from /proc/PID/stat. */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces) in parentheses: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
+/** Starts `pipeline` with `options` (its run function's, as JSON) in a process of its own with the memory probe. */
+export function startProcessorRun(pipeline: string, options: Record<string, unknown>): ProcessorRun {
+  const memoryFile = join(tmpdir(), `sstream-bench-memory-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.json`)
+  const child = spawn(process.execPath, [...NODE_ARGS, '--import', PROBE, CHILD, pipeline, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {...process.env, SSTREAM_BENCH_MEMORY_FILE: memoryFile, NO_COLOR: '1'},
+  })
+  let stderrTail = ''
+  let exitCode: number | null | undefined
+  child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)))
+  const exited = once(child, 'exit').then(([code]) => (exitCode = code as number | null))
+  const lines: Array<Record<string, unknown>> = []
+  const waiters: Array<() => void> = []
+  createInterface({input: child.stdout}).on('line', (text) => {
+    try {
+      lines.push(JSON.parse(text) as Record<string, unknown>)
+    } catch {
+      return
+    }
+    for (const w of waiters.splice(0)) w()
+  })
+  const waitLine = (type: string): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = lines.find((l) => l.type === type || l.type === 'error')
+        if (found?.type === 'error') reject(new Error(`${pipeline}: ${String(found.message)}`))
+        else if (found) resolve(found)
+        else waiters.push(check)
+      }
+      check()
+      void exited.then(() => setImmediate(() => reject(new Error(`${pipeline} exited (${exitCode}) before a ${type} line. ${stderrTail}`))))
+    })
+  const assigned = waitLine('assigned').then((l) => ({at: Number(l.at), cpuMs: Number(l.cpuMs), startupCpuMs: Number(l.startupCpuMs)}))
+  assigned.catch(() => undefined)
+  const firstResult = waitLine('first-result').then((l) => ({at: Number(l.at), cpuMs: Number(l.cpuMs)}))
+  firstResult.catch(() => undefined)
+  return {
+    pid: child.pid ?? -1,
+    assigned,
+    firstResult,
+    cpuMs: () => processCpuMs(child.pid ?? -1),
+    get hasExited() {
+      return exitCode !== undefined
+    },
+    async stop() {
+      if (exitCode === undefined) {
+        child.kill('SIGTERM')
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+        await exited
+        clearTimeout(timer)
+      }
+      const summary = lines.find((l) => l.type === 'summary')
+      let memory: MemoryPeak | undefined
+      try {
+        memory = existsSync(memoryFile) ? (JSON.parse(readFileSync(memoryFile, 'utf8')) as MemoryPeak) : undefined
+      } finally {
+        rmSync(memoryFile, {force: true})
+      }
+      if (!summary) throw new Error(`${pipeline} stopped without a summary (exit ${exitCode}). ${stderrTail}`)
+      return {recordsIn: Number(summary.recordsIn), outputs: (summary.outputs ?? {}) as Record<string, number>, memory}
+    },
+    stderr: () => stderrTail,
+  }
+}

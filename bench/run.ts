@@ -24,6 +24,9 @@ interface Figure {
   ceiling?: {median: number; min: number; max: number}
   /** Median over runs of value / ceiling, each ratio from one run. */
   ratio?: number
+  kcatCeiling?: {median: number; min: number; max: number}
+  /** Median over runs of value / kcat ceiling. */
+  kcatRatio?: number
   target?: Measurement['target']
   met?: boolean
   ratioTarget?: number
@@ -95,6 +98,11 @@ function aggregate(benchmark: string, perRun: Measurement[][]): Figure[] {
     const figure: Figure = {id, benchmark, label: last.label, unit: last.unit, runs: ms.length, median: med, min: Math.min(...values), max: Math.max(...values)}
     if (ceilings.length > 0) figure.ceiling = {median: median(ceilings), min: Math.min(...ceilings), max: Math.max(...ceilings)}
     if (ratios.length > 0) figure.ratio = median(ratios)
+    const kcats = ms.map((m) => m.kcatCeiling).filter((c): c is number => c !== undefined)
+    if (kcats.length > 0) {
+      figure.kcatCeiling = {median: median(kcats), min: Math.min(...kcats), max: Math.max(...kcats)}
+      figure.kcatRatio = median(ms.filter((m) => m.kcatCeiling).map((m) => m.value / (m.kcatCeiling as number)))
+    }
     if (last.target) {
       figure.target = last.target
       figure.met = last.target.op === '>=' ? med >= last.target.value : med <= last.target.value
@@ -113,8 +121,11 @@ function fmt(value: number, unit: string): string {
   if (unit === 'records/s' || unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')}`
   if (unit === 'ms') return Math.round(value).toLocaleString('en-US')
   if (unit === 'MiB') return value.toFixed(0)
+  if (unit === 'CPU s per million records') return value.toFixed(2)
   return String(Math.round(value * 100) / 100)
 }
+
+const TABLE_HEAD = ['what', 'median', 'min – max', 'kafkajs ceiling', 'ratio', 'kcat ceiling', 'ratio', 'target']
 
 function figureRows(figures: Figure[]): string[][] {
   return figures.map((f) => [
@@ -123,6 +134,8 @@ function figureRows(figures: Figure[]): string[][] {
     `${fmt(f.min, f.unit)} – ${fmt(f.max, f.unit)}`,
     f.ceiling ? `${fmt(f.ceiling.median, f.unit)}` : '',
     f.ratio !== undefined ? f.ratio.toFixed(2) : '',
+    f.kcatCeiling ? `${fmt(f.kcatCeiling.median, f.unit)}` : '',
+    f.kcatRatio !== undefined ? f.kcatRatio.toFixed(2) : '',
     [
       f.target ? `${f.target.op} ${fmt(f.target.value, f.unit)}${f.met ? ' ✓' : ' ✗ not met'}` : '',
       f.ratioTarget !== undefined ? `ratio >= ${f.ratioTarget}${f.ratioMet ? ' ✓' : ' ✗ not met'}` : '',
@@ -158,7 +171,7 @@ function renderDocBlock(results: Results): string {
   const lines = [
     `Measured on ${results.date.slice(0, 10)} with \`${results.command}\` on: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, ${m.os}, Node.js ${m.node}, Apache Kafka ${m.kafka} (the local single-node KRaft broker of \`sstream stack up\`, on the same machine), MariaDB and Redis local.`,
     '',
-    'Each figure is the median of the runs, with the smallest and largest; a ratio is the median of the per-run ratios to the ceiling measured in the same run.',
+    'Each figure is the median of the runs, with the smallest and largest; a ratio is the median of the per-run ratios to the ceiling measured in the same run (the kafkajs consume-and-discard loop, and kcat consuming into /dev/null).',
     '',
     ...(results.seconds !== undefined ? [`The benchmarks took ${(results.seconds / 60).toFixed(1)} min in all (without the build).`, ''] : []),
   ]
@@ -172,7 +185,7 @@ function renderDocBlock(results: Results): string {
       lines.push(`_${section.runs} run${section.runs === 1 ? '' : 's'} in ${Math.round(section.seconds)} s on ${section.date.slice(0, 10)}${by}; 1-minute load average at the start ${section.loadAverage.toFixed(2)}._`, '')
     }
     const plain = figures.filter((f) => !f.pivot)
-    if (plain.length > 0) lines.push(markdownTable(['what', 'median', 'min – max', 'ceiling', 'ratio', 'target'], figureRows(plain)), '')
+    if (plain.length > 0) lines.push(markdownTable(TABLE_HEAD, figureRows(plain)), '')
     lines.push(...pivotTables(figures.filter((f) => f.pivot)))
     const details = figures.filter((f) => f.details && Object.keys(f.details).length > 0)
     for (const f of details) lines.push(`- ${f.pivot?.row ?? f.label}: ${Object.entries(f.details ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`)
@@ -242,7 +255,7 @@ async function main(): Promise<void> {
   writeFileSync(latestFile, `${JSON.stringify(merged, null, 2)}\n`)
   writeDoc(merged)
   writeFileSync(PLOT, renderPlot(merged.figures))
-  process.stdout.write(`${renderTable(['what', 'median', 'min – max', 'ceiling', 'ratio', 'target'], figureRows(figures))}\n`)
+  process.stdout.write(`${renderTable(TABLE_HEAD, figureRows(figures))}\n`)
   process.stdout.write(`${selected.length} benchmark${selected.length === 1 ? '' : 's'} in ${Math.round(seconds)} s\n`)
   process.stdout.write(`Results: bench/results/${results.date.slice(0, 10)}.json, docs/benchmarks.md, docs/benchmarks-throughput.svg\n`)
   process.exit(0)

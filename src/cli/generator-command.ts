@@ -34,6 +34,7 @@ export abstract class GeneratorCommand extends SstreamCommand<typeof GeneratorCo
       ...this.extraOptions(),
       generator: this.generator,
       brokers: this.config_.kafkaBrokers,
+      security: this.config_.kafkaSecurity,
       signal: this.signal,
       onProgress: line ? (progress) => line.draw(progress) : undefined,
       onRecords: echo
@@ -44,8 +45,8 @@ export abstract class GeneratorCommand extends SstreamCommand<typeof GeneratorCo
           }
         : undefined,
     }).finally(() => line?.clear())
-    if (!json) this.out(presentGeneratorResult(result, theme))
-    if (result.interrupted) process.exitCode = 130
+    this.report.result(undefined, () => presentGeneratorResult(result, theme))
+    if (result.interrupted) this.stopped('signal')
     return result
   }
 }

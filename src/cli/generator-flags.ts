@@ -4,7 +4,8 @@
  */
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_RATE, parseDuration, parseRate, parseStartTime, type RunGeneratorOptions} from '../core/generators/index.js'
+import {parseDuration} from '../core/duration.js'
+import {DEFAULT_RATE, parseRate, parseStartTime, type RunGeneratorOptions} from '../core/generators/index.js'
 import {connectionFlags} from './connection-flags.js'
 
 export const generatorFlags = {
@@ -44,10 +45,10 @@ export function generatorOptionsFromFlags(flags: GeneratorFlagValues): Omit<RunG
   return {
     rate: flags.rate === undefined ? undefined : parseRate(flags.rate),
     count: flags.count,
-    durationMs: flags.duration === undefined ? undefined : parseDuration(flags.duration, 's'),
+    durationMs: flags.duration === undefined ? undefined : parseDuration(flags.duration, 'duration'),
     seed: flags.seed,
     startTime: flags['start-time'] === undefined ? undefined : parseStartTime(flags['start-time']),
-    timeStepMs: flags['time-step'] === undefined ? undefined : parseDuration(flags['time-step'], 'ms'),
+    timeStepMs: flags['time-step'] === undefined ? undefined : parseDuration(flags['time-step'], 'time-step', {defaultUnit: 'ms', fractions: true}),
     classic: flags.classic,
     topic: flags.topic,
   }

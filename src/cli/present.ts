@@ -40,7 +40,7 @@ export function presentRedisSetup(result: SetupRedisResult, theme: Theme): strin
 
 export function presentServices(services: Array<ServiceStatus & {action?: string}>, theme: Theme): string {
   const withAction = services.some((s) => s.action !== undefined)
-  const head = ['service', 'address', 'health', 'latency', ...(withAction ? ['action'] : []), 'managed', 'detail']
+  const head = ['service', 'address', 'health', 'latency', ...(withAction ? ['action'] : []), 'managed', 'secured', 'detail']
   return renderTable(
     head,
     services.map((s) => [
@@ -50,6 +50,7 @@ export function presentServices(services: Array<ServiceStatus & {action?: string
       s.latencyMs === null ? '-' : `${s.latencyMs} ms`,
       ...(withAction ? [s.action ?? ''] : []),
       s.managed ? 'sstream' : '-',
+      [s.tls ? 'tls' : '', s.auth ?? ''].filter(Boolean).join(', ') || '-',
       s.detail,
     ]),
     {color: theme.enabled},
@@ -73,8 +74,10 @@ export function presentStatus(result: StatusResult, theme: Theme): string {
     const rows: Array<Array<string | number>> = []
     for (const g of result.groups)
       for (const t of g.topics)
-        for (const p of t.partitions) rows.push([g.groupId, g.state, t.topic, p.partition, p.currentOffset ?? '-', p.logEndOffset, p.lag ?? '-'])
-    parts.push(renderTable(['group', 'state', 'topic', 'partition', 'current-offset', 'log-end-offset', 'lag'], rows, {color: theme.enabled}))
+        for (const p of t.partitions)
+          rows.push([g.groupId, g.running ? 'running' : 'not running', t.topic, p.partition, p.currentOffset ?? '-', p.readOffset ?? '-', p.logEndOffset, p.lag ?? '-', p.readLag ?? '-'])
+    parts.push(renderTable(['group', 'processor', 'topic', 'partition', 'committed', 'read', 'log-end-offset', 'lag', 'read lag'], rows, {color: theme.enabled}))
+    for (const g of result.groups) if (g.note) parts.push(theme.dim(g.note))
   }
   if (result.tables.length > 0) {
     parts.push(theme.bold('Tables'))

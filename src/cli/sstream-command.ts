@@ -1,16 +1,18 @@
 /**
  * The base class of every sstream command. It owns what all commands share: --json and --no-color, the
  * connection settings resolved from whichever connection flags the command declares (connectionFlags, each
- * with its SSTREAM_* variable), the AbortController wired to SIGINT/SIGTERM, the output mode, and one
- * error handler with one JSON error shape. Commands stay thin: parse flags, build one options object,
- * await one core function, return a typed result.
+ * with its SSTREAM_* variable), the AbortController wired to SIGINT/SIGTERM, the reporter of the output
+ * mode (src/cli/reporter.ts), the one exit path of a stop, and one error handler with one JSON error shape.
+ * Commands stay thin: parse flags, build one options object, await one core function, return a typed result.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {CONFIG_VARS, readConfig, type SstreamConfig} from '../core/config/index.js'
+import {CONTEXT_ENV, readConfig, settingSource, type SstreamConfig} from '../core/config/index.js'
 import {BugError, SstreamError} from '../core/errors.js'
 import {colorEnabled, createTheme, resolveOutputMode, type OutputMode, type Theme} from '../core/output/index.js'
+import type {StopReason} from '../core/stop.js'
 import {CONNECTIONS, connectionOverrides, type Connection} from './connection-flags.js'
+import {createReporter, exitCodeOfStop, INTERRUPTED_EXIT_CODE, type JsonOutput, type Reporter, type ReporterMode} from './reporter.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SstreamCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -20,6 +22,10 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
 
   /** Only the global flags: each command declares the connections it uses (connectionFlags). */
   static override baseFlags = {
+    context: Flags.string({
+      description: `Use this context of the sstream config file (\`sstream config list\`) [env: ${CONTEXT_ENV}] [default: the current context]`,
+      helpGroup: 'GLOBAL',
+    }),
     color: Flags.boolean({
       description: 'Colour the output (also switched off by NO_COLOR)',
       allowNo: true,
@@ -30,8 +36,10 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
-  /** The flags that took their default value (not given on the command line nor by their variable). */
-  private readonly defaulted = new Set<string>()
+  /** How the last JSON value is written with --json: long-running commands make it `ndjson`. */
+  protected jsonOutput: JsonOutput = 'object'
+  private reporterInUse: Reporter | undefined
+  private resolvedConfig: SstreamConfig | undefined
   /** Aborted on the first SIGINT/SIGTERM; core functions stop gracefully when it fires. */
   protected readonly abortController = new AbortController()
   private interrupts = 0
@@ -39,11 +47,19 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
     this.interrupts += 1
     if (this.interrupts === 1) {
       this.abortController.abort(new SstreamError('INTERRUPTED', `Interrupted by ${signal}.`))
+      // The process ends within 10 s of the first signal whatever the services do (SPEC §4): the graceful
+      // stop is bounded to finish before this, and a client left reconnecting to a broker that is gone
+      // would keep the process alive after it. Unref'd: a process that ends by itself ends earlier.
+      setTimeout(() => {
+        const left = process.env.SSTREAM_DEBUG ? ` Still open: ${process.getActiveResourcesInfo().join(', ')}.` : ''
+        process.stderr.write(`\nStopping now: a connection did not close in time.${left}\n`)
+        process.exit(process.exitCode ?? 130)
+      }, STOP_DEADLINE_MS).unref()
       return
     }
     // A second Ctrl-C exits at once. Results stay exactly-once: nothing was committed past what the sinks hold.
     process.stderr.write('\nStopping now.\n')
-    process.exit(130)
+    process.exit(INTERRUPTED_EXIT_CODE)
   }
 
   protected get signal(): AbortSignal {
@@ -51,18 +67,18 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * The resolved connection settings: flags > environment > defaults. A connection the command does not
-   * declare a flag for comes from its SSTREAM_* variable or its default.
+   * The resolved connection settings (src/core/config): flags > environment > the context > defaults. A
+   * setting the command does not declare a flag for comes from its SSTREAM_* variable, the context or its default.
    */
   protected get config_(): SstreamConfig {
-    return readConfig(connectionOverrides(this.flags as unknown as Record<string, unknown>))
+    this.resolvedConfig ??= readConfig(connectionOverrides(this.flags as unknown as Record<string, unknown>), process.env, {context: this.flags.context})
+    return this.resolvedConfig
   }
 
-  /** Whether the user named this connection (its flag, or its SSTREAM_* variable) rather than leaving it to the default. */
+  /** Whether the user named this connection (its flag, its SSTREAM_* variable or the context) rather than leaving it to the default. */
   protected connectionGiven(connection: Connection): boolean {
-    const {flag, key} = CONNECTIONS[connection]
-    if (flag in (this.ctor.flags ?? {})) return !this.defaulted.has(flag)
-    return Boolean(process.env[CONFIG_VARS[key].env])
+    const overrides = connectionOverrides(this.flags as unknown as Record<string, unknown>)
+    return settingSource(CONNECTIONS[connection].key, overrides, process.env, {context: this.flags.context}) !== 'default'
   }
 
   protected get outputMode(): OutputMode {
@@ -80,7 +96,7 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
-    const {args, flags, metadata} = await this.parse({
+    const {args, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof SstreamCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -89,24 +105,49 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
-    for (const [name, meta] of Object.entries(metadata.flags)) if (meta.setFromDefault) this.defaulted.add(name)
     process.on('SIGINT', this.onSignal)
     process.on('SIGTERM', this.onSignal)
   }
 
+  /** The reporter of the output mode: `json` with --json, otherwise `plain` until the command enters a live view. */
+  protected get report(): Reporter {
+    this.reporterInUse ??= this.createReporter(this.jsonEnabled() ? 'json' : 'plain')
+    return this.reporterInUse
+  }
+
+  /** From here on an ink view owns the terminal: results and progress are its to show, notes still reach stderr. */
+  protected enterLiveView(): void {
+    this.reporterInUse = this.createReporter('live')
+  }
+
+  /** Back to plain lines after the live view (the closing summary). */
+  protected leaveLiveView(): void {
+    this.reporterInUse = this.createReporter('plain')
+  }
+
+  private createReporter(mode: ReporterMode): Reporter {
+    return createReporter(mode, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      logToStderr: process.env.SSTREAM_LOG === 'stderr',
+      printObject: (value) => super.logJson(value),
+    })
+  }
+
   /** A line of progress, a warning or a log: always stderr, never mixed with results. */
   protected note(line: string): void {
-    if (!this.jsonEnabled() || process.env.SSTREAM_LOG === 'stderr') process.stderr.write(`${line}\n`)
+    this.report.note(line)
   }
 
-  /** One NDJSON event on stdout (only in --json mode). */
-  protected emitJson(event: object): void {
-    process.stdout.write(`${JSON.stringify(event)}\n`)
+  /** The one exit path of a command that ran until it stopped: 130 after SIGINT/SIGTERM (SPEC §1), else 0. */
+  protected stopped(reason: StopReason): void {
+    const code = exitCodeOfStop(reason)
+    if (code !== 0) process.exitCode = code
   }
 
-  /** A result line on stdout (plain mode). */
-  protected out(line: string): void {
-    process.stdout.write(`${line}\n`)
+  /** The result (or error) with --json, written as `jsonOutput` says. */
+  override logJson(json: unknown): void {
+    this.report.final(json, this.jsonOutput)
   }
 
   protected override async catch(err: Error & {oclif?: {exit?: number}}): Promise<void> {
@@ -131,6 +172,9 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
     return super.finally(err)
   }
 }
+
+/** After the first SIGINT/SIGTERM the process exits by this time at the latest (SPEC §4: within 10 s). */
+const STOP_DEADLINE_MS = 9000
 
 /** The process exit code of an error: 2 for usage errors, 130 for interruptions, 1 otherwise. */
 export function exitCodeOf(err: Error & {oclif?: {exit?: number}}): number {

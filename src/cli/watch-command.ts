@@ -5,9 +5,11 @@
  */
 import {Flags, type Command} from '@oclif/core'
 
-import {parseDuration} from '../core/stream/duration.js'
+import type {PauseGate} from '../core/async.js'
+import {parseDuration} from '../core/duration.js'
 import type {ViewEvent} from '../core/tui/model.js'
-import {serviceNotes, watchJson, watchLines, type PauseGate, type WatchKind} from '../core/watch/index.js'
+import {serviceNotes, watchJson, watchLines, type WatchKind} from './present-watch.js'
+import type {JsonOutput} from './reporter.js'
 import {SstreamCommand} from './sstream-command.js'
 
 export const watchFlags = {
@@ -23,7 +25,8 @@ export interface WatchIo {
 }
 
 export abstract class WatchCommand<T extends typeof Command> extends SstreamCommand<T> {
-  private once = false
+  /** NDJSON: the summary (or the error) is one more event; --once makes the snapshot one JSON line. */
+  protected override jsonOutput: JsonOutput = 'ndjson'
 
   /** The refresh interval from --interval: 1 s by default in the live view, 5 s for plain lines and NDJSON. */
   protected refreshMs(interval: string | undefined): number {
@@ -37,37 +40,27 @@ export abstract class WatchCommand<T extends typeof Command> extends SstreamComm
     options: {once: boolean; refreshMs?: number; source?: string; table?: string},
     loop: (io: WatchIo) => Promise<R>,
   ): Promise<R> {
-    this.once = options.once
+    if (options.once) this.jsonOutput = 'line'
     let result: R
     if (this.outputMode === 'interactive' && !options.once) {
       // ink and React load only for the live view.
       const {renderWatchView} = await import('../core/tui/render-watch-view.js')
+      this.enterLiveView()
       result = await renderWatchView({kind, theme: this.theme, signal: this.signal, refreshMs: options.refreshMs, source: options.source, table: options.table, watch: loop})
     } else {
       result = await loop({signal: this.signal, onEvent: this.printer(kind, options.once)})
     }
-    if (this.interrupted) process.exitCode = 130
+    this.stopped(this.interrupted ? 'signal' : options.once ? 'end' : 'quit')
     return result
   }
 
   /** Plain lines (stdout) and outage notes (stderr); with --json, one NDJSON event per result (none with --once). */
   private printer(kind: WatchKind, once: boolean): (event: ViewEvent) => void {
     const notes = serviceNotes()
-    const json = this.jsonEnabled()
     return (event) => {
       const note = notes(event)
       if (note) this.note(this.theme.warn(note))
-      if (!json) for (const line of watchLines(kind, event, this.theme)) this.out(line)
-      else if (!once) {
-        const payload = watchJson(kind, event)
-        if (payload) this.emitJson(payload)
-      }
+      this.report.result(once ? undefined : watchJson(kind, event), () => watchLines(kind, event, this.theme))
     }
-  }
-
-  /** --once: the snapshot as one JSON line. Otherwise NDJSON: the summary (or the error) is one more event. */
-  override logJson(json: unknown): void {
-    const event = json as object
-    this.emitJson(this.once || 'error' in event ? event : {type: 'summary', ...event})
   }
 }

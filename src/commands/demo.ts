@@ -2,13 +2,18 @@ import {Args, Flags} from '@oclif/core'
 
 import {connectionFlags} from '../cli/connection-flags.js'
 import {adminUrlFlag} from '../cli/setup-flags.js'
+import type {JsonOutput} from '../cli/reporter.js'
 import {SstreamCommand} from '../cli/sstream-command.js'
-import {createDemoPrinter, DEFAULT_DEMO_RATE, DEMO_PATTERNS, formatDemoSummary, pipelinesOf, runDemo, type DemoEvent, type DemoPattern, type DemoResult} from '../core/demo/index.js'
-import {parseDuration} from '../core/stream/duration.js'
+import {createDemoPrinter, formatDemoSummary} from '../cli/present-demo.js'
+import {DEFAULT_DEMO_RATE, DEMO_PATTERNS, pipelinesOf, runDemo, type DemoEvent, type DemoPattern, type DemoResult} from '../core/demo/index.js'
+import {parseDuration} from '../core/duration.js'
 
 export type DemoCommandResult = DemoResult & {type: 'summary'}
 
 export default class Demo extends SstreamCommand<typeof Demo> {
+  /** NDJSON: the summary is one line too. */
+  protected override jsonOutput: JsonOutput = 'ndjson'
+
   static override summary = 'Set up, generate, process and watch the patterns live, for a bounded time'
   static override description =
     'One command that shows sstream working: it starts the local stack when Kafka, MariaDB or Redis does not answer (`sstream stack up`), sets up the topics, tables and Redis, starts the generator of each pattern at --rate records per second, the sentiment service when predictions run (unless --sentiment-url or SSTREAM_SENTIMENT_URL names one: then the demo checks that it answers and uses it), and the processors, all in this process, on the default topics, tables, keys and consumer groups (so `sstream watch` and `sstream status` in another terminal show the same). On a terminal it shows the live view (with `all`, a tab per pipeline: 1–5 or ← → switch, p pauses consumption, q stops); without one it prints progress lines, with --json NDJSON events. It stops after --duration and prints what each pipeline did: records generated, processed, results written, dead letters.'
@@ -41,7 +46,7 @@ export default class Demo extends SstreamCommand<typeof Demo> {
       durationMs: parseDuration(this.flags.duration, 'duration'),
     }
     const print = createDemoPrinter(this.theme)
-    const report = (event: DemoEvent): void => (this.jsonEnabled() ? this.emitJson(event) : print(event).forEach((line) => this.note(line)))
+    const report = (event: DemoEvent): void => this.report.progress(event, () => print(event))
     let result: DemoResult
     if (this.outputMode === 'interactive') {
       // ink and React load only for the live view.
@@ -51,13 +56,8 @@ export default class Demo extends SstreamCommand<typeof Demo> {
     } else {
       result = await runDemo({...options, signal: this.signal, onEvent: report})
     }
-    if (!this.jsonEnabled()) this.out(formatDemoSummary(result, this.theme))
-    if (result.stoppedBy === 'signal') process.exitCode = 130
+    this.report.result(undefined, () => formatDemoSummary(result, this.theme))
+    this.stopped(result.stoppedBy)
     return {type: 'summary', ...result}
-  }
-
-  /** NDJSON: the summary is one line too. */
-  protected override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json)}\n`)
   }
 }

@@ -7,6 +7,8 @@ export type SstreamErrorCode =
   | 'USAGE'
   | 'KAFKA_UNREACHABLE'
   | 'KAFKA_ERROR'
+  | 'KAFKA_FENCED'
+  | 'KAFKA_REBALANCE'
   | 'TOPIC_MISSING'
   | 'TOPIC_MISMATCH'
   | 'MARIADB_UNREACHABLE'
@@ -25,6 +27,9 @@ export type SstreamErrorCode =
   | 'INVALID_INPUT'
   | 'STORE_AHEAD'
   | 'OFFSET_INVALID'
+  | 'CONFIG_ERROR'
+  | 'KAFKA_AUTH'
+  | 'KAFKA_TLS'
 
 export interface SstreamErrorOptions {
   /** What the user can do about it, one step per entry, e.g. "Start it with `sstream stack up`." */
@@ -32,12 +37,22 @@ export interface SstreamErrorOptions {
   cause?: unknown
   /** Process exit code; 1 unless the error is a usage error (2) or an interruption (130). */
   exitCode?: number
+  /**
+   * Whether the same request may succeed if asked again later (the service is down, the group is
+   * rebalancing, the broker said so). Set by the adapter that classifies the failure; by default true for
+   * the codes of an unreachable service and a rebalance, false otherwise.
+   */
+  retriable?: boolean
 }
+
+/** The codes that are retriable unless the adapter says otherwise. */
+const RETRIABLE_CODES = new Set<SstreamErrorCode>(['KAFKA_UNREACHABLE', 'KAFKA_REBALANCE', 'MARIADB_UNREACHABLE', 'REDIS_UNREACHABLE', 'SENTIMENT_UNREACHABLE'])
 
 export class SstreamError extends Error {
   readonly code: SstreamErrorCode
   readonly nextSteps: string[]
   readonly exitCode: number
+  readonly retriable: boolean
 
   constructor(code: SstreamErrorCode, message: string, options: SstreamErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
@@ -45,6 +60,7 @@ export class SstreamError extends Error {
     this.code = code
     this.nextSteps = options.nextSteps ?? []
     this.exitCode = options.exitCode ?? (code === 'USAGE' ? 2 : code === 'INTERRUPTED' ? 130 : 1)
+    this.retriable = options.retriable ?? RETRIABLE_CODES.has(code)
   }
 
   toJSON(): {code: SstreamErrorCode; message: string; nextSteps: string[]} {

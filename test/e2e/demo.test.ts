@@ -69,15 +69,17 @@ describe('sstream demo', () => {
     const predictions = events.filter((e) => e.type === 'result' && e.pipeline === 'predictions')
     expect(predictions).toHaveLength(outputs.predictions.sentiment)
 
-    // What the processors left behind backs the summary: the boards' stored offsets moved by at least the
-    // records counted, and order_summary holds a fresh row for every window counted. (At least, not exactly:
-    // the engine does not count a batch whose Kafka commit fails after its store write; see
-    // src/core/stream/REQUESTS.md, live views request 4.)
-    const leaderboard = summary.pipelines.find((p) => p.pipeline === 'leaderboard')!
+    // What the processors left behind backs the summary: each board's stored offsets moved by the points the
+    // run counted as added to it (no record is dead-lettered here). A point the board already held — written
+    // by an earlier run that stopped before its Kafka commit — is replayed, skipped and not counted; a point
+    // added in a batch whose commit then failed is counted all the same. Only a store write cut off by the
+    // end of the stop budget can move a board without being counted, hence the small margin above.
     const leaderboardMoved = (await storedOffsets(REDIS_KEYS.playerLeaderboard)) - leaderboardBefore
-    expect(leaderboardMoved).toBeGreaterThanOrEqual(leaderboard.processed)
-    expect(leaderboardMoved).toBeLessThanOrEqual(leaderboard.processed + 50)
-    expect((await storedOffsets(REDIS_KEYS.topicsLeaderboard)) - topicsBefore).toBeGreaterThanOrEqual(outputs.views[REDIS_KEYS.topicsLeaderboard])
+    expect(leaderboardMoved).toBeGreaterThanOrEqual(outputs.leaderboard[REDIS_KEYS.playerLeaderboard])
+    expect(leaderboardMoved).toBeLessThanOrEqual(outputs.leaderboard[REDIS_KEYS.playerLeaderboard] + 50)
+    const topicsMoved = (await storedOffsets(REDIS_KEYS.topicsLeaderboard)) - topicsBefore
+    expect(topicsMoved).toBeGreaterThanOrEqual(outputs.views[REDIS_KEYS.topicsLeaderboard])
+    expect(topicsMoved).toBeLessThanOrEqual(outputs.views[REDIS_KEYS.topicsLeaderboard] + 50)
     pool = createMariaPool(testConfig.mariadbUrl, {connectionLimit: 1})
     const [{rows}] = (await pool.query(`SELECT COUNT(*) AS \`rows\` FROM ${TABLES.orderSummary} WHERE UPDATED_AT >= ?`, [startedAt])) as Array<{rows: bigint}>
     expect(Number(rows)).toBeGreaterThanOrEqual(outputs.analytics[TABLES.orderSummary])

@@ -2,9 +2,10 @@ import type {ChildProcess} from 'node:child_process'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {createSentimentModel} from '../../src/core/sentiment/index.js'
+import {createLexiconModel, createSentimentModel} from '../../src/core/sentiment/index.js'
 import {lastJson, runCli, spawnCli} from '../helpers/cli.js'
-import {freePort, httpCall} from '../integration/sentiment/http-helpers.js'
+import {httpCall} from '../integration/sentiment/http-helpers.js'
+import {freePort} from '../helpers/processes.js'
 
 const model = createSentimentModel()
 const children: ChildProcess[] = []
@@ -36,14 +37,15 @@ describe('sstream serve sentiment', () => {
     const run = start(['--port', '0', '--json'])
     await expect.poll(() => run.stdout(), {timeout: 30_000}).toContain('"event":"listening"')
     const listening = JSON.parse(run.stdout().split('\n')[0]) as {event: string; url: string; model: string}
-    expect(listening).toMatchObject({event: 'listening', model: model.name})
+    expect(listening).toMatchObject({event: 'listening', model: model.name, version: model.version})
     expect(listening.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/sentiment$/)
 
     const text = 'This movie is a waste of time.'
     const legacy = await httpCall(listening.url, {body: text, contentType: 'text/plain'})
     expect([legacy.status, legacy.body]).toEqual([200, model.classify(text).label])
     const v1 = await httpCall(listening.url.replace('/sentiment', '/v1/sentiment'), {body: JSON.stringify({texts: [text, '']}), contentType: 'application/json'})
-    expect(JSON.parse(v1.body)).toEqual({model: model.name, results: [model.classify(text), {label: 'Neutral', score: 0}]})
+    expect(JSON.parse(v1.body)).toEqual({model: model.name, version: model.version, results: [model.classify(text), model.classify('')]})
+    expect(Object.keys(JSON.parse(v1.body).results[0].probabilities)).toEqual(['Very Negative', 'Negative', 'Neutral', 'Positive', 'Very Positive'])
     expect((await httpCall(listening.url.replace('/sentiment', '/nope'), {method: 'GET'})).status).toBe(404)
 
     await expect.poll(() => run.stderr().trim().split('\n').filter((l) => l.startsWith('{')).length).toBe(3)
@@ -58,6 +60,39 @@ describe('sstream serve sentiment', () => {
     expect(await run.exited).toBe(0)
     const result = JSON.parse(run.stdout().slice(run.stdout().indexOf('\n') + 1)) as Record<string, unknown>
     expect(result).toMatchObject({url: listening.url, model: model.name, requests: 3, texts: 3, errors: 1})
+  })
+
+  it('serves the lexicon model with --model lexicon, and healthz names the model and its version', async () => {
+    const lexicon = createLexiconModel()
+    const run = start(['--port', '0', '--json', '--model', 'lexicon'])
+    await expect.poll(() => run.stdout(), {timeout: 30_000}).toContain('"event":"listening"')
+    const {url} = JSON.parse(run.stdout().split('\n')[0]) as {url: string}
+    const health = JSON.parse((await httpCall(url.replace('/sentiment', '/healthz'), {method: 'GET'})).body) as Record<string, unknown>
+    expect(health).toMatchObject({status: 'ok', model: lexicon.name, kind: 'lexicon', version: lexicon.version})
+    const text = 'The CGI looks unfinished and the story is borrowed from a dozen better films.'
+    expect((await httpCall(url, {body: text, contentType: 'text/plain'})).body).toBe(lexicon.classify(text).label)
+    run.child.kill('SIGTERM')
+    expect(await run.exited).toBe(0)
+  })
+
+  it('serves Prometheus metrics of its requests with --metrics-port', async () => {
+    const run = start(['--port', '0', '--json', '--model', 'lexicon', '--metrics-port', '0'])
+    await expect.poll(() => run.stdout(), {timeout: 30_000}).toContain('"event":"listening"')
+    const events = run.stdout().trim().split('\n').map((l) => JSON.parse(l) as {event: string; url: string})
+    const metricsUrl = events.find((e) => e.event === 'metrics')!.url
+    const url = events.find((e) => e.event === 'listening')!.url
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
+    await httpCall(url, {body: 'A fine day.', contentType: 'text/plain'})
+    await httpCall(url.replace('/sentiment', '/v1/sentiment'), {body: JSON.stringify({texts: ['Good.', 'Bad.']}), contentType: 'application/json'})
+    await httpCall(url.replace('/sentiment', '/nope'), {method: 'GET'})
+    const text = (await httpCall(metricsUrl, {method: 'GET'})).body
+    expect(text).toContain('sstream_sentiment_requests_total{model="lexicon",path="/sentiment",status="200"} 1')
+    expect(text).toContain('sstream_sentiment_requests_total{model="lexicon",path="/v1/sentiment",status="200"} 1')
+    expect(text).toContain('sstream_sentiment_requests_total{model="lexicon",path="other",status="404"} 1')
+    expect(text).toContain('sstream_sentiment_texts_total{model="lexicon"} 3')
+    expect(text).toMatch(/sstream_sentiment_request_seconds_count\{model="lexicon",path="\/sentiment"\} 1/)
+    run.child.kill('SIGTERM')
+    expect(await run.exited).toBe(0)
   })
 
   it('listens on the address of SSTREAM_SENTIMENT_URL by default and writes plain access lines', async () => {

@@ -131,6 +131,6 @@ describe('sstream watch alerts', () => {
     expect(code).toBe(0)
     const result = lastJson<{critical: number; highVolume: number; byCode: unknown; alerts: unknown[]}>(stdout)
     expect(result).toMatchObject({critical: 1, highVolume: 2, byCode: {'200': {critical: 1, highVolume: 1}, '400': {critical: 0, highVolume: 1}}})
-    expect(result.alerts).toContainEqual({kind: 'critical', ts: '2024-05-01 12:00:00.5', code: '200', message: 'This is a CRITICAL alert ', key: '7'})
+    expect(result.alerts).toContainEqual({kind: 'critical', ts: '2024-05-01 12:00:00.5', code: '200', message: 'This is a CRITICAL alert ', key: '7', format: 'sstream'})
   })
 })

@@ -2,13 +2,10 @@
  * Factories for integration tests: fresh topics, consumer groups, Redis keys and databases on the real
  * services, each removed again by `cleanup()` (call it in afterAll/afterEach).
  */
-// The engine's kafkajs modules first (src/core/kafka/index.ts installs them before kafkajs loads).
-import {createKafka, KafkaAdmin} from '../../src/core/kafka/index.js'
-
-import {ConfigResourceTypes} from 'kafkajs'
-
+import {createKafka, installKafkajsPatches, KafkaAdmin} from '../../src/core/kafka/index.js'
 import {readConfig} from '../../src/core/config/index.js'
 import {uniqueName} from './names.js'
+import type {Pool} from '../../src/core/mariadb/index.js'
 
 export const testConfig = readConfig()
 
@@ -35,7 +32,7 @@ export class TestServices {
     try {
       await kafkaAdmin.alterConfigs({
         validateOnly: false,
-        resources: names.map((name) => ({type: ConfigResourceTypes.TOPIC, name, configEntries: [{name: 'retention.ms', value: '-1'}]})),
+        resources: names.map((name) => ({type: installKafkajsPatches().ConfigResourceTypes.TOPIC, name, configEntries: [{name: 'retention.ms', value: '-1'}]})),
       })
     } finally {
       await kafkaAdmin.disconnect()
@@ -84,31 +81,56 @@ export interface TestDatabase {
 /** The administrator URL the tests use to create and drop their own databases. */
 export const adminUrl = process.env.SSTREAM_MARIADB_ADMIN_URL ?? 'mariadb://root@127.0.0.1:3306'
 
-/** Creates a fresh database with sstream's tables; dropped at cleanup. */
-export async function createTestDatabase(services: TestServices, prefix = 'sst'): Promise<TestDatabase> {
+export interface FreshDatabase extends TestDatabase {
+  /** A pool on the database, closed by `drop()`. */
+  pool: Pool
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>
+}
+
+export interface FreshDatabaseOptions {
+  /** The start of the database's random name. */
+  prefix?: string
+  /** The server, with a login that may create databases. Default: `adminUrl`. */
+  serverUrl?: string
+  connectionLimit?: number
+}
+
+/** The one way tests make a fresh database: a random name, sstream's migrations applied, a pool open on it. */
+export async function freshDatabase({prefix = 'sst', serverUrl = adminUrl, connectionLimit = 2}: FreshDatabaseOptions = {}): Promise<FreshDatabase> {
   const {createMariaPool, applyMigrations} = await import('../../src/core/mariadb/index.js')
   const {uniqueIdentifier} = await import('./names.js')
   const name = uniqueIdentifier(prefix)
-  const admin = createMariaPool(adminUrl, {connectionLimit: 1})
+  const server = serverUrl.replace(/\/$/, '')
+  const admin = createMariaPool(server, {connectionLimit: 1})
   try {
     await admin.query(`CREATE DATABASE \`${name}\``)
   } finally {
     await admin.end()
   }
-  const url = `${adminUrl.replace(/\/$/, '')}/${name}`
-  const pool = createMariaPool(url, {connectionLimit: 1})
-  try {
-    await applyMigrations(pool)
-  } finally {
-    await pool.end()
+  const url = `${server}/${name}`
+  const pool = createMariaPool(url, {connectionLimit})
+  await applyMigrations(pool)
+  return {
+    name,
+    url,
+    pool,
+    drop: async () => {
+      await pool.end().catch(() => undefined)
+      const dropper = createMariaPool(server, {connectionLimit: 1})
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS \`${name}\``)
+      } finally {
+        await dropper.end()
+      }
+    },
   }
-  services.defer(async () => {
-    const drop = createMariaPool(adminUrl, {connectionLimit: 1})
-    try {
-      await drop.query(`DROP DATABASE IF EXISTS \`${name}\``)
-    } finally {
-      await drop.end()
-    }
-  })
-  return {name, url}
+}
+
+/** A fresh database with sstream's tables (`freshDatabase`), dropped at the services' cleanup. */
+export async function createTestDatabase(services: TestServices, prefix = 'sst'): Promise<TestDatabase> {
+  const database = await freshDatabase({prefix, connectionLimit: 1})
+  await database.pool.end()
+  services.defer(database.drop)
+  return {name: database.name, url: database.url}
 }

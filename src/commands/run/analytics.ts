@@ -3,15 +3,17 @@ import {Flags} from '@oclif/core'
 import {connectionFlags} from '../../cli/connection-flags.js'
 import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
 import {resolveTopicName, TABLES, TOPICS} from '../../core/names.js'
-import {formatAnalyticsResult, runAnalytics} from '../../core/pipelines/analytics.js'
-import {parseDuration, type ResultEvent} from '../../core/stream/index.js'
+import {formatAnalyticsResult} from '../../cli/present-results.js'
+import {runAnalytics} from '../../core/pipelines/analytics.js'
+import {parseDuration} from '../../core/duration.js'
+import type {ResultEvent} from '../../core/stream/index.js'
 
 export type RunAnalyticsResult = RunCommandResult
 
 export default class RunAnalytics extends PipelineCommand<typeof RunAnalytics> {
   static override summary = 'Sum orders per product in 5 s event-time windows into MariaDB'
   static override description =
-    'Reads orders, values each at quantity × price, and sums and counts them per product in tumbling windows of the Kafka record timestamp (5 s, allowed lateness 5 s). Each closed window is written once to the order_summary table (an idempotent upsert), exactly once across crashes, restarts and scale-out: run several with the same --group-id to share the partitions. Late and malformed records go to the dead-letter topic. Prints one line per window; --json prints NDJSON result and stats events and a final summary.'
+    'Reads orders, values each at quantity × price, and sums and counts them per product in tumbling windows of the Kafka record timestamp (5 s, allowed lateness 5 s). Each closed window is written once to the order_summary table (an idempotent upsert), exactly once across crashes, restarts and scale-out: run several with the same --group-id to share the partitions. Late and malformed records go to the dead-letter topic. Prints one line per window; --json prints NDJSON result and stats events and a final summary. Each order is validated against order_summary\'s columns (a product of at most 45 characters, an integer quantity, a price in whole cents, quantity × price within DECIMAL(16,2), a timestamp of the years 1000–9999); late, malformed and invalid orders go to the dead-letter topic with the reason (see --deadletter-topic).'
 
   static override examples = [
     {description: 'Process orders until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},

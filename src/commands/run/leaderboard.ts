@@ -3,15 +3,17 @@ import {Flags} from '@oclif/core'
 import {connectionFlags} from '../../cli/connection-flags.js'
 import {pipelineFlags, PipelineCommand, type RunCommandResult} from '../../cli/pipeline-command.js'
 import {REDIS_KEYS, resolveTopicName, TOPICS} from '../../core/names.js'
-import {formatBoard, runLeaderboard, type BoardPipelineEvent, type BoardRunResult} from '../../core/pipelines/leaderboard.js'
-import {parseDuration, type ResultEvent} from '../../core/stream/index.js'
+import {formatBoard} from '../../cli/present-results.js'
+import {runLeaderboard, type BoardPipelineEvent, type BoardRunResult} from '../../core/pipelines/leaderboard.js'
+import {parseDuration} from '../../core/duration.js'
+import type {ResultEvent} from '../../core/stream/index.js'
 
 export type RunLeaderboardResult = RunCommandResult & Pick<BoardRunResult, 'board'>
 
 export default class RunLeaderboard extends PipelineCommand<typeof RunLeaderboard> {
   static override summary = 'Keep the running total score per player in a Redis sorted set'
   static override description =
-    'Reads scores (key = player, value = score) and adds each to its player in the player-leaderboard sorted set (ZINCRBY), exactly once: the consumed offsets are stored in Redis in the same atomic step as the increments, so crashes, restarts and several processes sharing the partitions (the same --group-id) never lose or double a score. --reset deletes the board and its offsets together, and the board is rebuilt from the start of the input. Prints the board every few seconds like the original printer (Leaderboard - 1 : Kathy = 23.0); --json prints NDJSON board, stats and status events and a final summary. While Redis is down it pauses, says so and resumes by itself.'
+    'Reads scores (key = player, value = score) and adds each to its player in the player-leaderboard sorted set (ZINCRBY), exactly once: the consumed offsets are stored in Redis in the same atomic step as the increments, so crashes, restarts and several processes sharing the partitions (the same --group-id) never lose or double a score. --reset deletes the board and its offsets together, and the board is rebuilt from the start of the input. Prints the board every few seconds like the original printer (Leaderboard - 1 : Kathy = 23.0); --json prints NDJSON board, stats and status events and a final summary. While Redis is down it pauses, says so and resumes by itself. A score must be a decimal within ±(2^53 − 1), and a point that would take a player\'s total beyond it (where a Redis score stops being exact) is refused; such records go to the dead-letter topic with the reason (see --deadletter-topic).'
 
   static override examples = [
     {description: 'Keep the leaderboard until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
@@ -47,8 +49,7 @@ export default class RunLeaderboard extends PipelineCommand<typeof RunLeaderboar
   private onBoardEvent(event: BoardPipelineEvent): void {
     if (event.type === 'result') return
     if (event.type !== 'board') return this.onPipelineEvent(event)
-    if (this.jsonEnabled()) this.emitJson(event)
-    else for (const line of formatBoard(event.rows, 'Leaderboard')) this.out(this.theme.info(line))
+    this.report.result(event, () => formatBoard(event.rows, 'Leaderboard').map((line) => this.theme.info(line)))
   }
 
   protected formatResult(event: ResultEvent): string {

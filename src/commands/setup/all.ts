@@ -21,6 +21,7 @@ export default class SetupAll extends SstreamCommand<typeof SetupAll> {
   async run(): Promise<SetupAllResult> {
     const result = await setupAll({
       brokers: this.config_.kafkaBrokers,
+      security: this.config_.kafkaSecurity,
       partitions: this.flags.partitions,
       replicationFactor: this.flags['replication-factor'],
       mariadbUrl: this.config_.mariadbUrl,
@@ -28,11 +29,7 @@ export default class SetupAll extends SstreamCommand<typeof SetupAll> {
       redisUrl: this.config_.redisUrl,
       resetRedis: this.flags.reset,
     })
-    if (!this.jsonEnabled()) {
-      this.out(presentTopicReports(result.kafka, this.theme))
-      this.out(presentDbSetup(result.db, this.theme))
-      this.out(presentRedisSetup(result.redis, this.theme))
-    }
+    this.report.result(undefined, () => [presentTopicReports(result.kafka, this.theme), presentDbSetup(result.db, this.theme), presentRedisSetup(result.redis, this.theme)])
     return result
   }
 }

@@ -9,7 +9,7 @@ export type {SetupDbResult} from '../../core/mariadb/index.js'
 export default class SetupDb extends SstreamCommand<typeof SetupDb> {
   static override summary = 'Create the MariaDB database, user and tables'
   static override description =
-    'Connects with an administrator URL to create the database and the user named by --mariadb-url (streaming / streaming by default, for both % and localhost), then applies the versioned migrations: order_summary, user_view_summary and the schema-version table. Running it again changes nothing.'
+    'Connects with an administrator URL to create the database and the user named by --mariadb-url (streaming / streaming by default, for both % and localhost), then applies the versioned migrations: order_summary, user_view_summary and the schema-version table. Every column sstream adds to order_summary has a default, so the original course job\'s three-column INSERT works against it. Running it again changes nothing. A table of the same name that sstream did not make (the original course\'s own order_summary) stops the set-up before anything changes.'
 
   static override examples = [
     {description: 'Set up the local database as root', command: '<%= config.bin %> <%= command.id %>'},
@@ -23,7 +23,7 @@ export default class SetupDb extends SstreamCommand<typeof SetupDb> {
 
   async run(): Promise<SetupDbResult> {
     const result = await setupDb({url: this.config_.mariadbUrl, adminUrl: this.flags['admin-url']})
-    if (!this.jsonEnabled()) this.out(presentDbSetup(result, this.theme))
+    this.report.result(undefined, () => presentDbSetup(result, this.theme))
     return result
   }
 }

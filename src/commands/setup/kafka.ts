@@ -22,10 +22,11 @@ export default class SetupKafka extends SstreamCommand<typeof SetupKafka> {
   async run(): Promise<SetupKafkaResult> {
     const result = await setupKafka({
       brokers: this.config_.kafkaBrokers,
+      security: this.config_.kafkaSecurity,
       partitions: this.flags.partitions,
       replicationFactor: this.flags['replication-factor'],
     })
-    if (!this.jsonEnabled()) this.out(presentTopicReports(result, this.theme))
+    this.report.result(undefined, () => presentTopicReports(result, this.theme))
     return result
   }
 }

@@ -27,7 +27,7 @@ export default class SetupRedis extends SstreamCommand<typeof SetupRedis> {
 
   async run(): Promise<SetupRedisResult> {
     const result = await setupRedis({url: this.config_.redisUrl, reset: this.flags.reset, ...(this.flags.key ? {keys: this.flags.key} : {})})
-    if (!this.jsonEnabled()) this.out(presentRedisSetup(result, this.theme))
+    this.report.result(undefined, () => presentRedisSetup(result, this.theme))
     return result
   }
 }

@@ -21,7 +21,7 @@ export default class StackDown extends SstreamCommand<typeof StackDown> {
 
   async run(): Promise<StackDownResult> {
     const result = await stackDown({purge: this.flags.purge})
-    if (!this.jsonEnabled()) for (const s of result.services) this.out(`${s.service.padEnd(8)} ${s.action}`)
+    this.report.result(undefined, () => result.services.map((s) => `${s.service.padEnd(8)} ${s.action}`))
     return result
   }
 }

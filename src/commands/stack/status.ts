@@ -19,7 +19,7 @@ export default class StackStatus extends SstreamCommand<typeof StackStatus> {
 
   async run(): Promise<StackStatusResult> {
     const result = await stackStatus(this.config_)
-    if (!this.jsonEnabled()) this.out(presentServices(result.services, this.theme))
+    this.report.result(undefined, () => presentServices(result.services, this.theme))
     if (!result.healthy) process.exitCode = 1
     return result
   }

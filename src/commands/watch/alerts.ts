@@ -10,7 +10,7 @@ export type {WatchAlertsResult} from '../../core/watch/index.js'
 export default class WatchAlerts extends WatchCommand<typeof WatchAlerts> {
   static override summary = 'Watch the CRITICAL alerts and high-volume windows'
   static override description =
-    "Reads the alerts pipeline's two output topics (streaming.alerts.critical and streaming.alerts.highvolume) read committed, so only what the processor's transactions committed, and shows them as a scrolling feed with counts by level and by code; q quits, p pauses. Read-only: it uses a throw-away consumer group and commits nothing. Without a terminal, one line per alert; with --json, one NDJSON event per alert."
+    "Reads the alerts pipeline's two output topics (streaming.alerts.critical and streaming.alerts.highvolume) read committed, so only what the processor's transactions committed, and shows them as a scrolling feed with counts by level and by code; q quits, p pauses. Read-only: it uses a throw-away consumer group and commits nothing. It reads every output format of `run alerts --output-format` (sstream, and the original Spark and Kafka Streams jobs' records), detected per record: times are shown as timestamps whichever format carried them, and the format is named. Without a terminal, one line per alert; with --json, one NDJSON event per alert."
 
   static override examples = [
     {description: 'The live feed, from the start of the topics', command: '<%= config.bin %> <%= command.id %>'},
@@ -32,7 +32,7 @@ export default class WatchAlerts extends WatchCommand<typeof WatchAlerts> {
     const highVolumeTopic = resolveTopicName(this.flags['high-volume-topic'] ?? TOPICS.alertsHighVolume)
     const brokers = this.config_.kafkaBrokers
     return this.watch('alerts', {once, source: `${brokers.join(',')} ${criticalTopic} ${highVolumeTopic}`}, (io) =>
-      watchAlerts({brokers, criticalTopic, highVolumeTopic, from: from as 'earliest' | 'latest', once, ...io}),
+      watchAlerts({brokers, security: this.config_.kafkaSecurity, criticalTopic, highVolumeTopic, from: from as 'earliest' | 'latest', once, ...io}),
     )
   }
 }

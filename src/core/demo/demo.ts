@@ -11,9 +11,11 @@ import {runGenerator} from '../generators/run-generator.js'
 import type {GeneratorName, PipelineName} from '../names.js'
 import type {BoardPipelineEvent} from '../pipelines/leaderboard.js'
 import type {RunOptions, RunSummary} from '../stream/types.js'
+import type {StopReason} from '../stop.js'
 import {DEFAULT_DEMO_DURATION_MS, DEFAULT_DEMO_RATE, demoTargets, GENERATOR_OF} from './plan.js'
 import {checkGivenSentiment, clearStaleBoards, describeSetup, ensureStack, setupDemo, startDemoSentiment} from './prepare.js'
 import {runDemoProcessor} from './processors.js'
+import {sleep} from '../async.js'
 
 export type DemoStep = 'stack' | 'setup' | 'sentiment' | 'running' | 'stopping'
 
@@ -95,7 +97,7 @@ export interface DemoPipelineSummary {
 export interface DemoResult {
   pipelines: DemoPipelineSummary[]
   /** `duration`: ran its time; `signal`: Ctrl-C (the command makes `q` a `quit`). */
-  stoppedBy: 'duration' | 'signal' | 'quit'
+  stoppedBy: Extract<StopReason, 'duration' | 'signal' | 'quit'>
   elapsedMs: number
   /** Whether the demo started the local stack. */
   stack: 'running' | 'started'
@@ -149,11 +151,11 @@ async function runLive(options: DemoOptions, emit: (event: DemoEvent) => void, s
 
   const generatorStop = new AbortController()
   const processorStop = new AbortController()
-  let stoppedBy: 'duration' | 'signal' | undefined
+  let stoppedBy: Extract<StopReason, 'duration' | 'signal'> | undefined
   let failure: unknown
   let endNow!: () => void
   const ended = new Promise<void>((resolve) => (endNow = resolve))
-  const end = (reason: 'duration' | 'signal'): void => {
+  const end = (reason: Extract<StopReason, 'duration' | 'signal'>): void => {
     stoppedBy ??= reason
     generatorStop.abort()
     endNow()
@@ -189,6 +191,7 @@ async function runLive(options: DemoOptions, emit: (event: DemoEvent) => void, s
     return runGenerator({
       generator,
       brokers: config.kafkaBrokers,
+      security: config.kafkaSecurity,
       rate,
       signal: generatorStop.signal,
       progressIntervalMs: 1000,
@@ -228,7 +231,7 @@ async function runLive(options: DemoOptions, emit: (event: DemoEvent) => void, s
 /** Waits until `done()` or `ms` passes or the signal fires. */
 async function drain(done: () => boolean, ms: number, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + ms
-  while (!done() && !signal.aborted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+  while (!done() && !signal.aborted && Date.now() < deadline) await sleep(100, signal)
 }
 
 function summarise(pipeline: PipelineName, generated: number, summary: RunSummary): DemoPipelineSummary {

@@ -11,7 +11,8 @@ import {connectRedis, createRedis, parseBoardOffsets, positionsPastEnd, readBoar
 import {probeSentimentService} from '../sentiment/client.js'
 import {startSentimentServer, type SentimentServer} from '../sentiment/server.js'
 import {setupAll, type SetupAllResult} from '../setup/all.js'
-import {endpointOfUrl, parseHostPort, probeTcp, stackUp} from '../stack/index.js'
+import {DEFAULT_KAFKA_PORT, endpointOfUrl, parseHostPort} from '../address.js'
+import {probeTcp, stackUp} from '../stack/index.js'
 
 export interface StackCheck {
   /** `running`: every service answered; `started`: `stack up` brought the missing ones up. */
@@ -23,7 +24,7 @@ export interface StackCheck {
 /** Starts the local stack (`sstream stack up`) when Kafka, MariaDB or Redis does not answer. */
 export async function ensureStack(config: SstreamConfig, progress: (message: string) => void, signal?: AbortSignal): Promise<StackCheck> {
   const endpoints = {
-    kafka: parseHostPort(config.kafkaBrokers[0] ?? 'localhost:9092', 9092),
+    kafka: parseHostPort(config.kafkaBrokers[0] ?? 'localhost:9092', DEFAULT_KAFKA_PORT),
     mariadb: endpointOfUrl(config.mariadbUrl, 3306),
     redis: endpointOfUrl(config.redisUrl, 6379),
   }
@@ -51,6 +52,7 @@ export interface DemoSetupOptions {
 export async function setupDemo({config, adminUrl}: DemoSetupOptions): Promise<SetupAllResult> {
   return setupAll({
     brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
     partitions: 3,
     replicationFactor: 1,
     mariadbUrl: config.mariadbUrl,
@@ -76,7 +78,7 @@ export async function clearStaleBoards(config: SstreamConfig, pipelines: Pipelin
   const boards = DEMO_BOARDS.filter((b) => pipelines.includes(b.pipeline))
   if (boards.length === 0) return []
   const redis = createRedis(config.redisUrl)
-  const admin = await KafkaAdmin.connect(config.kafkaBrokers)
+  const admin = await KafkaAdmin.connect(config.kafkaBrokers, {security: config.kafkaSecurity})
   try {
     await connectRedis(redis, config.redisUrl)
     const cleared: string[] = []

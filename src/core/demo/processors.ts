@@ -28,6 +28,7 @@ export async function runDemoProcessor(pipeline: PipelineName, options: DemoProc
   const {inputTopic, groupId} = demoTargets(pipeline)
   const common = {
     brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
     groupId,
     from: 'earliest' as const,
     signal: options.signal,
@@ -47,7 +48,7 @@ export async function runDemoProcessor(pipeline: PipelineName, options: DemoProc
     case 'leaderboard':
       return runLeaderboard({...common, ...board, key: REDIS_KEYS.playerLeaderboard})
     case 'predictions':
-      return runPredictions({...common, outputTopic: TOPICS.sentimentOutput, model: 'http', sentimentUrl: options.sentimentUrl})
+      return runPredictions({...common, outputTopic: TOPICS.sentimentOutput, sentimentUrl: options.sentimentUrl})
     case 'views':
       return runViews({...common, ...board, key: REDIS_KEYS.topicsLeaderboard, mariadbUrl: config.mariadbUrl, table: TABLES.userViewSummary})
   }

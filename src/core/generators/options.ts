@@ -1,5 +1,5 @@
 /**
- * Parsing of the generator options people type: rates, durations and start times.
+ * Parsing of the generator options people type: rates and start times (durations: src/core/duration.ts).
  */
 import {SstreamError} from '../errors.js'
 
@@ -16,17 +16,6 @@ export function parseRate(text: string): Rate {
     })
   }
   return rate
-}
-
-const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}
-
-/** A duration such as `250ms`, `10s`, `1.5m`, `2h`; a bare number is in `defaultUnit`. Returns ms. */
-export function parseDuration(text: string, defaultUnit: 'ms' | 's' = 's'): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text)
-  if (!m) {
-    throw new SstreamError('USAGE', `"${text}" is not a duration.`, {nextSteps: ['Write it like 500ms, 30s, 5m or 1h.']})
-  }
-  return Number(m[1]) * UNITS[(m[2] ?? defaultUnit).toLowerCase()]
 }
 
 /**

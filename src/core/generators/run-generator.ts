@@ -6,6 +6,7 @@
  * and `sent` counts only records the broker acknowledged.
  */
 import {SstreamError} from '../errors.js'
+import type {KafkaSecurity} from '../config/index.js'
 import {createGeneratorProducer, type GeneratorProducerStats, type ProducerRecord} from '../kafka/index.js'
 import type {GeneratorName} from '../names.js'
 import {createEventFactory, GENERATOR_SPECS} from './catalog.js'
@@ -68,6 +69,8 @@ export interface GeneratorTimers {
 export interface RunGeneratorOptions {
   generator: GeneratorName
   brokers: string[]
+  /** Kafka TLS and SASL (plaintext when absent). */
+  security?: KafkaSecurity
   /** The generator's SPEC topic unless given. */
   topic?: string
   /** Records per second, or 'max'. Default 10. Ignored with `classic`. */
@@ -150,7 +153,7 @@ export async function runGenerator(options: RunGeneratorOptions): Promise<Genera
   const clock =
     options.startTime === undefined ? wallClock() : syntheticClock(options.startTime, options.timeStepMs ?? defaultTimeStepMs(rate, classic))
   const factory = createEventFactory(options.generator, {random: createRandom(seed, 0), clock, corpus})
-  const sink = await (options.openSink ?? ((t: string) => createGeneratorProducer({brokers: options.brokers, topic: t, signal})))(topic)
+  const sink = await (options.openSink ?? ((t: string) => createGeneratorProducer({brokers: options.brokers, security: options.security, topic: t, signal})))(topic)
 
   const started = timers.now()
   const endAt = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs

@@ -4,6 +4,8 @@
  */
 import type {Admin, Kafka} from 'kafkajs'
 
+import {retry, sleep} from '../async.js'
+import type {KafkaSecurity} from '../config/index.js'
 import {createKafka, isKafkaConnectionError, toKafkaError, withKafkaDeadline} from './client.js'
 
 export interface TopicSpec {
@@ -83,20 +85,10 @@ export async function retryProtocolErrors<T>(
     initialDelayMs = PROTOCOL_RETRY.initialDelayMs,
     maxDelayMs = PROTOCOL_RETRY.maxDelayMs,
     now = Date.now,
-    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    sleep: pause = sleep,
   }: Partial<ProtocolRetryOptions> & {now?: () => number; sleep?: (ms: number) => Promise<void>} = {},
 ): Promise<T> {
-  const start = now()
-  let delay = initialDelayMs
-  for (;;) {
-    try {
-      return await work()
-    } catch (error) {
-      if (!isRetriableProtocolError(error) || now() - start + delay > budgetMs) throw error
-      await sleep(delay)
-      delay = Math.min(delay * 2, maxDelayMs)
-    }
-  }
+  return retry(() => work(), {initialMs: initialDelayMs, maxMs: maxDelayMs, budgetMs, retriable: isRetriableProtocolError, now, sleep: pause})
 }
 
 /**
@@ -109,12 +101,18 @@ export class KafkaAdmin {
     readonly brokers: string[],
   ) {}
 
-  static async connect(brokers: string[], kafka: Kafka = createKafka({brokers, clientId: 'sstream-admin'})): Promise<KafkaAdmin> {
+  /** Connects with a client of its own (built with `security`), or through the given kafkajs client. */
+  static async connect(brokers: string[], options: {security?: KafkaSecurity; kafka?: Kafka} | Kafka = {}): Promise<KafkaAdmin> {
+    const {security, kafka = createKafka({brokers, clientId: 'sstream-admin', ...(security ? {security} : {})})} = 'admin' in options ? {kafka: options, security: undefined} : options
     const admin = kafka.admin()
-    await withKafkaDeadline(brokers, async () => {
-      await admin.connect()
-      await admin.describeCluster()
-    })
+    await withKafkaDeadline(
+      brokers,
+      async () => {
+        await admin.connect()
+        await admin.describeCluster()
+      },
+      {security},
+    )
     return new KafkaAdmin(admin, brokers)
   }
 
@@ -177,7 +175,7 @@ export class KafkaAdmin {
         // UNKNOWN_TOPIC_OR_PARTITION and LEADER_NOT_AVAILABLE are expected while the topics are being created.
         lastError = error
       }
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      await sleep(200)
     }
     throw toKafkaError(lastError ?? new Error(`no leader for ${topics.join(', ')} after ${timeoutMs / 1000} s`), this.brokers, 'elect leaders for new topics')
   }
@@ -190,13 +188,29 @@ export class KafkaAdmin {
     )
   }
 
+  /** Each topic's `max.message.bytes` (the largest record batch it accepts); topics without an answer are left out. */
+  async messageLimits(topics: string[]): Promise<Map<string, number>> {
+    const limits = new Map<string, number>()
+    if (topics.length === 0) return limits
+    const TOPIC = 2
+    const answer = await this.call(
+      () => this.admin.describeConfigs({includeSynonyms: false, resources: topics.map((name) => ({type: TOPIC, name, configNames: ['max.message.bytes']}))}),
+      'read the topics\' max.message.bytes',
+    )
+    for (const resource of answer.resources) {
+      const value = Number(resource.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue)
+      if (Number.isSafeInteger(value) && value > 0) limits.set(resource.resourceName, value)
+    }
+    return limits
+  }
+
   async deleteTopics(topics: string[]): Promise<void> {
     if (topics.length === 0) return
     await this.call(() => this.admin.deleteTopics({topics, timeout: 10_000}), 'delete topics')
   }
 
   async topicOffsets(topic: string): Promise<TopicOffsets> {
-    const offsets = await this.call(() => this.admin.fetchTopicOffsets(topic), `read the offsets of ${topic}`)
+    const offsets = await this.call(() => leaderlessAsRetriable(topic, () => this.admin.fetchTopicOffsets(topic)), `read the offsets of ${topic}`, [topic])
     const partitions = offsets
       .map((o) => ({partition: o.partition, low: o.low, high: o.high}))
       .sort((a, b) => a.partition - b.partition)
@@ -245,11 +259,37 @@ export class KafkaAdmin {
     await this.call(() => this.admin.deleteGroups(groupIds), 'delete consumer groups').catch(() => undefined)
   }
 
-  private async call<T>(work: () => Promise<T>, doing: string): Promise<T> {
+  /**
+   * Runs an admin request, asked again on retriable errors (`retryProtocolErrors`). With `topics`, each new ask
+   * is preceded by a metadata request for them: kafkajs keeps the leaders it knows for minutes, so after a
+   * leader moved (a broker of a cluster crashed or restarted) only a fresh view sends the request to the new one.
+   */
+  private async call<T>(work: () => Promise<T>, doing: string, topics?: string[]): Promise<T> {
+    let attempts = 0
     try {
-      return await retryProtocolErrors(work)
+      return await retryProtocolErrors(async () => {
+        if (attempts++ > 0 && topics) await this.admin.fetchTopicMetadata({topics}).catch(() => undefined)
+        return work()
+      })
     } catch (error) {
       throw toKafkaError(error, this.brokers, doing)
     }
+  }
+}
+
+/**
+ * kafkajs 2.2.4's fetchTopicOffsets fails with a TypeError ("Cannot destructure property 'partitions' of
+ * 'high.pop(...)'") when its metadata names no leader for any partition of the topic, as while a cluster
+ * elects leaders after a node restarted. That is Kafka's LEADER_NOT_AVAILABLE: retriable.
+ */
+export async function leaderlessAsRetriable<T>(topic: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof TypeError && /high\.pop/.test(error.message)) {
+      // Shaped as kafkajs's protocol errors (no value import of kafkajs here: its patches must load it first).
+      throw Object.assign(new Error(`No partition of ${topic} has a leader yet (an election is under way)`), {name: 'KafkaJSProtocolError', type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true, cause: error})
+    }
+    throw error
   }
 }

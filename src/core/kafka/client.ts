@@ -1,18 +1,23 @@
 /**
- * The kafkajs client factory and error translation. src/core/kafka is the only place that imports kafkajs.
+ * The kafkajs client factory and error translation. src/core/kafka is the only place that imports kafkajs,
+ * and this factory the only place that loads it: through `installKafkajsPatches()` (kafkajs/index.ts), which
+ * installs sstream's patches of kafkajs first and checks them.
  */
-// Before kafkajs: installs the fixed read_committed filter (see read-committed.ts), the faster fetch
-// decoder (see fetch-decoder.ts) and the faster produce request encoder (see produce-encoder.ts).
-import './read-committed.js'
-import './fetch-decoder.js'
-import './produce-encoder.js'
+import type {Kafka, KafkaConfig, LogEntry, RetryOptions} from 'kafkajs'
 
-import {Kafka, logLevel, type KafkaConfig, type LogEntry, type RetryOptions} from 'kafkajs'
+import {connect as connectTcp} from 'node:net'
+import {connect as connectTls} from 'node:tls'
 
+import {DEFAULT_KAFKA_PORT, parseHostPort} from '../address.js'
+import type {KafkaSecurity} from '../config/index.js'
 import {errorMessage, SstreamError} from '../errors.js'
+import {installKafkajsPatches} from './kafkajs/index.js'
+import {kafkaClientSettings} from './settings.js'
 
 export interface KafkaClientOptions {
   brokers: string[]
+  /** TLS and SASL (plaintext without authentication when absent). */
+  security?: KafkaSecurity
   clientId?: string
   /** Retry policy for requests; short by default so that start-up fails within seconds, not minutes. */
   retry?: RetryOptions
@@ -28,9 +33,13 @@ export const RUNNING_RETRY: RetryOptions = {initialRetryTime: 300, maxRetryTime:
 
 const debug = process.env.SSTREAM_DEBUG === 'kafka' || process.env.SSTREAM_DEBUG === '*'
 
+/** kafkajs's `logLevel.NOTHING` and `logLevel.DEBUG`. */
+const NOTHING = 0
+const DEBUG = 5
+
 function logCreator() {
   return ({level, log}: LogEntry) => {
-    if (!debug && level > logLevel.NOTHING) return
+    if (!debug && level > NOTHING) return
     const {message, ...extra} = log
     process.stderr.write(`[kafkajs] ${message} ${JSON.stringify(extra)}\n`)
   }
@@ -43,15 +52,19 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     })
   }
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
+  const {tls, kafkajsSasl} = kafkaClientSettings(options.security)
   const config: KafkaConfig = {
+    ...(tls ? {ssl: tls} : {}),
+    ...(kafkajsSasl ? {sasl: kafkajsSasl} : {}),
     clientId: options.clientId ?? 'sstream',
     brokers: options.brokers,
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: options.retry ?? STARTUP_RETRY,
-    logLevel: debug ? logLevel.DEBUG : logLevel.NOTHING,
+    logLevel: debug ? DEBUG : NOTHING,
     logCreator,
   }
+  const {Kafka} = installKafkajsPatches()
   return new Kafka(config)
 }
 
@@ -71,28 +84,196 @@ export function isKafkaConnectionError(error: unknown): boolean {
   return false
 }
 
+/** TLS verification failures (node:tls / OpenSSL codes). */
+const UNTRUSTED_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
+/** What went wrong, looked for along the error's causes: a refused login, an untrusted certificate, or a TLS handshake cut short. */
+function securityFailure(error: unknown): {kind: 'auth' | 'mechanism' | 'untrusted' | 'handshake' | 'tls-alert'; detail: string} | undefined {
+  let current: unknown = error
+  for (let depth = 0; depth < 6 && current; depth++) {
+    const e = current as {name?: string; code?: string; message?: string; reason?: string; cause?: unknown; originalError?: unknown}
+    const message = e.message ?? ''
+    if (e.name === 'SaslAuthenticationError') return {kind: e.reason === 'mechanism' ? 'mechanism' : 'auth', detail: message}
+    if ((e as {type?: string}).type === 'UNSUPPORTED_SASL_MECHANISM' || /does not support the requested SASL mechanism/.test(message)) return {kind: 'mechanism', detail: message}
+    if ((e as {type?: string}).type === 'SASL_AUTHENTICATION_FAILED') return {kind: 'auth', detail: message}
+    if (e.name === 'KafkaJSSASLAuthenticationError') return {kind: /not supported by the server/.test(message) ? 'mechanism' : 'auth', detail: message}
+    if ((e.code && UNTRUSTED_CODES.has(e.code)) || /self[- ]signed certificate|unable to verify|certificate has expired|Hostname\/IP does not match/i.test(message)) {
+      return {kind: 'untrusted', detail: message.replace(/^Connection error: /, '')}
+    }
+    if (/before secure TLS connection was established|wrong version number|packet length too long|ERR_SSL_/i.test(message)) return {kind: 'handshake', detail: message}
+    if (/(tlsv1\d?|sslv3|ssl\/tls) alert/i.test(message)) return {kind: 'tls-alert', detail: message}
+    current = e.originalError ?? e.cause
+  }
+  return undefined
+}
+
 /** Translates a kafkajs error into an SstreamError that names the brokers and the next step. */
 export function toKafkaError(error: unknown, brokers: string[], doing = 'talk to Kafka'): SstreamError {
   if (error instanceof SstreamError) return error
   const where = brokers.join(',')
   const name = (error as {name?: string})?.name ?? ''
+  const security = securityFailure(error)
+  if (security?.kind === 'auth') {
+    return new SstreamError('KAFKA_AUTH', `Kafka at ${where} refused the login: ${security.detail}`, {
+      cause: error,
+      nextSteps: ['Check the user name and password (--sasl-username, --sasl-password-env / --sasl-password-file, or the context),', 'and that --sasl-mechanism is the one the user was created for.'],
+    })
+  }
+  if (security?.kind === 'mechanism') {
+    return new SstreamError('KAFKA_AUTH', `Kafka at ${where} does not offer this SASL mechanism: ${security.detail}`, {
+      cause: error,
+      nextSteps: ['Pick a mechanism the listener enables with --sasl-mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512).'],
+    })
+  }
+  if (security?.kind === 'untrusted') {
+    return new SstreamError('KAFKA_TLS', `Kafka at ${where} presents a certificate sstream does not trust: ${security.detail}`, {
+      cause: error,
+      nextSteps: ["Pass the CA that signed the brokers' certificates with --tls-ca FILE (or in the context),", 'and, if the certificate names another host, --tls-server-name NAME.'],
+    })
+  }
+  if (security?.kind === 'handshake') {
+    return new SstreamError('KAFKA_TLS', `Kafka at ${where} does not speak TLS on this port (the handshake was cut short: ${security.detail}).`, {
+      cause: error,
+      nextSteps: ['Use --security-protocol PLAINTEXT or SASL_PLAINTEXT for this listener,', 'or the port of its SSL / SASL_SSL listener.'],
+    })
+  }
+  if (security?.kind === 'tls-alert') {
+    return new SstreamError('KAFKA_TLS', `Kafka at ${where} ended the TLS handshake: ${security.detail}`, {
+      cause: error,
+      nextSteps: ['If the listener requires mutual TLS, give --tls-cert and --tls-key.'],
+    })
+  }
   if (isKafkaConnectionError(error) || CONNECTION_ERRORS.has(name)) {
     return new SstreamError('KAFKA_UNREACHABLE', `Can't reach Kafka at ${where}.`, {
       cause: error,
       nextSteps: [
         'Start the local broker with `sstream stack up`,',
-        'or point sstream at your cluster with --brokers or SSTREAM_KAFKA_BROKERS.',
+        'or point sstream at your cluster with --brokers, SSTREAM_KAFKA_BROKERS or a context (`sstream config list`).',
       ],
     })
   }
-  return new SstreamError('KAFKA_ERROR', `Kafka at ${where} refused to ${doing}: ${errorMessage(error)}`, {cause: error})
+  const kind = kafkaErrorKind(error)
+  if (kind === 'fenced') {
+    return new SstreamError('KAFKA_FENCED', `Another producer with the same transactional id took over: Kafka refused to ${doing} (${errorMessage(error)}).`, {cause: error, retriable: false})
+  }
+  if (kind === 'rebalance') {
+    return new SstreamError('KAFKA_REBALANCE', `The consumer group is rebalancing: Kafka refused to ${doing} (${errorMessage(error)}).`, {cause: error, retriable: true})
+  }
+  return new SstreamError('KAFKA_ERROR', `Kafka at ${where} refused to ${doing}: ${errorMessage(error)}`, {cause: error, retriable: kafkajsRetriable(error)})
+}
+
+/** The error types with which Kafka tells a transactional producer that a newer one with its id fenced it. */
+const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'INVALID_PRODUCER_ID_MAPPING'])
+/** The error types with which Kafka tells a group member to rejoin. */
+const REBALANCE_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'])
+
+/** The errors an error wraps, outermost first (kafkajs wraps in `originalError`, sstream in `cause`). */
+function errorChain(error: unknown): Array<{name?: string; type?: string; retriable?: unknown}> {
+  const chain: Array<{name?: string; type?: string; retriable?: unknown; cause?: unknown; originalError?: unknown}> = []
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const e = current as {name?: string; type?: string; retriable?: unknown; cause?: unknown; originalError?: unknown}
+    chain.push(e)
+    current = e.cause ?? e.originalError
+  }
+  return chain
+}
+
+/**
+ * What a kafkajs error means for its owner, from the error types Kafka answered with (never from the
+ * message): fenced by a newer producer, or asked to rejoin the group.
+ */
+export function kafkaErrorKind(error: unknown): 'fenced' | 'rebalance' | undefined {
+  for (const e of errorChain(error)) {
+    if (e.type && FENCED_TYPES.has(e.type)) return 'fenced'
+    if ((e.type && REBALANCE_TYPES.has(e.type)) || e.name === 'KafkaJSGroupCoordinatorNotFound') return 'rebalance'
+  }
+  return undefined
+}
+
+/** Whether kafkajs marked the error (or the error it wraps) retriable. */
+function kafkajsRetriable(error: unknown): boolean {
+  return errorChain(error).some((e) => e.retriable === true)
+}
+
+/**
+ * Turns a start-up failure into the clearest error: when the brokers accept TCP connections but talk
+ * another protocol than the configured one (TLS on a plaintext listener, or the reverse), says so, which
+ * the client alone cannot tell from a dropped connection. The probe takes at most about 2 s.
+ */
+export async function diagnoseKafkaError(error: unknown, brokers: string[], security: KafkaSecurity | undefined, doing = 'talk to Kafka'): Promise<SstreamError> {
+  const translated = toKafkaError(error, brokers, doing)
+  if (translated.code !== 'KAFKA_UNREACHABLE' || brokers.length === 0) return translated
+  const {host, port} = parseHostPort(brokers[0], DEFAULT_KAFKA_PORT)
+  const usesTls = security?.tls !== undefined
+  const speaksTls = await probeTls(host, port)
+  if (speaksTls === 'refused') return translated
+  const where = brokers.join(',')
+  if (!usesTls && speaksTls === 'tls') {
+    return new SstreamError('KAFKA_TLS', `Kafka at ${where} expects TLS on this port, and sstream connects without it (security protocol ${security?.protocol ?? 'PLAINTEXT'}).`, {
+      cause: error,
+      nextSteps: ['Use --security-protocol SSL or SASL_SSL (with --tls-ca if its CA is private),', "or the port of the broker's PLAINTEXT listener."],
+    })
+  }
+  if (usesTls && speaksTls === 'plain') {
+    return new SstreamError('KAFKA_TLS', `Kafka at ${where} does not speak TLS on this port (security protocol ${security?.protocol}).`, {
+      cause: error,
+      nextSteps: ['Use --security-protocol PLAINTEXT or SASL_PLAINTEXT for this listener,', 'or the port of its SSL / SASL_SSL listener.'],
+    })
+  }
+  return translated
+}
+
+/** Whether a port answers a TLS handshake ('tls'), accepts TCP but no TLS ('plain'), or refuses connections. */
+function probeTls(host: string, port: number, timeoutMs = 2000): Promise<'tls' | 'plain' | 'refused'> {
+  return new Promise((resolve) => {
+    const tcp = connectTcp({host, port})
+    let connected = false
+    // No TCP connection in time says nothing about the protocol; a connection without a handshake does.
+    const timer = setTimeout(() => done(connected ? 'plain' : 'refused'), timeoutMs)
+    let settled = false
+    function done(result: 'tls' | 'plain' | 'refused'): void {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      tcp.destroy()
+      resolve(result)
+    }
+    tcp.once('error', () => done('refused'))
+    tcp.once('connect', () => {
+      connected = true
+      tcp.removeAllListeners('error')
+      tcp.on('error', () => done('plain'))
+      const socket = connectTls({socket: tcp, rejectUnauthorized: false, servername: host})
+      socket.once('secureConnect', () => {
+        socket.destroy()
+        done('tls')
+      })
+      socket.once('error', () => done('plain'))
+      socket.once('close', () => done('plain'))
+    })
+  })
 }
 
 /**
  * Runs a Kafka start-up step with a deadline, so that a wrong broker address is a clear error within
  * seconds instead of minutes of client retries.
  */
-export async function withKafkaDeadline<T>(brokers: string[], work: () => Promise<T>, {timeoutMs = 6000, doing = 'talk to Kafka'} = {}): Promise<T> {
+export async function withKafkaDeadline<T>(
+  brokers: string[],
+  work: () => Promise<T>,
+  {timeoutMs = 6000, doing = 'talk to Kafka', security}: {timeoutMs?: number; doing?: string; security?: KafkaSecurity} = {},
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error(`Connection timeout after ${timeoutMs} ms`), {name: 'KafkaJSConnectionError'})), timeoutMs)
@@ -100,7 +281,8 @@ export async function withKafkaDeadline<T>(brokers: string[], work: () => Promis
   try {
     return await Promise.race([work(), deadline])
   } catch (error) {
-    throw toKafkaError(error, brokers, doing)
+    clearTimeout(timer)
+    throw await diagnoseKafkaError(error, brokers, security, doing)
   } finally {
     clearTimeout(timer)
   }

@@ -7,11 +7,10 @@
  */
 import type {Consumer, EachBatchPayload, Kafka} from 'kafkajs'
 
-import {BugError} from '../errors.js'
+import {tightenHeapGrowth} from '../heap.js'
+import type {BatchControl, TopicPartition} from '../stream/ports.js'
 import {toKafkaError, withKafkaDeadline} from './client.js'
-import {FetchedRecord, fastFetchInstalled} from './fetch-decoder.js'
-import {outOfRangeResetInstalled} from './offset-reset.js'
-import {readCommittedFilterInstalled} from './read-committed.js'
+import {FetchedRecord} from './kafkajs/fetch-decoder.js'
 
 /** One record, decoded from kafkajs's wire types. */
 export interface ConsumedRecord {
@@ -20,11 +19,8 @@ export interface ConsumedRecord {
   readonly offset: number
   readonly timestamp: number
   readonly key: string | null
-  readonly value: Buffer | null
-  /** Where the value's bytes are in `bytes` (valueLength -1: no value): read without a Buffer of its own. */
-  readonly bytes: Buffer
-  readonly valueStart: number
-  readonly valueLength: number
+  /** The value's bytes (null: no value), a view made when first asked for. */
+  valueBytes(): Buffer | null
 }
 
 const NO_BYTES = Buffer.alloc(0)
@@ -60,20 +56,19 @@ export interface ConsumedBatch {
   highWatermark: number
 }
 
-export interface BatchControl {
-  /** Marks every offset up to and including `offset` as processed, so that the next fetch starts after it. */
-  resolve(offset: number): void
-  heartbeat(): Promise<void>
-  isRunning(): boolean
-  /** A seek is pending for this partition: the batch was fetched from the old position. */
-  isStale(): boolean
-}
+export type {BatchControl, TopicPartition} from '../stream/ports.js'
 
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
+/**
+ * What one fetch may bring, per partition and in all (the broker still returns a whole record batch larger
+ * than these). The fetched records point into the fetch response, and the engine pipelines one batch behind
+ * the one in progress per partition, so these bound the bytes a processor holds: with 8 MiB per partition
+ * and 64 MiB per fetch, a processor over a preloaded topic peaked at 0.3 – 0.65 GiB RSS; with these, most
+ * stay within 200 MiB at the same CPU per record (docs/benchmarks.md).
+ */
+export const FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024
+export const FETCH_MAX_BYTES = 1024 * 1024
 
+/** Options of the group consumer: the Kafka implementation of the engine's partition source (src/core/stream/ports.ts). */
 export interface GroupConsumerOptions {
   kafka: Kafka
   brokers: string[]
@@ -98,33 +93,39 @@ interface PauseState {
   topics: string[]
 }
 
+/** Whether `stop` was called (read by kafkajs's restart-after-crash decision). */
+interface LifeState {
+  stopped: boolean
+}
+
 export class GroupConsumer {
   private constructor(
     private readonly consumer: Consumer,
     private readonly brokers: string[],
     private readonly paused: PauseState,
+    private readonly life: LifeState,
   ) {}
 
   /** Joins the group and starts consuming. Connection problems become KAFKA_UNREACHABLE within seconds. */
   static async start(options: GroupConsumerOptions): Promise<GroupConsumer> {
-    if (!readCommittedFilterInstalled()) {
-      throw new BugError('kafkajs was loaded before src/core/kafka/read-committed.ts: its read_committed filter leaks aborted records.')
-    }
-    if (!outOfRangeResetInstalled()) {
-      throw new BugError('kafkajs no longer recovers from an out-of-range fetch through OffsetManager.setDefaultOffset: it would commit to the group (see offset-reset.ts).')
-    }
-    if (!fastFetchInstalled()) throw new BugError('kafkajs was loaded before src/core/kafka/fetch-decoder.ts.')
+    // A group member streams at full speed over a backlog: keep V8's heap close to what it holds (heap.ts).
+    tightenHeapGrowth()
     const sessionTimeout = options.sessionTimeoutMs ?? 10_000
+    const life: LifeState = {stopped: false}
     const consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout,
       rebalanceTimeout: Math.max(sessionTimeout, 30_000),
       heartbeatInterval: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeout / 5)),
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
-      maxBytes: 64 * 1024 * 1024,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? FETCH_MAX_BYTES_PER_PARTITION,
+      maxBytes: FETCH_MAX_BYTES,
       maxWaitTimeInMs: 500,
       readUncommitted: false,
       allowAutoTopicCreation: false,
+      // kafkajs restarts a consumer that crashed on a retriable error (a broker gone) after a delay; once
+      // stopped it must not: a restart scheduled after `stop` would reconnect forever and keep the process
+      // alive. retries: kafkajs's own default for the consumer.
+      retry: {retries: 5, restartOnFailure: async () => !life.stopped},
     })
     const {GROUP_JOIN, END_BATCH_PROCESS, CRASH} = consumer.events
     const paused: PauseState = {topics: []}
@@ -181,10 +182,11 @@ export class GroupConsumer {
         },
       })
     } catch (error) {
+      life.stopped = true
       await consumer.disconnect().catch(() => undefined)
       throw toKafkaError(error, options.brokers, 'subscribe')
     }
-    return new GroupConsumer(consumer, options.brokers, paused)
+    return new GroupConsumer(consumer, options.brokers, paused, life)
   }
 
   /** Stops fetching these topics until `resume` (the batch in hand finishes), across rejoins and restarts. */
@@ -215,6 +217,7 @@ export class GroupConsumer {
 
   /** Stops fetching, waits for the batch in hand, leaves the group. */
   async stop(): Promise<void> {
+    this.life.stopped = true
     await this.consumer.disconnect().catch(() => undefined)
   }
 }
@@ -225,10 +228,4 @@ function pauseTopics(consumer: Consumer, topics: string[]): void {
   } catch {
     // Not running (restarting after a crash): re-applied when it rejoins.
   }
-}
-
-/** Whether an error means this member must rejoin the group (a rebalance is under way). */
-export function isRebalanceError(error: unknown): boolean {
-  const e = error as {type?: string; name?: string}
-  return e?.type === 'REBALANCE_IN_PROGRESS' || e?.type === 'NOT_COORDINATOR_FOR_GROUP' || e?.type === 'ILLEGAL_GENERATION' || e?.type === 'UNKNOWN_MEMBER_ID' || e?.name === 'KafkaJSGroupCoordinatorNotFound'
 }

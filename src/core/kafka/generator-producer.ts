@@ -10,8 +10,11 @@
  * once the broker said so. Errors that retries cannot fix (or retries beyond the delivery timeout) fail the
  * producer: every pending send is rejected with a coded SstreamError.
  */
+import {DEFAULT_KAFKA_PORT, parseHostPort} from '../address.js'
+import {Backoff, backoffDelay, sleep} from '../async.js'
+import type {KafkaSecurity} from '../config/index.js'
 import {SstreamError} from '../errors.js'
-import {toKafkaError} from './client.js'
+import {diagnoseKafkaError, toKafkaError} from './client.js'
 import {
   API,
   decodeInitProducerIdResponse,
@@ -25,9 +28,10 @@ import {
   RETRIABLE_ERRORS,
   UNKNOWN_TOPIC_OR_PARTITION,
   type ClusterMetadata,
-} from './protocol.js'
-import {nextSequence, partitionForKey, RecordBatchBuilder, stampRecordBatch} from './record-batch.js'
-import {BrokerConnection, KafkaConnectionError, parseBrokerAddress} from './wire.js'
+} from './protocol/protocol.js'
+import {nextSequence, partitionForKey, RecordBatchBuilder, stampRecordBatch} from './protocol/record-batch.js'
+import {kafkaClientSettings} from './settings.js'
+import {BrokerConnection, KafkaConnectionError, type BrokerConnectionOptions} from './protocol/wire.js'
 
 export interface ProducerRecord {
   key: string
@@ -38,6 +42,8 @@ export interface ProducerRecord {
 
 export interface GeneratorProducerOptions {
   brokers: string[]
+  /** TLS and SASL, as for every Kafka client (kafkaClientSettings); plaintext when absent. */
+  security?: KafkaSecurity
   topic: string
   clientId?: string
   /** How long start-up may take before an unreachable broker is reported (default 6 s). */
@@ -88,6 +94,10 @@ interface QueuedBatch {
 }
 
 const ACKS_ALL = -1
+/** Between attempts to reach the cluster at start: 200 ms doubling to 3.2 s, within the connect deadline. */
+const CONNECT_BACKOFF = {initialMs: 200, maxMs: 3200}
+/** Between rounds of the sender that had something to retry (a leader moved, a broker is down). */
+const SEND_BACKOFF = {initialMs: 100, maxMs: 5000}
 
 export async function createGeneratorProducer(options: GeneratorProducerOptions): Promise<GeneratorProducer> {
   const producer = new IdempotentProducer(options)
@@ -106,6 +116,8 @@ class IdempotentProducer implements GeneratorProducer {
   private readonly requestTimeoutMs: number
   private readonly deliveryTimeoutMs: number
   private readonly maxBatchBytes: number
+  /** TLS and SASL for every connection. */
+  private readonly connectionSettings: Pick<BrokerConnectionOptions, 'tls' | 'sasl'>
 
   private metadata: ClusterMetadata = {brokers: new Map(), topicError: 0, leaders: new Map()}
   private readonly connections = new Map<number, Promise<BrokerConnection>>()
@@ -128,6 +140,8 @@ class IdempotentProducer implements GeneratorProducer {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000
     this.maxBatchBytes = options.maxBatchBytes ?? 1_000_000
+    const {tls, sasl} = kafkaClientSettings(options.security)
+    this.connectionSettings = {...(tls ? {tls} : {}), ...(sasl ? {sasl} : {})}
   }
 
   /** Finds the topic's partition leaders and gets a producer id, or fails clearly within the start-up timeout. */
@@ -143,10 +157,11 @@ class IdempotentProducer implements GeneratorProducer {
       // Nothing listening anywhere for a while: no need to wait for the whole start-up timeout.
       if (refusedSince !== undefined && Date.now() - refusedSince > this.startupTimeoutMs / 2) break
       if (signal?.aborted) throw new SstreamError('INTERRUPTED', 'Interrupted while connecting to Kafka.')
-      const address = parseBrokerAddress(brokers[attempt % brokers.length])
+      const address = parseHostPort(brokers[attempt % brokers.length], DEFAULT_KAFKA_PORT)
       let connection: BrokerConnection | undefined
       try {
         connection = await BrokerConnection.connect(address, {
+          ...this.connectionSettings,
           clientId: this.clientId,
           timeoutMs: Math.max(250, Math.min(this.connectTimeoutMs, deadline - Date.now())),
         })
@@ -176,12 +191,15 @@ class IdempotentProducer implements GeneratorProducer {
       } catch (error) {
         connection?.close()
         if (error instanceof SstreamError) throw error
+        // A refused login or an untrusted certificate does not get better with retries.
+        const translated = toKafkaError(error, brokers, `accept records for ${this.topic}`)
+        if (translated.code === 'KAFKA_AUTH' || translated.code === 'KAFKA_TLS') throw translated
         lastError = error
         refusedSince = (error as {code?: string}).code === 'ECONNREFUSED' ? (refusedSince ?? Date.now()) : undefined
-        await sleep(Math.min(200 * 2 ** Math.min(attempt, 4), Math.max(0, deadline - Date.now())))
+        await sleep(Math.min(backoffDelay(attempt, CONNECT_BACKOFF), Math.max(0, deadline - Date.now())))
       }
     }
-    throw toKafkaError(lastError ?? new KafkaConnectionError('Connection timeout'), brokers, `accept records for ${this.topic}`)
+    throw await diagnoseKafkaError(lastError ?? new KafkaConnectionError('Connection timeout'), brokers, this.options.security, `accept records for ${this.topic}`)
   }
 
   send(records: readonly ProducerRecord[]): Promise<void> {
@@ -248,7 +266,7 @@ class IdempotentProducer implements GeneratorProducer {
 
   /** Sends, per leader, the oldest batch of each partition; one request per leader at a time. */
   private async runSender(): Promise<void> {
-    let backoffAttempt = 0
+    const backoff = new Backoff(SEND_BACKOFF)
     while (!this.failure && !this.closed) {
       const byLeader = new Map<number, number[]>()
       for (let partition = 0; partition < this.partitions; partition++) {
@@ -264,12 +282,12 @@ class IdempotentProducer implements GeneratorProducer {
       if (this.failure) return
       const retry = outcomes.some((ok) => !ok)
       if (!retry) {
-        backoffAttempt = 0
+        backoff.reset()
         continue
       }
       this.checkDeliveryTimeout()
       if (this.failure) return
-      await sleep(Math.min(100 * 2 ** backoffAttempt++, 5000))
+      await sleep(backoff.next())
       await this.refreshMetadata()
     }
   }
@@ -386,7 +404,7 @@ class IdempotentProducer implements GeneratorProducer {
     if (!connecting) {
       const address = this.metadata.brokers.get(node)
       if (!address) throw new KafkaConnectionError(`broker ${node} is not in the cluster metadata`)
-      const opening = BrokerConnection.connect(address, {clientId: this.clientId, timeoutMs: this.connectTimeoutMs})
+      const opening = BrokerConnection.connect(address, {...this.connectionSettings, clientId: this.clientId, timeoutMs: this.connectTimeoutMs})
       opening.catch(() => {
         if (this.connections.get(node) === opening) this.connections.delete(node)
       })
@@ -420,8 +438,4 @@ class IdempotentProducer implements GeneratorProducer {
       nextSteps: ['Create the sstream topics with `sstream setup kafka`,', 'or name an existing topic with --topic.'],
     })
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -1,11 +1,11 @@
-// Before kafkajs: installs the fixed read_committed filter (see read-committed.ts), the faster fetch
-// decoder (see fetch-decoder.ts) and the faster produce request encoder (see produce-encoder.ts).
-import './read-committed.js'
-import './fetch-decoder.js'
-import './produce-encoder.js'
-
+/**
+ * The Kafka adapter's facade. Below it: protocol/ (a pure codec of Kafka's wire protocol: framing, requests,
+ * record batches, SASL) and kafkajs/ (sstream's patches of kafkajs, installed by `installKafkajsPatches()`,
+ * which the client factory runs before kafkajs loads).
+ */
 export {KafkaAdmin, type GroupLag, type PartitionOffsets, type TopicOffsets, type TopicReport, type TopicSpec, type TopicStatus} from './admin.js'
-export {createKafka, isKafkaConnectionError, RUNNING_RETRY, STARTUP_RETRY, toKafkaError, withKafkaDeadline, type KafkaClientOptions} from './client.js'
+export {createKafka, diagnoseKafkaError, isKafkaConnectionError, RUNNING_RETRY, STARTUP_RETRY, toKafkaError, withKafkaDeadline, type KafkaClientOptions} from './client.js'
+export {kafkaClientSettings, type KafkaClientSettings} from './settings.js'
 export {
   createGeneratorProducer,
   type GeneratorProducer,
@@ -13,6 +13,7 @@ export {
   type GeneratorProducerStats,
   type ProducerRecord,
 } from './generator-producer.js'
-export {messageKey, messageOffset} from './fetch-decoder.js'
-export {crc32c, murmur2, partitionForKey} from './record-batch.js'
+export {messageKey, messageOffset} from './kafkajs/fetch-decoder.js'
+export {installKafkajsPatches} from './kafkajs/index.js'
+export {crc32c, murmur2, partitionForKey} from './protocol/record-batch.js'
 export {readTopic, type IsolationLevel, type ReadTopicOptions, type ReadTopicResult, type TopicRecord} from './topic-reader.js'

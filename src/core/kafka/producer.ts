@@ -6,9 +6,9 @@
  */
 import type {Kafka, Message, Producer} from 'kafkajs'
 
-import {BugError, SstreamError} from '../errors.js'
-import {toKafkaError, withKafkaDeadline} from './client.js'
-import {fastProduceInstalled} from './produce-encoder.js'
+import {retry} from '../async.js'
+import {SstreamError} from '../errors.js'
+import {kafkaErrorKind, toKafkaError, withKafkaDeadline} from './client.js'
 
 export interface ProducedMessage {
   topic: string
@@ -32,7 +32,6 @@ const TRANSACTION_RETRY = {initialRetryTime: 20, maxRetryTime: 1000, retries: 10
 /** How often a commit asks again while the previous transaction completes (about 2 s in all). */
 const CONCURRENT_RETRIES = 25
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The coordinator is still completing this producer's previous transaction. */
 export function isConcurrentTransactions(error: unknown): boolean {
@@ -41,6 +40,94 @@ export function isConcurrentTransactions(error: unknown): boolean {
 
 /** Messages per produce request inside a transaction. */
 const SEND_CHUNK = 1000
+
+/**
+ * Bytes (keys, values, headers) per produce request inside a transaction: the messages of one partition in
+ * a request make one record batch, which the broker refuses beyond its `max.message.bytes` (1 MiB by
+ * default). A message larger than this goes alone.
+ */
+const SEND_BYTES = 512 * 1024
+
+/** The bytes of a message's key, value and headers. */
+function messageBytes(message: Message): number {
+  const {key, value, headers} = message
+  let bytes = typeof key === 'string' ? Buffer.byteLength(key) : (key?.length ?? 0)
+  bytes += typeof value === 'string' ? Buffer.byteLength(value) : (value?.length ?? 0)
+  if (headers) {
+    for (const name in headers) {
+      const header = headers[name]
+      bytes += Buffer.byteLength(name) + (typeof header === 'string' ? Buffer.byteLength(header) : Buffer.isBuffer(header) ? header.length : 0)
+    }
+  }
+  return bytes
+}
+
+/** At least a message's bytes (messageBytes), without counting them: a UTF-16 unit takes at most 3 bytes in UTF-8. */
+function messageBound(message: Message): number {
+  const {key, value, headers} = message
+  let bytes = typeof key === 'string' ? key.length * 3 : (key?.length ?? 0)
+  bytes += typeof value === 'string' ? value.length * 3 : (value?.length ?? 0)
+  if (headers) {
+    for (const name in headers) {
+      const header = headers[name]
+      bytes += name.length * 3 + (typeof header === 'string' ? header.length * 3 : Buffer.isBuffer(header) ? header.length : 0)
+    }
+  }
+  return bytes
+}
+
+/**
+ * Chunks of at most `maxMessages` messages and `maxBytes` bytes (a larger message alone). A chunk's size is
+ * taken from the messages' bounds while they fit (then the exact sizes fit too); once they would not, its
+ * exact size is counted: the chunks are those of exact sizes, without counting every message's bytes.
+ */
+export function chunkMessages(messages: Message[], maxMessages = SEND_CHUNK, maxBytes = SEND_BYTES): Message[][] {
+  const chunks: Message[][] = []
+  let chunk: Message[] = []
+  let bytes = 0
+  let exact = false
+  for (const message of messages) {
+    let size = exact ? messageBytes(message) : messageBound(message)
+    if (!exact && bytes + size > maxBytes) {
+      exact = true
+      bytes = 0
+      for (const m of chunk) bytes += messageBytes(m)
+      size = messageBytes(message)
+    }
+    if (chunk.length > 0 && (chunk.length >= maxMessages || bytes + size > maxBytes)) {
+      chunks.push(chunk)
+      chunk = []
+      bytes = 0
+      exact = false
+    }
+    chunk.push(message)
+    bytes += size
+  }
+  if (chunk.length > 0) chunks.push(chunk)
+  return chunks
+}
+
+/**
+ * A transaction's messages as the requests it sends: per topic (in the order of their first message), each
+ * topic's messages in order, in chunks of bounded size (`chunkMessages`). Requests of a bounded size, in
+ * messages (kafkajs's own grouping per partition was quadratic in a request's messages; produce-encoder.ts's
+ * is linear) and in bytes (one partition's messages of a request are one record batch, which the broker
+ * refuses beyond max.message.bytes).
+ */
+export function sendRequests(messages: readonly ProducedMessage[]): Array<{topic: string; messages: Message[]}> {
+  const byTopic = new Map<string, Message[]>()
+  for (const m of messages) {
+    let list = byTopic.get(m.topic)
+    if (list === undefined) byTopic.set(m.topic, (list = []))
+    const message: Message = {key: m.key, value: m.value}
+    if (m.partition !== undefined) message.partition = m.partition
+    if (m.headers) message.headers = m.headers
+    list.push(message)
+  }
+  const requests: Array<{topic: string; messages: Message[]}> = []
+  for (const [topic, list] of byTopic) for (const chunk of chunkMessages(list)) requests.push({topic, messages: chunk})
+  return requests
+}
 
 export class TransactionalProducer {
   private constructor(
@@ -51,7 +138,6 @@ export class TransactionalProducer {
 
   /** Connects and initialises the transactional id, fencing any previous producer with the same id. */
   static async connect(kafka: Kafka, brokers: string[], transactionalId: string, timeoutMs = 30_000): Promise<TransactionalProducer> {
-    if (!fastProduceInstalled()) throw new BugError('kafkajs was loaded before src/core/kafka/produce-encoder.ts.')
     const producer = kafka.producer({
       transactionalId,
       idempotent: true,
@@ -83,8 +169,8 @@ export class TransactionalProducer {
 
   /**
    * Writes the messages and commits the consumed offset (with its metadata) in one transaction. On
-   * failure the transaction is aborted if it can be, and a coded error is thrown; `isFenced(error)` says
-   * whether another producer took this transactional id over.
+   * failure the transaction is aborted if it can be, and a coded error is thrown: KAFKA_FENCED when another
+   * producer took this transactional id over.
    */
   async commit(messages: ProducedMessage[], offsets?: TransactionOffsets): Promise<void> {
     if (messages.length === 0 && !offsets) return
@@ -92,19 +178,7 @@ export class TransactionalProducer {
       throw this.translate(error, 'begin a transaction')
     })
     try {
-      if (messages.length > 0) {
-        const byTopic = new Map<string, Message[]>()
-        for (const m of messages) {
-          const list = byTopic.get(m.topic) ?? []
-          list.push({key: m.key, value: m.value, ...(m.partition === undefined ? {} : {partition: m.partition}), ...(m.headers ? {headers: m.headers} : {})})
-          byTopic.set(m.topic, list)
-        }
-        // Requests of a bounded size (kafkajs's own grouping per partition was quadratic in a request's
-        // messages; produce-encoder.ts's is linear).
-        for (const [topic, list] of byTopic) {
-          for (let i = 0; i < list.length; i += SEND_CHUNK) await transaction.send({topic, acks: -1, messages: list.slice(i, i + SEND_CHUNK)})
-        }
-      }
+      for (const {topic, messages: chunk} of sendRequests(messages)) await transaction.send({topic, acks: -1, messages: chunk})
       if (offsets) {
         const request = {
           consumerGroupId: offsets.groupId,
@@ -113,19 +187,15 @@ export class TransactionalProducer {
         // A transaction of offsets only starts with AddOffsetsToTxn, which kafkajs does not retry: while the
         // previous commit's markers are being written the coordinator answers CONCURRENT_TRANSACTIONS.
         // Nothing changed on the broker, so ask again shortly (as the Java client does).
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await transaction.sendOffsets(request)
-            break
-          } catch (error) {
-            if (!isConcurrentTransactions(error) || attempt >= CONCURRENT_RETRIES) throw error
-            await sleep(Math.min(100, 5 * 2 ** attempt))
-          }
-        }
+        await retry(() => transaction.sendOffsets(request), {
+          initialMs: 5,
+          maxMs: 100,
+          retriable: (error, attempt) => isConcurrentTransactions(error) && attempt < CONCURRENT_RETRIES,
+        })
       }
       await transaction.commit()
     } catch (error) {
-      if (!isFenced(error)) await transaction.abort().catch(() => undefined)
+      if (kafkaErrorKind(error) !== 'fenced') await transaction.abort().catch(() => undefined)
       throw this.translate(error, 'commit a transaction')
     }
   }
@@ -135,23 +205,9 @@ export class TransactionalProducer {
   }
 
   private translate(error: unknown, doing: string): SstreamError {
-    if (isFenced(error)) {
-      return new SstreamError('KAFKA_ERROR', `Another process took over ${this.transactionalId}.`, {cause: error})
+    if (kafkaErrorKind(error) === 'fenced') {
+      return new SstreamError('KAFKA_FENCED', `Another process took over ${this.transactionalId}.`, {cause: error, retriable: false})
     }
     return toKafkaError(error, this.brokers, doing)
   }
-}
-
-const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'INVALID_PRODUCER_ID_MAPPING'])
-
-/** Whether a transaction failed because a newer producer with the same transactional id fenced this one. */
-export function isFenced(error: unknown): boolean {
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && current; depth++) {
-    const e = current as {type?: string; message?: string; cause?: unknown; originalError?: unknown}
-    if (e.type && FENCED.has(e.type)) return true
-    if (typeof e.message === 'string' && /fenced|producer epoch|Another process took over/i.test(e.message)) return true
-    current = e.cause ?? e.originalError
-  }
-  return false
 }

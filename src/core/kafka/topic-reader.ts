@@ -9,8 +9,10 @@ import type {Consumer, EachBatchPayload, IHeaders} from 'kafkajs'
 
 import {SstreamError} from '../errors.js'
 import {KafkaAdmin} from './admin.js'
+import type {KafkaSecurity} from '../config/index.js'
+import type {StopReason} from '../stop.js'
 import {createKafka, toKafkaError, withKafkaDeadline} from './client.js'
-import {messageKey, messageOffset} from './fetch-decoder.js'
+import {messageKey, messageOffset} from './kafkajs/fetch-decoder.js'
 
 export interface TopicRecord {
   topic: string
@@ -27,6 +29,7 @@ export type IsolationLevel = 'read_committed' | 'read_uncommitted'
 
 export interface ReadTopicOptions {
   brokers: string[]
+  security?: KafkaSecurity
   topic: string
   /** Start at the earliest offset instead of the end. */
   fromBeginning?: boolean
@@ -50,12 +53,12 @@ export interface ReadTopicResult {
   records: number
   partitions: number[]
   /** Why reading stopped. */
-  stoppedBy: 'max' | 'end' | 'interrupt'
+  stoppedBy: Extract<StopReason, 'max' | 'end' | 'signal'>
 }
 
 export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicResult> {
-  const {brokers, topic, signal} = options
-  const admin = await KafkaAdmin.connect(brokers)
+  const {brokers, topic, signal, security} = options
+  const admin = await KafkaAdmin.connect(brokers, {security})
   let consumer: Consumer | undefined
   let idleCheck: NodeJS.Timeout | undefined
   const groupId = `sstream-tail-${randomBytes(6).toString('hex')}`
@@ -71,9 +74,9 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
       }
       if (ends.size === 0) return {topic, records: 0, partitions, stoppedBy: 'end'}
     }
-    if (signal?.aborted) return {topic, records: 0, partitions, stoppedBy: 'interrupt'}
+    if (signal?.aborted) return {topic, records: 0, partitions, stoppedBy: 'signal'}
 
-    const kafka = createKafka({brokers, clientId: 'sstream-tail'})
+    const kafka = createKafka({brokers, clientId: 'sstream-tail', security})
     consumer = kafka.consumer({groupId, readUncommitted: options.isolation === 'read_uncommitted', maxWaitTimeInMs: 250, retry: {retries: 5}})
     const c = consumer
     let records = 0
@@ -91,7 +94,7 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
       if (next > (positions.get(partition) ?? -1n)) positions.set(partition, next)
       if (options.exitAtEnd && atEnd()) stop('end')
     }
-    const onAbort = (): void => stop('interrupt')
+    const onAbort = (): void => stop('signal')
     signal?.addEventListener('abort', onAbort, {once: true})
 
     const others = (count: number): number[] => Array.from({length: count}, (_, i) => i).filter((p) => !partitions.includes(p))
@@ -120,10 +123,14 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
       if (!payload.restart) stop(toKafkaError(payload.error, brokers, `read ${topic}`))
     })
 
-    await withKafkaDeadline(brokers, async () => {
-      await c.connect()
-      await c.subscribe({topics: [topic], fromBeginning: options.fromBeginning ?? false})
-    })
+    await withKafkaDeadline(
+      brokers,
+      async () => {
+        await c.connect()
+        await c.subscribe({topics: [topic], fromBeginning: options.fromBeginning ?? false})
+      },
+      {security},
+    )
     await c.run({
       autoCommit: false,
       eachBatch: async ({batch}: EachBatchPayload) => {

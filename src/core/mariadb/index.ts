@@ -3,6 +3,7 @@ export {
   checkMaria,
   createMariaPool,
   isMariaConnectionError,
+  mariaSecurity,
   parseMariaUrl,
   redactUrl,
   toMariaError,

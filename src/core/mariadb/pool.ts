@@ -2,6 +2,8 @@
  * MariaDB connections. src/core/mariadb is the only place that imports the mariadb client.
  * DATETIME columns hold local time, as the original course's INTERVAL_TIMESTAMP did.
  */
+import {readFileSync} from 'node:fs'
+
 import mariadb, {type Pool, type PoolConnection} from 'mariadb'
 
 import {errorMessage, SstreamError} from '../errors.js'
@@ -14,6 +16,55 @@ export interface MariaTarget {
   user: string
   password: string
   database?: string
+  /** TLS: from the URL's ?ssl=true, ?ssl-ca=FILE, ?ssl-cert=FILE&ssl-key=FILE, ?ssl-verify=false. */
+  ssl?: MariaTls
+}
+
+export interface MariaTls {
+  ca?: string
+  cert?: string
+  key?: string
+  rejectUnauthorized: boolean
+}
+
+/** The URL query parameters that configure TLS. */
+const SSL_PARAMS = new Set(['ssl', 'ssl-ca', 'ssl-cert', 'ssl-key', 'ssl-verify'])
+
+function mariaTls(parsed: URL): MariaTls | undefined {
+  const q = parsed.searchParams
+  for (const name of q.keys()) {
+    if (!SSL_PARAMS.has(name)) {
+      throw new SstreamError('USAGE', `Unknown MariaDB URL parameter ${name}.`, {nextSteps: [`The URL takes ${[...SSL_PARAMS].join(', ')}.`]})
+    }
+  }
+  const flag = q.get('ssl')
+  const wanted = (flag !== null && !/^(false|0|no|off)$/i.test(flag)) || q.has('ssl-ca') || q.has('ssl-cert')
+  if (!wanted) return undefined
+  const read = (name: string): string | undefined => {
+    const path = q.get(name)
+    if (!path) return undefined
+    try {
+      return readFileSync(path, 'utf8')
+    } catch (error) {
+      throw new SstreamError('CONFIG_ERROR', `Can't read the MariaDB ${name} file ${path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}.`, {
+        nextSteps: ['Check the path in --mariadb-url.'],
+      })
+    }
+  }
+  const ca = read('ssl-ca')
+  const cert = read('ssl-cert')
+  const key = read('ssl-key')
+  return {...(ca ? {ca} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {}), rejectUnauthorized: !/^(false|0|no|off)$/i.test(q.get('ssl-verify') ?? 'true')}
+}
+
+/** Whether a MariaDB URL asks for TLS, and who logs in, for status displays. */
+export function mariaSecurity(url: string): {tls: boolean; auth: string | null} {
+  try {
+    const target = parseMariaUrl(url)
+    return {tls: target.ssl !== undefined, auth: target.password ? `password as ${target.user}` : null}
+  } catch {
+    return {tls: false, auth: null}
+  }
 }
 
 export function parseMariaUrl(url: string): MariaTarget {
@@ -27,7 +78,9 @@ export function parseMariaUrl(url: string): MariaTarget {
     throw new SstreamError('USAGE', `"${redactUrl(url)}" is not a MariaDB URL.`, {nextSteps: ['Use the form mariadb://user:password@host:3306/database.']})
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
+  const ssl = mariaTls(parsed)
   return {
+    ...(ssl ? {ssl} : {}),
     host: parsed.hostname || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 3306,
     user: decodeURIComponent(parsed.username || 'root'),
@@ -53,7 +106,15 @@ export interface MariaPoolOptions {
   connectTimeoutMs?: number
   /** Override the database of the URL. */
   database?: string
+  /**
+   * Strict SQL mode on every connection: a value a column cannot hold is an error, never silently clipped
+   * or truncated (sinks rely on it to tell a rejected result from a stored one).
+   */
+  strict?: boolean
 }
+
+/** Adds strict mode to whatever SQL mode the server has (MariaDB's default includes STRICT_TRANS_TABLES). */
+const STRICT_SQL_MODE = "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_ALL_TABLES')"
 
 export function createMariaPool(url: string, options: MariaPoolOptions = {}): Pool {
   const target = parseMariaUrl(url)
@@ -62,6 +123,7 @@ export function createMariaPool(url: string, options: MariaPoolOptions = {}): Po
     port: target.port,
     user: target.user,
     password: target.password,
+    ...(target.ssl ? {ssl: target.ssl} : {}),
     database: options.database ?? target.database,
     connectionLimit: options.connectionLimit ?? 4,
     connectTimeout: options.connectTimeoutMs ?? 3000,
@@ -70,6 +132,7 @@ export function createMariaPool(url: string, options: MariaPoolOptions = {}): Po
     bigIntAsNumber: true,
     insertIdAsNumber: true,
     multipleStatements: false,
+    ...(options.strict ? {initSql: STRICT_SQL_MODE} : {}),
   })
 }
 
@@ -113,6 +176,13 @@ export function toMariaError(error: unknown, url: string, doing = 'run a query')
       nextSteps: ['Create the tables with `sstream setup db`.'],
     })
   }
+  const tlsProblem = mariaTlsProblem(error)
+  if (tlsProblem) {
+    return new SstreamError('MARIADB_ERROR', `MariaDB at ${where}: ${tlsProblem}`, {
+      cause: error,
+      nextSteps: ['Give the CA that signed its certificate with ?ssl-ca=FILE in --mariadb-url,', 'or leave out ?ssl=true if the server has no TLS.'],
+    })
+  }
   if (isMariaConnectionError(error)) {
     return new SstreamError('MARIADB_UNREACHABLE', `Can't reach MariaDB at ${where}.`, {
       cause: error,
@@ -120,6 +190,57 @@ export function toMariaError(error: unknown, url: string, doing = 'run a query')
     })
   }
   return new SstreamError('MARIADB_ERROR', `MariaDB at ${where} failed to ${doing}: ${e.sqlMessage ?? errorMessage(error)}`, {cause: error})
+}
+
+function mariaTlsProblem(error: unknown): string | undefined {
+  const e = error as {code?: string; message?: string}
+  const message = e?.message ?? ''
+  if (/self[- ]signed certificate|unable to verify|unable to get local issuer|certificate has expired|Hostname\/IP does not match/i.test(message)) {
+    return `its certificate is not trusted (${message.split('\n')[0]}).`
+  }
+  if (/server does not support SSL|Server doesn't support SSL|ssl.*not enabled|HA_ERR_SSL|SSL connection error/i.test(message)) return `the server does not offer TLS (${message.split('\n')[0]}).`
+  return undefined
+}
+
+/**
+ * MariaDB's errors about a value (the row, not the server): a string too long, a number out of range, a
+ * value a column's type cannot hold, NULL in a NOT NULL column, a CHECK constraint. By error number, from
+ * MariaDB's error code reference, and by SQLSTATE class 22 (data exception) for any other such error.
+ * Everything else — connection errors, a lost or read-only server, lock wait timeouts, a full disk, a
+ * missing table, refused privileges — fails whatever the data, and is an outage.
+ */
+export const MARIADB_DATA_ERRORS: ReadonlyMap<number, string> = new Map([
+  [1048, 'ER_BAD_NULL_ERROR'],
+  [1263, 'ER_WARN_NULL_TO_NOTNULL'],
+  [1264, 'ER_WARN_DATA_OUT_OF_RANGE'],
+  [1265, 'WARN_DATA_TRUNCATED'],
+  [1292, 'ER_TRUNCATED_WRONG_VALUE'],
+  [1300, 'ER_INVALID_CHARACTER_STRING'],
+  [1365, 'ER_DIVISION_BY_ZERO'],
+  [1366, 'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD'],
+  [1367, 'ER_ILLEGAL_VALUE_FOR_TYPE'],
+  [1406, 'ER_DATA_TOO_LONG'],
+  [1411, 'ER_WRONG_VALUE_FOR_TYPE'],
+  [1416, 'ER_CANT_CREATE_GEOMETRY_OBJECT'],
+  [1441, 'ER_DATETIME_FUNCTION_OVERFLOW'],
+  [1690, 'ER_DATA_OUT_OF_RANGE'],
+  [1918, 'ER_BAD_DATA'],
+  [4025, 'ER_CONSTRAINT_FAILED'],
+])
+
+/** Whether a MariaDB error is about the values written (a rejection), not about the server (an outage). */
+export function isMariaDataError(error: unknown): boolean {
+  const e = error as {errno?: unknown; sqlState?: unknown} | null
+  if (!e || typeof e !== 'object') return false
+  if (typeof e.errno === 'number' && MARIADB_DATA_ERRORS.has(e.errno)) return true
+  return typeof e.sqlState === 'string' && e.sqlState.startsWith('22')
+}
+
+/** The server's own words for a data error, with its code: "Data too long for column 'PRODUCT' at row 1 (ER_DATA_TOO_LONG, 1406)". */
+export function mariaDataErrorMessage(error: unknown): string {
+  const e = error as {errno?: number; code?: string; sqlMessage?: string; message?: string}
+  const code = e.code ?? (e.errno !== undefined ? MARIADB_DATA_ERRORS.get(e.errno) : undefined)
+  return `${e.sqlMessage ?? e.message ?? String(error)} (${[code, e.errno].filter((x) => x !== undefined).join(', ')})`
 }
 
 export function isMariaConnectionError(error: unknown): boolean {

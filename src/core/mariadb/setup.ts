@@ -5,7 +5,8 @@
 import mariadb, {type Connection} from 'mariadb'
 
 import {SstreamError} from '../errors.js'
-import {applyMigrations, type MigrationReport} from './migrations.js'
+import {TABLES} from '../names.js'
+import {applyMigrations, type MigrationReport, type Queryable} from './migrations.js'
 import {checkMaria, parseMariaUrl, redactUrl, toMariaError} from './pool.js'
 
 export interface SetupDbOptions {
@@ -37,8 +38,10 @@ export async function setupDb(options: SetupDbOptions): Promise<SetupDbResult> {
   }
   let conn: Connection | undefined
   try {
-    conn = await mariadb.createConnection({host: admin.host, port: admin.port, user: admin.user, password: admin.password, connectTimeout: 3000})
+    conn = await mariadb.createConnection({host: admin.host, port: admin.port, user: admin.user, password: admin.password, ...(admin.ssl ? {ssl: admin.ssl} : {}), connectTimeout: 3000})
     const existing = (await conn.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database])) as unknown[]
+    // Before anything is created or granted: a table sstream did not make stops the set-up.
+    if (existing.length > 0) await checkTableLayouts(conn, database)
     await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`)
     if (app.user !== admin.user) {
       for (const host of ['%', 'localhost']) {
@@ -64,3 +67,39 @@ export async function setupDb(options: SetupDbOptions): Promise<SetupDbResult> {
     await conn?.end().catch(() => undefined)
   }
 }
+
+/** The columns of sstream's tables. A table of the same name without them was made by something else. */
+const TABLE_COLUMNS: Record<string, string[]> = {
+  [TABLES.orderSummary]: ['INTERVAL_TIMESTAMP', 'WINDOW_END', 'PRODUCT', 'TOTAL_VALUE', 'ORDER_COUNT', 'UPDATED_AT'],
+  [TABLES.userViewSummary]: ['WINDOW_START', 'WINDOW_END', 'USER_NAME', 'TOTAL_MINUTES', 'VIEW_COUNT', 'UPDATED_AT'],
+}
+
+/**
+ * Refuses to take over a table sstream did not make, such as the order_summary the original course's
+ * setup creates (INTERVAL_TIMESTAMP as text, no WINDOW_END, ORDER_COUNT or UPDATED_AT): the migrations
+ * would otherwise record it as created and sstream's writes would fail later. Nothing is changed.
+ */
+export async function checkTableLayouts(conn: Queryable, database: string): Promise<void> {
+  const tables = Object.keys(TABLE_COLUMNS)
+  const rows = (await conn.query(
+    `SELECT TABLE_NAME AS tableName, COLUMN_NAME AS columnName FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (${tables.map(() => '?').join(', ')})`,
+    [database, ...tables],
+  )) as Array<{tableName: string; columnName: string}>
+  for (const table of tables) {
+    const columns = new Set(rows.filter((r) => r.tableName === table).map((r) => r.columnName.toUpperCase()))
+    if (columns.size === 0) continue
+    const missing = TABLE_COLUMNS[table].filter((c) => !columns.has(c))
+    if (missing.length === 0) continue
+    throw new SstreamError(
+      'MARIADB_ERROR',
+      `The table ${database}.${table} exists without sstream's columns (no ${missing.join(', ')}): it was made by something else, such as the original course's setup. sstream changes no table it did not make.`,
+      {
+        nextSteps: [
+          'Give sstream a database of its own, e.g. --mariadb-url mariadb://streaming:streaming@127.0.0.1:3306/sstream (the original jobs keep theirs),',
+          `or rename the table (RENAME TABLE ${table} TO ${table}_original) and run \`sstream setup db\` again: sstream's ${table} takes the original job's inserts too.`,
+        ],
+      },
+    )
+  }
+}
+

@@ -2,11 +2,17 @@
  * Idempotent window sinks: each closed (window, key) becomes one row, upserted on the table's unique key
  * (window start, key). Writing the same result twice (a replay after a crash) leaves the same row, so the
  * engine may write before it commits its offsets.
+ *
+ * Rejection vs outage: the connections run in strict SQL mode, so a value a column cannot hold is an error,
+ * never a clipped number or a cut string. When MariaDB refuses a batch with a data error (isMariaDataError:
+ * by error number), the sink splits it in halves and writes each, down to the single rows it refuses: those
+ * come back as `rejected` with MariaDB's words, the rest is written. Any other failure is an outage (thrown).
  */
 import {SstreamError} from '../errors.js'
 import {TABLES} from '../names.js'
-import type {StoreSink, WindowResult} from '../stream/types.js'
-import {checkMaria, createMariaPool, toMariaError, type Pool} from './pool.js'
+import type {SinkWriteResult, StoreSink, WindowResult} from '../stream/types.js'
+import {fitsDatetime} from './schema.js'
+import {checkMaria, createMariaPool, isMariaDataError, mariaDataErrorMessage, toMariaError, type Pool} from './pool.js'
 
 export interface WindowTable<Out> {
   table: string
@@ -40,13 +46,33 @@ export function createWindowSink<Out>(spec: WindowTable<Out>, options: WindowSin
   const updates = [spec.endColumn, ...spec.values.map((v) => v.column)].map((c) => `${quoteIdentifier(c)} = VALUES(${quoteIdentifier(c)})`)
   const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON DUPLICATE KEY UPDATE ${updates.join(', ')}`
   let pool: Pool | undefined
+  const connect = (): Pool => createMariaPool(options.url, {connectionLimit: options.connectionLimit ?? 2, strict: true})
+
+  /** Writes rows[from, to); the refused ones (data errors) are added to `rejected`, bisecting a refused batch. */
+  const writeRange = async (db: Pool, rows: unknown[][], from: number, to: number, rejected: SinkWriteResult['rejected']): Promise<void> => {
+    try {
+      if (to - from === 1) await db.query(sql, rows[from])
+      else await db.batch(sql, rows.slice(from, to))
+    } catch (error) {
+      if (!isMariaDataError(error)) throw toMariaError(error, options.url, `write ${spec.table}`)
+      if (to - from === 1) {
+        rejected.push({index: from, message: `MariaDB refuses the row for ${spec.table}: ${mariaDataErrorMessage(error)}`})
+        return
+      }
+      // Upserts are idempotent: rows of the refused batch that went in before the error are written again.
+      const middle = from + Math.ceil((to - from) / 2)
+      await writeRange(db, rows, from, middle, rejected)
+      await writeRange(db, rows, middle, to, rejected)
+    }
+  }
+
   return {
     kind: 'store',
     name: options.name ?? spec.table,
     service: 'mariadb',
     async open() {
       await checkMaria(options.url)
-      pool = createMariaPool(options.url, {connectionLimit: options.connectionLimit ?? 2})
+      pool = connect()
       try {
         await pool.query(`SELECT 1 FROM ${table} LIMIT 0`)
       } catch (error) {
@@ -57,13 +83,24 @@ export function createWindowSink<Out>(spec: WindowTable<Out>, options: WindowSin
     },
     async write(items) {
       if (items.length === 0) return
-      if (!pool) pool = createMariaPool(options.url, {connectionLimit: options.connectionLimit ?? 2})
-      const rows = items.map((r) => [new Date(r.windowStart), new Date(r.windowEnd), r.key, ...spec.values.map((v) => v.value(r.value))])
-      try {
-        await pool.batch(sql, rows)
-      } catch (error) {
-        throw toMariaError(error, options.url, `write ${spec.table}`)
-      }
+      pool ??= connect()
+      const rejected: SinkWriteResult['rejected'] = []
+      // The client would send a date beyond the year 9999 (or an invalid one) in a form the server reads
+      // as something else: such a window is refused here, before MariaDB sees it.
+      const indexes: number[] = []
+      items.forEach((r, index) => {
+        if (fitsDatetime(r.windowStart) && fitsDatetime(r.windowEnd)) indexes.push(index)
+        else rejected.push({index, message: `The window ${r.windowStart}–${r.windowEnd} (ms) is outside what ${spec.table}'s DATETIME columns hold (1000-01-01 to 9999-12-31).`})
+      })
+      const rows = indexes.map((index) => {
+        const r = items[index]
+        return [new Date(r.windowStart), new Date(r.windowEnd), r.key, ...spec.values.map((v) => v.value(r.value))]
+      })
+      const refused: SinkWriteResult['rejected'] = []
+      await writeRange(pool, rows, 0, rows.length, refused)
+      for (const r of refused) rejected.push({index: indexes[r.index], message: r.message})
+      rejected.sort((a, b) => a.index - b.index)
+      return rejected.length > 0 ? {rejected} : undefined
     },
     async close() {
       await pool?.end().catch(() => undefined)
@@ -73,15 +110,16 @@ export function createWindowSink<Out>(spec: WindowTable<Out>, options: WindowSin
 }
 
 /** `order_summary`: one row per (5 s window, product). */
-export function orderSummarySink(options: WindowSinkOptions & {table?: string}): StoreSink<WindowResult<{total: number; count: number}>> {
-  return createWindowSink<{total: number; count: number}>(
+export function orderSummarySink(options: WindowSinkOptions & {table?: string}): StoreSink<WindowResult<{exactTotal: string; count: number}>> {
+  return createWindowSink<{exactTotal: string; count: number}>(
     {
       table: options.table ?? TABLES.orderSummary,
       startColumn: 'INTERVAL_TIMESTAMP',
       endColumn: 'WINDOW_END',
       keyColumn: 'PRODUCT',
       values: [
-        {column: 'TOTAL_VALUE', value: (o) => o.total.toFixed(2)},
+        // Exact decimal text: a double would lose cents beyond about 7 × 10^13.
+        {column: 'TOTAL_VALUE', value: (o) => o.exactTotal},
         {column: 'ORDER_COUNT', value: (o) => o.count},
       ],
     },

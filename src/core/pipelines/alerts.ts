@@ -3,20 +3,24 @@
  * (1) every CRITICAL alert → `streaming.alerts.critical`, key = input key, value `"<ts>","<code>","<message>"`;
  * (2) tumbling 10 s windows by code with 10 s lateness, count; count > threshold (2) →
  *     `streaming.alerts.highvolume`, key = code, value `"<window start ts>","<code>","<count>"`.
+ * Those are the `sstream` output format; `spark` and `kstreams` write what the original jobs write
+ * (alert-formats.ts).
  */
-import {runPipeline} from '../stream/runtime.js'
-import {formatTimestamp, parseTimestamp} from '../stream/timestamps.js'
+import {encodeCritical, encodeHighVolume, type AlertOutputFormat} from './alert-formats.js'
+import {runPipeline} from './run.js'
+import {parseTimestamp} from '../stream/timestamps.js'
 import {
   RecordError,
   type Aggregator,
   type InputRecord,
   type PipelineDefinition,
-  type ResultEvent,
   type RunOptions,
   type RunSummary,
   type WindowResult,
 } from '../stream/types.js'
-import {parseCsvLine, recordText} from './common.js'
+import {checkRecordUtf8, parseCsvLine, recordText} from './common.js'
+import {addExact, incrementExact, toNumber, type ExactInteger} from './exact.js'
+import {eventTimeCheck, checkTimestampYear, excerpt, FieldError, isWellFormed, MAX_OUTPUT_MESSAGE_BYTES} from './validate.js'
 
 export interface Alert {
   time: number
@@ -32,29 +36,77 @@ export interface CriticalAlert {
   message: string
 }
 
+/** The fields of an alert read by `splitQuotedAlert` (no array per record). */
+let splitTimestamp = ''
+let splitLevel = ''
+let splitCode = ''
+let splitMessage = ''
+
+/**
+ * Splits `"<ts>","<level>","<code>","<message>"` when every field is quoted and none holds a quote (the
+ * generators' and the original's alerts): what parseCsvLine reads from it, without its copies. False for
+ * anything else (parseCsvLine then decides).
+ */
+function splitQuotedAlert(text: string): boolean {
+  if (text.charCodeAt(0) !== 34) return false
+  let start = 1
+  for (let field = 0; field < 4; field++) {
+    const close = text.indexOf('"', start)
+    if (close < 0) return false
+    const value = text.slice(start, close)
+    if (field === 0) splitTimestamp = value
+    else if (field === 1) splitLevel = value
+    else if (field === 2) splitCode = value
+    else {
+      splitMessage = value
+      return close === text.length - 1
+    }
+    // `","` between two fields.
+    if (text.charCodeAt(close + 1) !== 44 || text.charCodeAt(close + 2) !== 34) return false
+    start = close + 3
+  }
+  return false
+}
+
 /** Parses `"<ts>","<LEVEL>","<CODE>","<message>"`. */
 export function decodeAlert(record: InputRecord): Alert {
-  const fields = parseCsvLine(recordText(record))
-  if (fields.length !== 4) throw new RecordError('malformed-csv', `An alert has 4 fields, this one has ${fields.length}.`)
-  const [timestamp, level, code, message] = fields
+  const text = recordText(record)
+  checkRecordUtf8(record, text, 'malformed-csv', 'an alert')
+  const quoted = splitQuotedAlert(text)
+  let timestamp: string, level: string, code: string, message: string
+  if (quoted) {
+    timestamp = splitTimestamp
+    level = splitLevel
+    code = splitCode
+    message = splitMessage
+  } else {
+    const fields = parseCsvLine(text)
+    if (fields.length !== 4) throw new RecordError('malformed-csv', `An alert has 4 fields, this one has ${fields.length}.`)
+    ;[timestamp, level, code, message] = fields
+  }
+  checkTimestampYear('timestamp', timestamp)
   const time = parseTimestamp(timestamp)
-  if (time === undefined) throw new RecordError('bad-timestamp', `"${timestamp}" is not a timestamp like 2021-06-30 12:11:15.123.`)
+  if (time === undefined) throw new FieldError('timestamp', `${excerpt(timestamp)} is not a timestamp like 2021-06-30 12:11:15.123.`, 'bad-timestamp')
+  // The code is the key of the high-volume output and appears in its value (and in the repartition record).
+  if (code.length > MAX_CODE_LENGTH) throw new FieldError('code', `${code.length} characters (${excerpt(code)}); a high-volume alert carries it twice, and at most ${MAX_CODE_LENGTH} keep its message within ${MAX_OUTPUT_MESSAGE_BYTES} bytes.`)
+  if (!isWellFormed(code) || !isWellFormed(message)) throw new FieldError(isWellFormed(code) ? 'message' : 'code', 'has a lone surrogate, which no UTF-8 output can hold.')
+  // A critical alert goes out as `"<ts>","<code>","<message>"` with the input key: it must fit a message.
+  if (level === 'CRITICAL' && text.length + (record.key?.length ?? 0) > MAX_OUTPUT_MESSAGE_BYTES / 4) {
+    const bytes = Buffer.byteLength(record.key ?? '') + Buffer.byteLength(code) + Buffer.byteLength(message) + 40
+    if (bytes > MAX_OUTPUT_MESSAGE_BYTES) throw new FieldError('message', `the critical alert would be ${bytes} bytes, more than the ${MAX_OUTPUT_MESSAGE_BYTES} an output message may have.`)
+  }
   return {time, level, code, message}
 }
 
-export const countAggregator: Aggregator<unknown, number, number> = {
+/** The longest alert code: its high-volume message (code as key and in the value) stays far within a message's size. */
+export const MAX_CODE_LENGTH = 10_000
+
+/** Counts as exact integers (see exact.ts): never rounded, never Infinity; old partials (numbers) read the same. */
+export const countAggregator: Aggregator<unknown, ExactInteger, number> = {
   init: () => 0,
-  add: (acc) => acc + 1,
-  merge: (a, b) => a + b,
-  result: (acc) => acc,
-}
-
-export function criticalValue(alert: CriticalAlert): string {
-  return `"${formatTimestamp(alert.time)}","${alert.code}","${alert.message}"`
-}
-
-export function highVolumeValue(result: WindowResult<number>): string {
-  return `"${formatTimestamp(result.windowStart)}","${result.key}","${result.value}"`
+  add: (acc) => incrementExact(acc),
+  merge: (a, b) => addExact(a, b),
+  result: (acc) => toNumber(acc),
 }
 
 export interface AlertsOptions {
@@ -66,27 +118,35 @@ export interface AlertsOptions {
   threshold?: number
   windowMs?: number
   latenessMs?: number
+  /** The bytes written to both output topics: sstream's (default), or the original Spark or Kafka Streams job's. */
+  outputFormat?: AlertOutputFormat
 }
 
 export function alertsPipeline(options: AlertsOptions): PipelineDefinition<Alert> {
   const threshold = options.threshold ?? 2
+  const windowMs = options.windowMs ?? 10_000
+  const checkTime = eventTimeCheck('timestamp', windowMs)
+  const format = options.outputFormat ?? 'sstream'
   return {
     name: 'alerts',
     inputTopic: options.inputTopic,
     deadLetterTopic: options.deadLetterTopic,
     decode: decodeAlert,
-    eventTime: (alert) => alert.time,
+    eventTime: (alert) => {
+      checkTime(alert.time)
+      return alert.time
+    },
     perRecord: [
       {
         name: 'critical',
         map: (alert: Alert, record: InputRecord): CriticalAlert | null =>
           alert.level === 'CRITICAL' ? {key: record.key, time: alert.time, code: alert.code, message: alert.message} : null,
-        sink: {kind: 'topic', name: 'critical', topic: options.criticalTopic, toMessage: (alert: CriticalAlert) => ({key: alert.key, value: criticalValue(alert)})},
+        sink: {kind: 'topic', name: 'critical', topic: options.criticalTopic, toMessage: (alert: CriticalAlert) => encodeCritical(format, alert)},
       },
     ],
     window: {
       name: 'high-volume',
-      sizeMs: options.windowMs ?? 10_000,
+      sizeMs: windowMs,
       latenessMs: options.latenessMs ?? 10_000,
       key: (alert) => alert.code,
       aggregator: countAggregator,
@@ -94,16 +154,11 @@ export function alertsPipeline(options: AlertsOptions): PipelineDefinition<Alert
         kind: 'topic',
         name: 'highvolume',
         topic: options.highVolumeTopic,
-        toMessage: (result: WindowResult<number>) => (result.value > threshold ? {key: result.key, value: highVolumeValue(result)} : null),
+        toMessage: (result: WindowResult<number>) =>
+          result.value > threshold ? encodeHighVolume(format, {windowStart: result.windowStart, windowEnd: result.windowEnd, code: result.key, count: result.value}) : null,
       },
     },
   }
-}
-
-/** The plain line for a result. */
-export function formatAlertsResult(event: ResultEvent): string {
-  const value = event.message?.value ?? String(event.value)
-  return event.output === 'critical' ? `Critical Alert : ${value}` : `High Volume Alert : ${value}`
 }
 
 /** Runs the alerts pipeline against Kafka until stopped. */

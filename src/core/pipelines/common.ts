@@ -1,7 +1,9 @@
 /**
  * Helpers shared by the pipelines: the original's value formats (quoted CSV, Java-style doubles).
  */
-import {RecordError, type InputRecord} from '../stream/types.js'
+import {isUtf8} from 'node:buffer'
+
+import {RecordError, type DeadLetterReason, type InputRecord} from '../stream/types.js'
 
 /**
  * Splits a CSV line whose fields may be double-quoted (`""` is a quote inside a quoted field), as the
@@ -42,21 +44,29 @@ export function parseCsvLine(line: string): string[] {
   }
 }
 
-/** A number as Java prints a double: `140.0`, `31.5`. */
-export function javaDouble(value: number): string {
-  return Number.isInteger(value) ? value.toFixed(1) : String(value)
+/** Node's Buffer has it: what `toString('utf8', start, end)` calls after checking its arguments. */
+interface Utf8Slicer {
+  utf8Slice(start: number, end: number): string
 }
 
 /** The record value as UTF-8 text, or a RecordError('missing-value'). */
 export function valueText(value: Buffer | null): string {
   if (value === null || value.length === 0) throw new RecordError('missing-value', 'The record has no value.')
-  return value.toString('utf8')
+  // Buffer#toString('utf8') without its argument handling (a Buffer's own UTF-8 decoder, as toString calls it).
+  return (value as Buffer & Utf8Slicer).utf8Slice(0, value.length)
 }
 
-/** A record's value as UTF-8 text, read where the bytes are when the record has them (no Buffer view). */
+/** A record's value as UTF-8 text, or a RecordError('missing-value'). */
 export function recordText(record: InputRecord): string {
-  const {bytes, valueStart, valueLength} = record
-  if (bytes === undefined || valueStart === undefined || valueLength === undefined) return valueText(record.value)
-  if (valueLength <= 0) throw new RecordError('missing-value', 'The record has no value.')
-  return bytes.toString('utf8', valueStart, valueStart + valueLength)
+  return valueText(record.valueBytes())
+}
+
+/**
+ * Refuses a record whose value is not valid UTF-8 (Node decodes invalid bytes to U+FFFD, which would make
+ * two different values one). Only looked at when the decoded text holds U+FFFD: a real one is valid UTF-8.
+ */
+export function checkRecordUtf8(record: InputRecord, text: string, reason: DeadLetterReason, what: string): void {
+  if (!text.includes('\ufffd')) return
+  const buffer = record.valueBytes()
+  if (buffer && !isUtf8(buffer)) throw new RecordError(reason, `value: is not valid UTF-8 (${what} is UTF-8 text).`)
 }

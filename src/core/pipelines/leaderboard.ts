@@ -8,9 +8,10 @@
  * RedisManager did around it: optionally start the board afresh, and print it every few seconds.
  */
 import {connectRedis, createRedis, leaderboardSink, readBoard, resetBoard, toRedisError, type BoardPoint, type BoardRow, type LeaderboardSink} from '../redis/index.js'
-import {runPipeline} from '../stream/runtime.js'
+import {MAX_EXACT_SCORE} from '../redis/leaderboard-sink.js'
+import {runPipeline} from './run.js'
 import {RecordError, type InputRecord, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type Sink} from '../stream/types.js'
-import {javaDouble, recordText} from './common.js'
+import {excerpt, FieldError, isWellFormed} from './validate.js'
 
 export interface Score {
   player: string
@@ -21,13 +22,39 @@ const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 
 /** A score record: key = the player, value = the score as a decimal string (the original's `7`). */
 export function decodeScore(record: InputRecord): Score {
-  const text = recordText(record).trim()
+  const bytes = record.valueBytes()
+  if (bytes === null || bytes.length === 0) throw new RecordError('missing-value', 'The record has no value.')
   const player = record.key
-  if (player === null || player === '') throw new RecordError('bad-value', 'The record has no key: the key names the player.')
-  if (!DECIMAL.test(text)) throw new RecordError('bad-value', `The score "${text.slice(0, 40)}" is not a number.`)
+  if (player === null || player === '') throw new FieldError('player', 'the record has no key: the key names the player.')
+  if (!isWellFormed(player)) throw new FieldError('player', 'the key has a lone surrogate, which Redis would store as another name.')
+  // The usual score, a few ASCII digits, is read from the bytes; anything else as decimal text.
+  const digits = plainDigits(bytes)
+  return {player, score: Number.isNaN(digits) ? decimalScore(bytes.toString().trim()) : digits}
+}
+
+/**
+ * The value of up to 15 ASCII digits and nothing else, read from the bytes (no text made): below 10^15, so
+ * exact and within ±MAX_EXACT_SCORE, and what Number() gives for the same text. NaN for anything else.
+ */
+function plainDigits(bytes: Buffer): number {
+  if (bytes.length > 15) return Number.NaN
+  let value = 0
+  for (let i = 0; i < bytes.length; i++) {
+    const digit = bytes[i] - 0x30
+    if (digit < 0 || digit > 9) return Number.NaN
+    value = value * 10 + digit
+  }
+  return value
+}
+
+/** A score written as decimal text (sign, fraction, exponent), checked: finite, within ±MAX_EXACT_SCORE. */
+function decimalScore(text: string): number {
+  if (!DECIMAL.test(text)) throw new FieldError('score', `${excerpt(text)} is not a number.`)
   const score = Number(text)
-  if (!Number.isFinite(score)) throw new RecordError('bad-value', `The score "${text.slice(0, 40)}" is not a finite number.`)
-  return {player, score}
+  if (!Number.isFinite(score)) throw new FieldError('score', `${excerpt(text)} is not a finite number.`)
+  // A Redis score is a double: beyond 2^53 − 1 one point already loses units (the sink also keeps totals within it).
+  if (Math.abs(score) > MAX_EXACT_SCORE) throw new FieldError('score', `${excerpt(text)} is beyond ±${MAX_EXACT_SCORE}, where a Redis score is no longer exact.`)
+  return score
 }
 
 export interface LeaderboardOptions {
@@ -51,11 +78,6 @@ export function leaderboardPipeline(options: LeaderboardOptions): PipelineDefini
       },
     ],
   }
-}
-
-/** The original printer's lines: `Leaderboard - 1 : Bob = 23.0` (the label is `Trending Topics` for topics). */
-export function formatBoard(rows: BoardRow[], label = 'Leaderboard'): string[] {
-  return rows.map((row) => `${label} - ${row.rank} : ${row.member} = ${javaDouble(row.score)}`)
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
  * A fast path for the orders' value, read straight from the record's bytes: the generators (and the
  * original's Jackson) always write `{"orderId":N,"product":"P","quantity":Q,"price":X}` in that order with
  * no spaces. Anything else — spaces, another field order, escapes, a number JSON would not accept —
- * returns undefined and takes the general path (JSON.parse), so both paths accept exactly the same values.
+ * returns undefined and takes the general path (JSON.parse), so both paths accept exactly the same values;
+ * so does a product whose bytes are not valid UTF-8 (the general path refuses it).
  */
+
+import {isUtf8} from 'node:buffer'
 
 const ORDER_ID = Buffer.from('{"orderId":')
 const PRODUCT = Buffer.from(',"product":"')
@@ -78,7 +81,8 @@ function numberAt(buf: Buffer, start: number, end: number): number {
 /** The few product names seen, so that each record does not allocate its own copy. */
 const names: Array<{bytes: Buffer; text: string}> = []
 
-function productAt(buf: Buffer, start: number, end: number): string {
+/** The product's text, or undefined when its bytes are not valid UTF-8 (the general path refuses it). */
+function productAt(buf: Buffer, start: number, end: number): string | undefined {
   const length = end - start
   for (const name of names) {
     if (name.bytes.length !== length) continue
@@ -92,6 +96,8 @@ function productAt(buf: Buffer, start: number, end: number): string {
     if (same) return name.text
   }
   const text = buf.toString('utf8', start, end)
+  // Node decodes invalid bytes to U+FFFD: only then are the bytes looked at (a cached name is valid).
+  if (text.includes('\ufffd') && !isUtf8(buf.subarray(start, end))) return undefined
   if (names.length < 32) names.push({bytes: Buffer.from(buf.subarray(start, end)), text})
   return text
 }
@@ -121,6 +127,7 @@ export function decodeOrderBytes(buf: Buffer, start = 0, end = buf.length): Orde
   }
   if (!matchAt(buf, i, end, QUANTITY)) return undefined
   const product = productAt(buf, productStart, i)
+  if (product === undefined) return undefined
   i += QUANTITY.length
   stop = scanNumber(buf, i, end)
   if (stop < 0) return undefined

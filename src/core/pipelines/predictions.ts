@@ -1,16 +1,28 @@
 /**
  * Real-time predictions (SPEC §4): every review of the input topic → the output topic, key = the review id
  * (the input key), value = its sentiment label. The label comes from the sentiment service over HTTP
- * (`/v1/sentiment` batches, at most `concurrency` requests in flight) or from the model in-process
- * (`model: 'local'`). Labels go out in the engine's Kafka transactions with the consumed offsets: every
+ * (`/v1/sentiment` batches, at most `concurrency` requests in flight) or from a model in-process
+ * (`local: true`; `model` picks the trained network or the lexicon). Labels go out in the engine's Kafka transactions with the consumed offsets: every
  * review is labelled exactly once (read committed), in input order per partition. When the service is
  * down the engine pauses the partition, reports `status` down/ok for `sentiment` and retries with backoff:
  * no review is ever labelled `Error`.
  */
-import type {Theme} from '../output/index.js'
-import {createSentimentClient, createSentimentModel, probeSentimentService, type SentimentClient, type SentimentLabel} from '../sentiment/index.js'
-import {runPipeline} from '../stream/runtime.js'
-import {RecordError, type InputRecord, type PipelineDefinition, type ResultEvent, type RunOptions, type RunSummary} from '../stream/types.js'
+import {isUtf8} from 'node:buffer'
+
+import {SstreamError} from '../errors.js'
+import {
+  createSentimentClient,
+  createSentimentModel,
+  DEFAULT_MODEL_KIND,
+  isSentimentRejection,
+  probeSentimentService,
+  type ModelKind,
+  type SentimentClient,
+  type SentimentLabel,
+} from '../sentiment/index.js'
+import {runPipeline} from './run.js'
+import {RecordError, type InputRecord, type PipelineDefinition, type RunOptions, type RunSummary} from '../stream/types.js'
+import {FieldError} from './validate.js'
 
 /** One labelled review: the output item (and the `value` of its result event). */
 export interface Prediction {
@@ -21,11 +33,22 @@ export interface Prediction {
   score: number | null
 }
 
-/** Labels one review; may be async (HTTP). Throws an SstreamError while the service is down. */
+/** A review's label and score. */
+export interface ReviewLabel {
+  label: SentimentLabel
+  score: number | null
+}
+
+/** Labels reviews; may be async (HTTP). Throws an SstreamError while the service is down. */
 export interface ReviewClassifier {
-  /** e.g. "local rules/whole" or "http://127.0.0.1:8001/sentiment". */
+  /** e.g. "local trained dan" or "http://127.0.0.1:8001/sentiment". */
   readonly name: string
-  classify(review: string): {label: SentimentLabel; score: number | null} | Promise<{label: SentimentLabel; score: number | null}>
+  classify(review: string): ReviewLabel | Promise<ReviewLabel>
+  /**
+   * The labels of a batch's reviews at once, in order (a RecordError for a review refused for its content):
+   * the pipeline then asks once per batch instead of once per review. Optional.
+   */
+  classifyMany?(reviews: readonly string[]): Array<ReviewLabel | RecordError> | Promise<Array<ReviewLabel | RecordError>>
   close(): void
 }
 
@@ -33,8 +56,13 @@ export interface PredictionsOptions {
   inputTopic: string
   outputTopic: string
   deadLetterTopic: string
-  /** 'http' (default): the sentiment service at `sentimentUrl`; 'local': the model in-process. */
-  model?: 'http' | 'local'
+  /** true: the model runs in this process; false (default): the sentiment service at `sentimentUrl` labels. */
+  local?: boolean
+  /**
+   * Which model: in-process, the one that runs (default trained); with the service, the one the service
+   * must be running (checked against its /healthz; undefined = whatever it runs).
+   */
+  model?: ModelKind
   sentimentUrl: string
   /** Most requests to the service in flight; default 64. */
   concurrency?: number
@@ -42,48 +70,106 @@ export interface PredictionsOptions {
   batchSize?: number
 }
 
+/** What `--model` accepts: the two models, and 0.1's `http` / `local` (deprecated: where, not which). */
+export const MODEL_FLAG_VALUES = ['trained', 'lexicon', 'http', 'local'] as const
+
+/**
+ * The model choice of `run predictions`: `--model trained|lexicon` picks the model and `--local` runs it in
+ * this process. 0.1's `--model local` still means "the trained model in-process" and `--model http` "the
+ * service"; both come back with a deprecation note for stderr.
+ */
+export function resolveModelChoice(flags: {model?: string; local?: boolean}): {local: boolean; model?: ModelKind; deprecation?: string} {
+  const local = flags.local === true
+  switch (flags.model) {
+    case undefined:
+      return {local}
+    case 'trained':
+    case 'lexicon':
+      return {local, model: flags.model}
+    case 'local':
+      return {local: true, model: 'trained', deprecation: '`--model local` is deprecated: use `--local` (the trained model in this process; `--local --model lexicon` for the lexicon).'}
+    case 'http':
+      return {local, deprecation: '`--model http` is deprecated: the sentiment service is the default; leave it out.'}
+    default:
+      throw new SstreamError('USAGE', `--model ${flags.model} is not a model.`, {nextSteps: ['Use --model trained (the default) or --model lexicon, and --local to run it in this process.']})
+  }
+}
+
 export const DEFAULT_CONCURRENCY = 64
 export const DEFAULT_BATCH_SIZE = 64
 
 /** The review text of a record. A record without a value (a tombstone) cannot be a review. */
 export function decodeReview(record: InputRecord): string {
-  if (record.value === null) throw new RecordError('missing-value', 'The record has no value (a review is expected).')
-  return record.value.toString('utf8')
+  const bytes = record.valueBytes()
+  if (bytes === null) throw new RecordError('missing-value', 'The record has no value (a review is expected).')
+  const text = bytes.toString('utf8')
+  // Invalid bytes would be labelled as U+FFFD, not as what was written.
+  if (text.includes('\ufffd') && !isUtf8(bytes)) throw new FieldError('review', 'is not valid UTF-8 text.')
+  return text
 }
 
 export function predictionsPipeline(options: PredictionsOptions, classifier: ReviewClassifier): PipelineDefinition<string> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
-  const toPrediction = (review: string, record: InputRecord, result: {label: SentimentLabel; score: number | null}): Prediction => ({
+  const toPrediction = (review: string, record: InputRecord, result: ReviewLabel): Prediction => ({
     id: record.key,
     review,
     label: result.label,
     score: result.score,
   })
+  const sink = {kind: 'topic' as const, name: 'sentiment', topic: options.outputTopic, toMessage: (p: Prediction) => ({key: p.id, value: p.label})}
+  const {classifyMany} = classifier
+  const toPredictions = (reviews: readonly string[], records: readonly InputRecord[], results: Array<ReviewLabel | RecordError>): Array<Prediction | RecordError> => {
+    const predictions: Array<Prediction | RecordError> = new Array(results.length)
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]
+      predictions[i] = result instanceof RecordError ? result : toPrediction(reviews[i], records[i], result)
+    }
+    return predictions
+  }
   return {
     name: 'predictions',
     inputTopic: options.inputTopic,
     deadLetterTopic: options.deadLetterTopic,
     decode: decodeReview,
     perRecord: [
-      {
-        name: 'sentiment',
-        map: (review: string, record: InputRecord) => {
-          const result = classifier.classify(review)
-          return result instanceof Promise ? result.then((r) => toPrediction(review, record, r)) : toPrediction(review, record, result)
-        },
-        // Enough reviews in flight per partition to fill `concurrency` requests of `batchSize` reviews.
-        concurrency: options.model === 'local' ? 1 : Math.max(1, concurrency * batchSize),
-        sink: {kind: 'topic', name: 'sentiment', topic: options.outputTopic, toMessage: (p: Prediction) => ({key: p.id, value: p.label})},
-      },
+      classifyMany
+        ? {
+            // The batch's reviews in one call: the model in a loop, or the service in requests of `batchSize`.
+            name: 'sentiment',
+            mapBatch: (reviews: readonly string[], records: readonly InputRecord[]) => {
+              const results = classifyMany.call(classifier, reviews)
+              return results instanceof Promise ? results.then((r) => toPredictions(reviews, records, r)) : toPredictions(reviews, records, results)
+            },
+            sink,
+          }
+        : {
+            name: 'sentiment',
+            map: (review: string, record: InputRecord) => {
+              const result = classifier.classify(review)
+              return result instanceof Promise ? result.then((r) => toPrediction(review, record, r)) : toPrediction(review, record, result)
+            },
+            // Enough reviews in flight per partition to fill `concurrency` requests of `batchSize` reviews.
+            concurrency: options.local ? 1 : Math.max(1, concurrency * batchSize),
+            sink,
+          },
     ],
   }
 }
 
-/** The model in-process. */
-export function localClassifier(): ReviewClassifier {
-  const model = createSentimentModel()
-  return {name: `local ${model.name}`, classify: (review) => model.classify(review), close: () => undefined}
+/** A model in-process (default: the trained one). */
+export function localClassifier(kind: ModelKind = DEFAULT_MODEL_KIND): ReviewClassifier {
+  const model = createSentimentModel(kind)
+  return {
+    name: `local ${model.name}`,
+    classify: (review) => model.classify(review),
+    classifyMany: (reviews) => {
+      const labels: ReviewLabel[] = new Array(reviews.length)
+      for (let i = 0; i < reviews.length; i++) labels[i] = model.classify(reviews[i])
+      return labels
+    },
+    close: () => undefined,
+  }
 }
 
 /**
@@ -110,13 +196,22 @@ export function httpClassifier(options: {url: string; concurrency?: number; batc
     for (let i = 0; i < batch.length; i += batchSize) {
       const part = batch.slice(i, i + batchSize)
       client.classify(part.map((w) => w.review)).then(
-        (results) => part.forEach((w, k) => w.resolve(results[k])),
+        // A text the service refuses for its content is that record's rejection (dead-lettered), not an outage.
+        (results) =>
+          part.forEach((w, k) => {
+            const result = results[k]
+            if (isSentimentRejection(result)) w.reject(new RecordError('rejected', result.rejected))
+            else w.resolve(result)
+          }),
         (error: unknown) => part.forEach((w) => w.reject(error)),
       )
     }
   }
   return {
     name: options.url,
+    // A batch's reviews in one call of the client: `batchSize` per request, `concurrency` requests in flight.
+    classifyMany: (reviews) =>
+      client.classify(reviews).then((results) => results.map((result) => (isSentimentRejection(result) ? new RecordError('rejected', result.rejected) : result))),
     classify: (review) =>
       new Promise((resolve, reject) => {
         queue.push({review, resolve, reject})
@@ -130,16 +225,22 @@ export function httpClassifier(options: {url: string; concurrency?: number; batc
   }
 }
 
-/** The console line for a labelled review, like the original's `Output - Sentiment= <label> : for <review>`. */
-export function formatPrediction(event: ResultEvent, theme: Theme): string {
-  const p = event.value as Prediction
-  return `Output - Sentiment= ${theme.label(p.label)} : for ${p.review}`
-}
-
-/** Runs the predictions pipeline against Kafka until stopped. With the service, checks it answers first. */
+/**
+ * Runs the predictions pipeline against Kafka until stopped. With the service, checks first that it answers
+ * and, when `model` is given, that it runs that model.
+ */
 export async function runPredictions(options: PredictionsOptions & RunOptions): Promise<RunSummary> {
-  if (options.model !== 'local') await probeSentimentService(options.sentimentUrl, {timeoutMs: 5000})
-  const classifier = options.model === 'local' ? localClassifier() : httpClassifier({url: options.sentimentUrl, concurrency: options.concurrency, batchSize: options.batchSize})
+  if (!options.local) {
+    const service = await probeSentimentService(options.sentimentUrl, {timeoutMs: 5000})
+    if (options.model && service.kind && service.kind !== options.model) {
+      throw new SstreamError('USAGE', `The sentiment service at ${options.sentimentUrl} runs the ${service.kind} model, not the ${options.model} one.`, {
+        nextSteps: [`Start it with \`sstream serve sentiment --model ${options.model}\`.`, 'Or leave out --model to use the model the service runs.', `Or add --local to run the ${options.model} model in this process.`],
+      })
+    }
+  }
+  const classifier = options.local
+    ? localClassifier(options.model ?? DEFAULT_MODEL_KIND)
+    : httpClassifier({url: options.sentimentUrl, concurrency: options.concurrency, batchSize: options.batchSize})
   try {
     return await runPipeline(predictionsPipeline(options, classifier), options)
   } finally {

@@ -9,12 +9,16 @@
  * Both halves hang off the same input offsets: the board's stored offsets are never behind the group's
  * commit, so after a crash each half resumes exactly where its own output stopped.
  */
+import {columnType, type ColumnType} from '../mariadb/schema.js'
 import {userViewSummarySink} from '../mariadb/window-sink.js'
+import {TABLES} from '../names.js'
 import type {BoardPoint} from '../redis/index.js'
-import {formatTimestamp, parseTimestamp} from '../stream/timestamps.js'
-import {RecordError, type Aggregator, type InputRecord, type PipelineDefinition, type ResultEvent, type Sink, type WindowResult} from '../stream/types.js'
-import {recordText} from './common.js'
+import {parseTimestamp} from '../stream/timestamps.js'
+import {RecordError, type Aggregator, type InputRecord, type PipelineDefinition, type Sink, type WindowResult} from '../stream/types.js'
+import {checkRecordUtf8, recordText} from './common.js'
+import {addExact, incrementExact, toNumber, type ExactInteger} from './exact.js'
 import {createBoardSink, runBoardPipeline, type BoardRunOptions, type BoardRunResult} from './leaderboard.js'
+import {eventTimeCheck, checkTimestampYear, checkVarchar, excerpt, FieldError, intRange} from './validate.js'
 
 export interface View {
   time: number
@@ -28,26 +32,111 @@ export interface UserViews {
   views: number
 }
 
+/** The fields of a view read by `splitView` (no array per record). */
+const split = ['', '', '', '']
+
+/**
+ * What `text.replaceAll('"', '').split(',')` gives when the text has four comma-separated fields, each bare or
+ * wholly quoted (`"<ts>","<user>","<topic>",<minutes>`), without its copies: into `split`. False for anything
+ * else (the general path then decides).
+ */
+function splitView(text: string): boolean {
+  let start = 0
+  for (let field = 0; field < 4; field++) {
+    const comma = text.indexOf(',', start)
+    if ((comma < 0) !== (field === 3)) return false
+    const end = comma < 0 ? text.length : comma
+    let from = start
+    let to = end
+    if (to - from >= 2 && text.charCodeAt(from) === 34 && text.charCodeAt(to - 1) === 34) {
+      from += 1
+      to -= 1
+    }
+    const quote = text.indexOf('"', from)
+    if (quote >= 0 && quote < to) return false
+    split[field] = text.slice(from, to)
+    start = end + 1
+  }
+  return true
+}
+
 /**
  * Parses a view as the original does: every `"` removed, then split on commas into the timestamp
  * (`yyyy-mm-dd hh:mm:ss.f`, local time), the user, the topic and the minutes (an integer).
  */
 export function decodeView(record: InputRecord): View {
-  const fields = recordText(record).replaceAll('"', '').split(',')
-  if (fields.length !== 4) throw new RecordError('malformed-csv', `A view has 4 fields, this one has ${fields.length}.`)
-  const [timestamp, user, topic, minutesText] = fields
+  const text = recordText(record)
+  checkRecordUtf8(record, text, 'malformed-csv', 'a view')
+  let timestamp: string, user: string, topic: string, minutesText: string
+  if (splitView(text)) {
+    timestamp = split[0]
+    user = split[1]
+    topic = split[2]
+    minutesText = split[3]
+  } else {
+    const fields = text.replaceAll('"', '').split(',')
+    if (fields.length !== 4) throw new RecordError('malformed-csv', `A view has 4 fields, this one has ${fields.length}.`)
+    ;[timestamp, user, topic, minutesText] = fields
+  }
+  checkTimestampYear('timestamp', timestamp)
   const time = parseTimestamp(timestamp)
-  if (time === undefined) throw new RecordError('bad-timestamp', `"${timestamp.slice(0, 40)}" is not a timestamp like 2021-06-30 12:11:15.123.`)
-  if (user.trim() === '' || topic.trim() === '') throw new RecordError('bad-value', 'The view has no user or no topic.')
-  if (!/^\s*\d{1,9}\s*$/.test(minutesText)) throw new RecordError('bad-value', `The minutes "${minutesText.slice(0, 40)}" are not a whole number.`)
-  return {time, user, topic, minutes: Number(minutesText)}
+  if (time === undefined) throw new FieldError('timestamp', `${excerpt(timestamp)} is not a timestamp like 2021-06-30 12:11:15.123.`, 'bad-timestamp')
+  if (user.trim() === '') throw new FieldError('user', 'is empty.')
+  if (topic.trim() === '') throw new FieldError('topic', 'is empty.')
+  const {userColumn, maxMinutes} = viewLimits()
+  checkVarchar('user', user, userColumn, `${TABLES.userViewSummary}.USER_NAME`)
+  const minutes = wholeMinutes(minutesText)
+  if (minutes < 0) throw new FieldError('minutes', `${excerpt(minutesText)} is not a whole number.`)
+  if (minutes > maxMinutes) throw new FieldError('minutes', `${minutes} is beyond ${maxMinutes}, the most ${TABLES.userViewSummary}.TOTAL_MINUTES holds.`)
+  return {time, user, topic, minutes}
 }
 
-export const userViewsAggregator: Aggregator<View, UserViews, UserViews> = {
+const MINUTES = /^\s*\d{1,10}\s*$/
+
+/** The minutes of `\s*\d{1,10}\s*`, -1 for any other text. */
+function wholeMinutes(text: string): number {
+  let value = 0
+  for (let i = 0; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9 || i === 10) return MINUTES.test(text) ? Number(text) : -1
+    value = value * 10 + digit
+  }
+  return text.length > 0 ? value : -1
+}
+
+let limits: {userColumn: Extract<ColumnType, {kind: 'varchar'}>; maxMinutes: number} | undefined
+
+/** What user_view_summary accepts (read from the migrations once). */
+function viewLimits(): {userColumn: Extract<ColumnType, {kind: 'varchar'}>; maxMinutes: number} {
+  limits ??= {
+    userColumn: columnType(TABLES.userViewSummary, 'USER_NAME', 'varchar'),
+    maxMinutes: intRange(columnType(TABLES.userViewSummary, 'TOTAL_MINUTES', 'int')).max,
+  }
+  return limits
+}
+
+/**
+ * The accumulator: exact integers (a number while safe, a decimal string beyond; see exact.ts), so that a sum
+ * never loses a minute. Partials written before (numbers) read the same.
+ */
+export interface UserViewsAccumulator {
+  minutes: ExactInteger
+  views: ExactInteger
+}
+
+/**
+ * The result as numbers. A sum beyond 2^53 − 1 is shown rounded, but such a number is far beyond the INT
+ * columns of user_view_summary, so MariaDB refuses it (a `rejected` result) rather than storing it wrong.
+ */
+export const userViewsAggregator: Aggregator<View, UserViewsAccumulator, UserViews> = {
   init: () => ({minutes: 0, views: 0}),
-  add: (acc, view) => ({minutes: acc.minutes + view.minutes, views: acc.views + 1}),
-  merge: (a, b) => ({minutes: a.minutes + b.minutes, views: a.views + b.views}),
-  result: (acc) => acc,
+  add: (acc, view) => {
+    acc.minutes = addExact(acc.minutes, view.minutes)
+    acc.views = incrementExact(acc.views)
+    return acc
+  },
+  merge: (a, b) => ({minutes: addExact(a.minutes, b.minutes), views: addExact(a.views, b.views)}),
+  result: (acc) => ({minutes: toNumber(acc.minutes), views: toNumber(acc.views)}),
 }
 
 export interface ViewsOptions {
@@ -62,12 +151,17 @@ export interface ViewsOptions {
 }
 
 export function viewsPipeline(options: ViewsOptions): PipelineDefinition<View> {
+  const windowMs = options.windowMs ?? 5000
+  const checkTime = eventTimeCheck('timestamp', windowMs)
   return {
     name: 'views',
     inputTopic: options.inputTopic,
     deadLetterTopic: options.deadLetterTopic,
     decode: decodeView,
-    eventTime: (view) => view.time,
+    eventTime: (view) => {
+      checkTime(view.time)
+      return view.time
+    },
     perRecord: [
       {
         name: 'topics',
@@ -77,21 +171,13 @@ export function viewsPipeline(options: ViewsOptions): PipelineDefinition<View> {
     ],
     window: {
       name: 'user-views',
-      sizeMs: options.windowMs ?? 5000,
+      sizeMs: windowMs,
       latenessMs: options.latenessMs ?? 5000,
       key: (view) => view.user,
       aggregator: userViewsAggregator,
       sink: options.userSink,
     },
   }
-}
-
-/** A closed user window as a plain line, like the original console: `User View Summary : [[start,end],user,total] (n views)`. */
-export function formatUserWindow(event: ResultEvent): string {
-  const value = event.value as UserViews
-  const start = event.window ? formatTimestamp(Date.parse(event.window.start)) : '?'
-  const end = event.window ? formatTimestamp(Date.parse(event.window.end)) : '?'
-  return `User View Summary : [[${start},${end}],${event.key},${value.minutes}] (${value.views} view${value.views === 1 ? '' : 's'})`
 }
 
 export interface RunViewsOptions extends BoardRunOptions {

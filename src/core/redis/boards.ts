@@ -23,7 +23,8 @@ export async function readBoard(client: Redis, key: string, top?: number): Promi
 /** The offsets stored next to a board: `<topic>:<partition>` → the next offset still to add (see `parseBoardOffsets`). */
 export async function readBoardOffsets(client: Redis, key: string): Promise<Record<string, number>> {
   const raw = await client.hgetall(offsetsKeyFor(key))
-  return Object.fromEntries(Object.entries(raw).map(([field, value]) => [field, Number(value)]))
+  // Offsets only (the refusals kept next to them are JSON).
+  return Object.fromEntries(Object.entries(raw).flatMap(([field, value]) => (/^\d+$/.test(value) ? [[field, Number(value)]] : [])))
 }
 
 /** One stored offset of a board: the next offset of a partition still to add. */
@@ -36,6 +37,14 @@ export interface BoardPosition {
 /** The field of a board's offsets hash that holds one partition's offset: `<topic>:<partition>`. */
 export function boardOffsetField(topic: string, partition: number): string {
   return `${topic}:${partition}`
+}
+
+/**
+ * The field of a board's offsets hash that holds the points of one partition refused since its last commit
+ * (JSON `[[offset, message], …]`), so that a replay reports them again: `rejected:<topic>:<partition>`.
+ */
+export function boardRefusalsField(topic: string, partition: number): string {
+  return `rejected:${topic}:${partition}`
 }
 
 /** The offsets `readBoardOffsets` returns, as positions; a field that is not `<topic>:<partition>` with a numeric offset is left out. */

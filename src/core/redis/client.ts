@@ -1,9 +1,12 @@
 /**
  * Redis connections. src/core/redis is the only place that imports ioredis.
  */
+import {readFileSync} from 'node:fs'
+
 import {Redis, type RedisOptions} from 'ioredis'
 
 import {errorMessage, SstreamError} from '../errors.js'
+import {backoffDelay} from '../async.js'
 
 export type {Redis} from 'ioredis'
 
@@ -29,25 +32,64 @@ export function redisTarget(url: string): string {
   }
 }
 
-/** Creates a client (not yet connected; call `connectRedis`). */
-export function createRedis(url: string, options: RedisClientOptions = {}): Redis {
-  let parsedOk = true
+/** sstream's own URL parameters: a CA file for rediss://, and turning verification off. */
+const TLS_PARAMS = ['tls-ca', 'tls-verify'] as const
+
+/** Whether a Redis URL uses TLS (rediss://) and a password or ACL user, for status displays. */
+export function redisSecurity(url: string): {tls: boolean; auth: string | null} {
   try {
     const parsed = new URL(url)
-    parsedOk = parsed.protocol === 'redis:' || parsed.protocol === 'rediss:'
+    const user = decodeURIComponent(parsed.username)
+    return {tls: parsed.protocol === 'rediss:', auth: parsed.password ? (user && user !== 'default' ? `ACL user ${user}` : 'password') : null}
   } catch {
-    parsedOk = false
+    return {tls: false, auth: null}
   }
-  if (!parsedOk) throw new SstreamError('USAGE', `"${url}" is not a Redis URL.`, {nextSteps: ['Use the form redis://host:6379 (or rediss:// for TLS).']})
+}
+
+/** Splits sstream's TLS parameters off a Redis URL: ioredis gets the rest, and the TLS options. */
+function redisConnection(url: string): {url: string; tls?: RedisOptions['tls']} {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new SstreamError('USAGE', `"${url}" is not a Redis URL.`, {nextSteps: ['Use the form redis://host:6379 (or rediss:// for TLS).']})
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new SstreamError('USAGE', `"${redisTarget(url)}" is not a Redis URL.`, {nextSteps: ['Use the form redis://host:6379 (or rediss:// for TLS).']})
+  }
+  const caFile = parsed.searchParams.get('tls-ca')
+  const verify = !/^(false|0|no|off)$/i.test(parsed.searchParams.get('tls-verify') ?? 'true')
+  for (const name of TLS_PARAMS) parsed.searchParams.delete(name)
+  if (parsed.protocol !== 'rediss:') {
+    if (caFile) throw new SstreamError('USAGE', '?tls-ca is given for a redis:// URL.', {nextSteps: ['Use rediss:// to connect over TLS.']})
+    return {url: parsed.toString()}
+  }
+  let ca: string | undefined
+  if (caFile) {
+    try {
+      ca = readFileSync(caFile, 'utf8')
+    } catch (error) {
+      throw new SstreamError('CONFIG_ERROR', `Can't read the Redis tls-ca file ${caFile}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}.`, {
+        nextSteps: ['Check the path in --redis-url.'],
+      })
+    }
+  }
+  return {url: parsed.toString(), tls: {rejectUnauthorized: verify, ...(ca ? {ca: [ca]} : {})}}
+}
+
+/** Creates a client (not yet connected; call `connectRedis`). */
+export function createRedis(url: string, options: RedisClientOptions = {}): Redis {
+  const connection = redisConnection(url)
   const redisOptions: RedisOptions = {
+    ...(connection.tls ? {tls: connection.tls} : {}),
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 3000,
     enableReadyCheck: true,
     maxRetriesPerRequest: options.failWhileDown ? 0 : options.patient ? null : 1,
-    retryStrategy: options.patient ? (times) => Math.min(200 * 2 ** Math.min(times, 6), 5000) : () => null,
+    retryStrategy: options.patient ? (times) => backoffDelay(times, {initialMs: 200, maxMs: 5000}) : () => null,
     enableOfflineQueue: !options.failWhileDown,
   }
-  const client = new Redis(url, redisOptions)
+  const client = new Redis(connection.url, redisOptions)
   let down = false
   client.on('error', (error: Error) => {
     if (!down) {
@@ -67,6 +109,12 @@ export function createRedis(url: string, options: RedisClientOptions = {}): Redi
 /** Connects and pings within the deadline; a clear error naming the address otherwise. */
 export async function connectRedis(client: Redis, url: string, timeoutMs = 5000): Promise<void> {
   let timer: NodeJS.Timeout | undefined
+  // A refused login or an untrusted certificate surfaces as an 'error' event, the command then only sees a closed connection.
+  let eventError: Error | undefined
+  const onError = (error: Error): void => {
+    eventError = error
+  }
+  client.on('error', onError)
   try {
     await Promise.race([
       (async () => {
@@ -79,11 +127,14 @@ export async function connectRedis(client: Redis, url: string, timeoutMs = 5000)
     ])
   } catch (error) {
     client.disconnect()
-    throw toRedisError(error, url)
+    throw toRedisError(eventError && REFUSAL.test(eventError.message) ? eventError : error, url)
   } finally {
     clearTimeout(timer)
+    client.off('error', onError)
   }
 }
+
+const REFUSAL = /WRONGPASS|NOAUTH|invalid username-password|invalid password|certificate|unable to verify|self[- ]signed/i
 
 export function isRedisConnectionError(error: unknown): boolean {
   const e = error as {code?: string; message?: string; name?: string}
@@ -95,6 +146,19 @@ export function isRedisConnectionError(error: unknown): boolean {
 export function toRedisError(error: unknown, url: string, doing = 'run a command'): SstreamError {
   if (error instanceof SstreamError) return error
   const where = redisTarget(url)
+  const message = errorMessage(error)
+  if (/WRONGPASS|NOAUTH|invalid username-password|invalid password/i.test(message)) {
+    return new SstreamError('REDIS_ERROR', `Redis at ${where} refuses the login: ${message.split('\n')[0]}`, {
+      cause: error,
+      nextSteps: ['Put the password (and the ACL user) in the URL: redis://user:password@host:6379 (rediss:// for TLS).'],
+    })
+  }
+  if (/self[- ]signed certificate|unable to verify|unable to get local issuer|certificate has expired|Hostname\/IP does not match/i.test(message)) {
+    return new SstreamError('REDIS_ERROR', `Redis at ${where} presents a certificate sstream does not trust: ${message}`, {
+      cause: error,
+      nextSteps: ['Give the CA that signed it with ?tls-ca=FILE in --redis-url.'],
+    })
+  }
   if (isRedisConnectionError(error)) {
     return new SstreamError('REDIS_UNREACHABLE', `Can't reach Redis at ${where}.`, {
       cause: error,

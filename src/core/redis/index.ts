@@ -1,6 +1,6 @@
-export {checkRedis, connectRedis, createRedis, isRedisConnectionError, redisTarget, toRedisError, type Redis, type RedisClientOptions} from './client.js'
+export {checkRedis, connectRedis, createRedis, isRedisConnectionError, redisSecurity, redisTarget, toRedisError, type Redis, type RedisClientOptions} from './client.js'
 export {offsetsKeyFor, setupRedis, type SetupRedisOptions, type SetupRedisResult} from './setup.js'
-export {instanceName, ProcessorStatsPublisher, readProcessorStats, type ProcessorStats} from './processor-stats.js'
+export {instanceName, ProcessorStatsPublisher, readProcessorStats, readStoppedProcessorStats, type ProcessorStats} from './processor-stats.js'
 export {
   boardOffsetField,
   parseBoardOffsets,

@@ -11,12 +11,16 @@
  * the points at or past the stored offset, or nothing when the stored offset already covers the batch. So a
  * replayed batch never counts twice and the offsets never go backwards, whatever the engine hands the sink.
  *
+ * A point that would take a score beyond ±2^53 − 1 (where a double stops holding integers exactly), or to
+ * NaN, is refused inside the same script, before anything is added: it comes back in `rejected`, the rest is
+ * added. Any error Redis itself answers (WRONGTYPE, OOM, READONLY, …) fails whatever the data: an outage.
+ *
  * While Redis is unreachable, `write` fails at once with a REDIS_UNREACHABLE error (the engine pauses the
  * partition, reports the outage and retries); the client keeps reconnecting in the background.
  */
 import {SstreamError} from '../errors.js'
-import type {SinkWriteContext, StoreSink} from '../stream/types.js'
-import {boardOffsetField} from './boards.js'
+import type {SinkWriteContext, SinkWriteResult, StoreSink} from '../stream/types.js'
+import {boardOffsetField, boardRefusalsField} from './boards.js'
 import {connectRedis, createRedis, redisTarget, toRedisError, type Redis} from './client.js'
 import {offsetsKeyFor} from './setup.js'
 
@@ -46,18 +50,85 @@ export interface LeaderboardSink extends StoreSink<BoardPoint> {
 }
 
 /**
- * KEYS: board, offsets hash. ARGV: field, expected stored offset ('' = none), next offset, then member/delta
- * pairs. Returns {1, next} when applied, {0, stored} when the stored offset was not the expected one.
+ * The largest magnitude a score may reach: Redis scores are doubles, exact for integers up to 2^53 − 1. A
+ * point that would take a score beyond it is refused (a rejection, not an outage), so that integer scores
+ * stay exact and no score becomes Infinity.
+ */
+export const MAX_EXACT_SCORE = Number.MAX_SAFE_INTEGER
+
+/**
+ * KEYS: board, offsets hash. ARGV: field, expected stored offset ('' = none), next offset, mode, the field of
+ * the refusals, the offset below which stored refusals are forgotten, the refused pairs expected (mode
+ * 'apply'), the refusals to store (JSON, '' = none), then member/delta pairs. First every pair is checked
+ * against the scores it would produce (pairs of one member in order): a pair that would take its member's
+ * score beyond ±MAX_EXACT_SCORE (or to NaN) is refused. With refused pairs, mode 'check' (or mode 'apply'
+ * when they are not the ones expected) changes nothing and returns {2, stored, refused}; otherwise the other
+ * pairs are added, the offset is set, the refusals are stored next to it, and {1, next, refused} comes back
+ * (refused: 1-based pair indexes). Returns {0, stored} when the stored offset was not the expected one.
  */
 const ADD_POINTS = `
 local stored = redis.call('HGET', KEYS[2], ARGV[1]) or ''
 if stored ~= ARGV[2] then return {0, stored} end
-for i = 4, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
+local limit = ${MAX_EXACT_SCORE}
+local first = 9
+local run = {}
+local refused = {}
+local skip = {}
+for i = first, #ARGV, 2 do
+  local member = ARGV[i]
+  local score = run[member]
+  if score == nil then
+    local text = redis.call('ZSCORE', KEYS[1], member)
+    if text then score = tonumber(text) or (1 / 0) else score = 0 end
+  end
+  local delta = tonumber(ARGV[i + 1])
+  local new = delta and (score + delta)
+  if new == nil or new ~= new or new > limit or new < -limit then
+    local k = (i - first) / 2 + 1
+    refused[#refused + 1] = k
+    skip[k] = true
+  else
+    run[member] = new
+  end
+end
+if #refused > 0 and (ARGV[4] == 'check' or table.concat(refused, ',') ~= ARGV[7]) then return {2, stored, refused} end
+for i = first, #ARGV, 2 do
+  if not skip[(i - first) / 2 + 1] then redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
+end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-return {1, ARGV[3]}
+local old = redis.call('HGET', KEYS[2], ARGV[5])
+if old or ARGV[8] ~= '' then
+  local keep = {}
+  if old then
+    local forget = tonumber(ARGV[6])
+    for _, entry in ipairs(cjson.decode(old)) do
+      if tonumber(entry[1]) >= forget then keep[#keep + 1] = entry end
+    end
+  end
+  if ARGV[8] ~= '' then
+    for _, entry in ipairs(cjson.decode(ARGV[8])) do keep[#keep + 1] = entry end
+  end
+  if #keep > 0 then redis.call('HSET', KEYS[2], ARGV[5], cjson.encode(keep)) else redis.call('HDEL', KEYS[2], ARGV[5]) end
+end
+return {1, ARGV[3], refused}
 `
 
-type AddPoints = (board: string, offsets: string, field: string, expected: string, next: string, ...pairs: string[]) => Promise<[number, string]>
+type AddPoints = (
+  board: string,
+  offsets: string,
+  field: string,
+  expected: string,
+  next: string,
+  mode: 'check' | 'apply',
+  refusalsField: string,
+  forgetBelow: string,
+  expectedRefused: string,
+  refusals: string,
+  ...pairs: string[]
+) => Promise<[number, string, number[]?]>
+
+/** A refusal kept next to the offsets: [input offset, message] (the offset as text: cjson rounds large numbers). */
+type StoredRefusal = [string, string]
 
 /** Unknown: the sink has not read the partition's stored offset yet. */
 const UNKNOWN = '?'
@@ -69,6 +140,63 @@ export function sumPoints(points: BoardPoint[], from = Number.NEGATIVE_INFINITY)
   return sums
 }
 
+/** Whether a point lies below `from`. */
+function anyBelow(points: BoardPoint[], from: number): boolean {
+  for (const point of points) if (point.offset < from) return true
+  return false
+}
+
+/**
+ * One member/delta pair sent to Redis. `index`: the one point it adds (an index into the written items);
+ * absent, it adds every point of its member at or past the write's `from` (their deltas summed).
+ */
+interface Pair {
+  member: string
+  delta: number
+  index?: number
+}
+
+/** The points (indexes into the written items) a pair adds. */
+function indexesOf(pair: Pair, points: BoardPoint[], from: number): number[] {
+  if (pair.index !== undefined) return [pair.index]
+  const indexes: number[] = []
+  for (let index = 0; index < points.length; index++) if (points[index].member === pair.member && points[index].offset >= from) indexes.push(index)
+  return indexes
+}
+
+/**
+ * The pairs for the points at or past `from`: one per member with the deltas summed (in first-seen order),
+ * except for the members in `single` and those whose running sum leaves the exact range, which get one pair
+ * per point (in order). One pass and an object per member in the common case (no such member).
+ */
+function pairsFor(points: BoardPoint[], from: number, single: ReadonlySet<string>): Pair[] {
+  const summed = new Map<string, Pair>()
+  let unsafe: Set<string> | undefined = single.size > 0 ? new Set(single) : undefined
+  for (let index = 0; index < points.length; index++) {
+    const {member, delta, offset} = points[index]
+    if (offset < from || unsafe?.has(member)) continue
+    let pair = summed.get(member)
+    if (pair === undefined) {
+      pair = {member, delta}
+      summed.set(member, pair)
+    } else pair.delta += delta
+    if (!Number.isFinite(delta) || !(Math.abs(pair.delta) <= MAX_EXACT_SCORE)) (unsafe ??= new Set()).add(member)
+  }
+  if (unsafe === undefined) return [...summed.values()]
+  const pairs: Pair[] = []
+  const expanded = new Set<string>()
+  for (let index = 0; index < points.length; index++) {
+    const {member, delta, offset} = points[index]
+    if (offset < from) continue
+    if (unsafe.has(member)) pairs.push({member, delta, index})
+    else if (!expanded.has(member)) {
+      expanded.add(member)
+      pairs.push(summed.get(member)!)
+    }
+  }
+  return pairs
+}
+
 export function leaderboardSink(options: LeaderboardSinkOptions): LeaderboardSink {
   const {url, key} = options
   const offsetsKey = offsetsKeyFor(key)
@@ -78,13 +206,54 @@ export function leaderboardSink(options: LeaderboardSinkOptions): LeaderboardSin
   /** The stored offset per `<topic>:<partition>` as last seen ('' = none stored). */
   const expected = new Map<string, string>()
 
-  const apply = async (points: BoardPoint[], context: SinkWriteContext): Promise<void> => {
+  const refusal = (pair: Pair): string =>
+    `Adding ${pair.delta} to the score of ${JSON.stringify(pair.member.slice(0, 80))} in ${key} would take it beyond ±${MAX_EXACT_SCORE}, where a Redis score (a double) is no longer exact.`
+
+  /**
+   * The refusals stored for the points below `from` (the stored offset: they were added, or refused, by an
+   * earlier write whose transaction may not have committed): reported again, so that their dead letters are
+   * written with the transaction that does commit.
+   */
+  const storedRefusals = async (points: BoardPoint[], from: number, field: string): Promise<SinkWriteResult['rejected']> => {
+    if (from === Number.NEGATIVE_INFINITY || !anyBelow(points, from)) return []
+    const raw = await client.hget(offsetsKey, field)
+    if (raw === null) return []
+    const messages = new Map((JSON.parse(raw) as StoredRefusal[]).map(([offset, message]) => [Number(offset), message]))
+    const rejected: SinkWriteResult['rejected'] = []
+    points.forEach((p, index) => {
+      const message = p.offset < from ? messages.get(p.offset) : undefined
+      if (message !== undefined) rejected.push({index, message})
+    })
+    return rejected
+  }
+
+  const apply = async (points: BoardPoint[], context: SinkWriteContext): Promise<SinkWriteResult | undefined> => {
     const name = boardOffsetField(context.topic, context.partition)
+    const refusalsField = boardRefusalsField(context.topic, context.partition)
     const next = String(context.nextOffset)
+    // Refusals below the first point of a write are forgotten: a write starts where the last commit stands.
+    const forgetBelow = String(points.length > 0 ? points[0].offset : 0)
     const known = expected.get(name)
     let seen = known ?? UNKNOWN
-    // At most a few rounds: a conflict means another writer moved the offset, which a re-read settles.
-    for (let round = 0; round < 5; round++) {
+    /** Members whose points go one by one: their summed delta was refused. */
+    const single = new Set<string>()
+    let mode: 'check' | 'apply' = 'check'
+    let expectedRefused = ''
+    let refusals = ''
+    /** What the write did not add: `rejected`, and the points below `from` (the stored offset), which the store already held. */
+    const result = (rejected: SinkWriteResult['rejected'], from: number): SinkWriteResult | undefined => {
+      // One pass and nothing allocated per point (most writes hold no point below `from`).
+      const skipped: number[] = []
+      if (from > Number.NEGATIVE_INFINITY) {
+        const rejectedAt = new Set(rejected.map((r) => r.index))
+        for (let index = 0; index < points.length; index++) if (points[index].offset < from && !rejectedAt.has(index)) skipped.push(index)
+      }
+      if (rejected.length === 0 && skipped.length === 0) return undefined
+      return {rejected: rejected.sort((a, b) => a.index - b.index), ...(skipped.length > 0 ? {skipped} : {})}
+    }
+    // At most a few rounds: a conflict means another writer moved the offset, which a re-read settles; a
+    // refused sum is split into its points once; refused points are then stored with the write.
+    for (let round = 0; round < 8; round++) {
       let from = Number.NEGATIVE_INFINITY
       if (seen === '' && known !== undefined && known !== '') throw boardLost(url, key)
       if (seen !== UNKNOWN && seen !== '') {
@@ -92,17 +261,34 @@ export function leaderboardSink(options: LeaderboardSinkOptions): LeaderboardSin
         if (from >= context.nextOffset) {
           // The stored offset already covers this batch: it was written before (a replay, or another owner).
           expected.set(name, seen)
-          return
+          return result(await storedRefusals(points, from, refusalsField), from)
         }
       }
-      const pairs: string[] = []
-      for (const [member, delta] of sumPoints(points, from)) pairs.push(member, String(delta))
-      const [applied, stored] = await addPoints(key, offsetsKey, name, seen, next, ...pairs)
+      const pairs = pairsFor(points, from, single)
+      const flat: string[] = []
+      for (const pair of pairs) flat.push(pair.member, String(pair.delta))
+      const [applied, stored, refused = []] = await addPoints(key, offsetsKey, name, seen, next, mode, refusalsField, forgetBelow, expectedRefused, refusals, ...flat)
       if (applied === 1) {
         expected.set(name, next)
-        return
+        const rejected = refused.flatMap((k) => indexesOf(pairs[k - 1], points, from).map((index) => ({index, message: refusal({...pairs[k - 1], delta: points[index].delta})})))
+        return result([...(await storedRefusals(points, from, refusalsField)), ...rejected], from)
+      }
+      if (applied === 2) {
+        const summed = refused.filter((k) => pairs[k - 1].index === undefined && indexesOf(pairs[k - 1], points, from).length > 1)
+        if (summed.length > 0) {
+          // A refused sum: its member's points go one by one, checked again.
+          for (const k of summed) single.add(pairs[k - 1].member)
+          mode = 'check'
+          continue
+        }
+        // Single points refused: add the others and store the refusals with them, in one unit.
+        mode = 'apply'
+        expectedRefused = refused.join(',')
+        refusals = JSON.stringify(refused.map((k): StoredRefusal => [String(points[indexesOf(pairs[k - 1], points, from)[0]].offset), refusal(pairs[k - 1])]))
+        continue
       }
       seen = stored
+      mode = 'check'
     }
     throw new SstreamError('REDIS_ERROR', `The offsets of ${key} at ${redisTarget(url)} keep changing under this process: another process is writing the same partition.`, {
       nextSteps: ['Run one group of processors per board (the same --group-id), or give each its own --key.'],
@@ -131,7 +317,7 @@ export function leaderboardSink(options: LeaderboardSinkOptions): LeaderboardSin
     },
     async write(points, context) {
       try {
-        await apply(points, context)
+        return await apply(points, context)
       } catch (error) {
         throw toRedisError(error, url, `update ${key}`)
       }

@@ -14,8 +14,10 @@
 import {Agent as HttpAgent, request as httpRequest} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
 
+import {backoffDelay, sleep} from '../async.js'
 import {SstreamError, errorMessage} from '../errors.js'
-import {isSentimentLabel, type SentimentLabel} from './labels.js'
+import {isSentimentLabel, LABELS, type SentimentLabel} from './labels.js'
+import type {ClassProbabilities} from './model.js'
 
 export interface SentimentClientOptions {
   /** The service: its /sentiment URL (SSTREAM_SENTIMENT_URL) or its origin. */
@@ -58,10 +60,28 @@ export interface SentimentResult {
   label: SentimentLabel
   /** The model's score; null from a service that only answers the original contract. */
   score: number | null
+  /** The five class probabilities, when the service's model has them (the trained model does). */
+  probabilities?: ClassProbabilities
 }
 
+/** A text the service refuses for its content (e.g. 413: too large): the service's status and words. */
+export interface SentimentRejection {
+  rejected: string
+  status: number
+}
+
+export type SentimentOutcome = SentimentResult | SentimentRejection
+
+export function isSentimentRejection(outcome: SentimentOutcome): outcome is SentimentRejection {
+  return 'rejected' in outcome
+}
+
+/** HTTP statuses that refuse what was sent (the texts), not the request as such. */
+const CONTENT_REFUSALS = new Set([400, 413, 414, 422])
+
 export interface SentimentClient {
-  classify(texts: readonly string[]): Promise<SentimentResult[]>
+  /** The label of each text, in order; a text the service refuses for its content gets a SentimentRejection. */
+  classify(texts: readonly string[]): Promise<SentimentOutcome[]>
   /** 'v1' (batches) until the service turns out to have only the original contract ('legacy'). */
   readonly protocol: 'v1' | 'legacy'
   /** Closes the kept-alive connections. */
@@ -155,17 +175,25 @@ export function createSentimentClient(options: SentimentClientOptions): Sentimen
     }
   }
 
-  const classifyLegacy = async (text: string): Promise<SentimentResult> => {
+  const classifyLegacy = async (text: string): Promise<SentimentOutcome> => {
     const answer = await call(endpoints.legacy, text, 'text/plain; charset=utf-8')
+    if (CONTENT_REFUSALS.has(answer.status)) return rejection(endpoints.legacy, answer)
     const label = answer.body.trim()
     if (answer.status !== 200 || !isSentimentLabel(label)) throw refused(endpoints.legacy, answer)
     return {label, score: null}
   }
 
-  const classifyBatch = async (texts: string[]): Promise<SentimentResult[]> => {
+  const classifyBatch = async (texts: string[]): Promise<SentimentOutcome[]> => {
     if (protocol === 'v1') {
       const answer = await call(endpoints.v1, JSON.stringify({texts}), 'application/json')
       if (answer.status === 200) return parseResults(answer, texts.length, endpoints.v1)
+      if (CONTENT_REFUSALS.has(answer.status)) {
+        if (texts.length === 1) return [rejection(endpoints.v1, answer)]
+        // One of the texts (or their sum) is refused: halves, down to the texts the service refuses.
+        const middle = Math.ceil(texts.length / 2)
+        const [first, second] = await Promise.all([classifyBatch(texts.slice(0, middle)), classifyBatch(texts.slice(middle))])
+        return [...first, ...second]
+      }
       if (answer.status !== 404) throw refused(endpoints.v1, answer)
       protocol = 'legacy'
     }
@@ -188,16 +216,20 @@ export function createSentimentClient(options: SentimentClientOptions): Sentimen
 }
 
 /** Checks that the service answers, within the timeout; a clear SENTIMENT_UNREACHABLE error otherwise. */
-export async function probeSentimentService(url: string, {timeoutMs = 5000} = {}): Promise<{model?: string}> {
+export async function probeSentimentService(url: string, {timeoutMs = 5000} = {}): Promise<{model?: string; kind?: string; version?: string}> {
   const {health} = sentimentEndpoints(url)
   try {
     const res = await fetch(health, {signal: AbortSignal.timeout(timeoutMs)})
-    const body = (await res.json().catch(() => ({}))) as {model?: unknown}
-    return typeof body.model === 'string' ? {model: body.model} : {}
+    const body = (await res.json().catch(() => ({}))) as {model?: unknown; kind?: unknown; version?: unknown}
+    return {
+      ...(typeof body.model === 'string' ? {model: body.model} : {}),
+      ...(typeof body.kind === 'string' ? {kind: body.kind} : {}),
+      ...(typeof body.version === 'string' ? {version: body.version} : {}),
+    }
   } catch (error) {
     const reason = errorMessage((error as {cause?: unknown}).cause ?? error)
     throw new SstreamError('SENTIMENT_UNREACHABLE', `Can't reach the sentiment service at ${url} (${reason}).`, {
-      nextSteps: ['Start it with `sstream serve sentiment`.', 'Or run the model in-process with `--model local`.'],
+      nextSteps: ['Start it with `sstream serve sentiment`.', 'Or run the model in-process with `--local`.'],
       cause: error,
     })
   }
@@ -215,16 +247,35 @@ function parseResults(answer: HttpAnswer, expected: number, url: string): Sentim
     results.length === expected &&
     results.every((r: {label?: unknown; score?: unknown}) => typeof r?.label === 'string' && isSentimentLabel(r.label))
   if (!valid) throw new SstreamError('SENTIMENT_ERROR', `The sentiment service at ${url} answered something that is not ${expected} labels.`)
-  return (results as Array<{label: SentimentLabel; score?: unknown}>).map((r) => ({label: r.label, score: typeof r.score === 'number' ? r.score : null}))
+  return (results as Array<{label: SentimentLabel; score?: unknown; probabilities?: unknown}>).map((r) => {
+    const probabilities = probabilitiesOf(r.probabilities)
+    return {label: r.label, score: typeof r.score === 'number' ? r.score : null, ...(probabilities ? {probabilities} : {})}
+  })
 }
 
-function refused(url: string, answer: HttpAnswer): SstreamError {
+function probabilitiesOf(value: unknown): ClassProbabilities | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const record = value as Record<string, unknown>
+  return LABELS.every((l) => typeof record[l] === 'number') ? (record as ClassProbabilities) : undefined
+}
+
+/** The service's words in an error answer (its JSON error message, or the start of its text). */
+function answerMessage(answer: HttpAnswer): string {
   let message = answer.body.slice(0, 200)
   try {
     message = (JSON.parse(answer.body) as {error?: {message?: string}}).error?.message ?? message
   } catch {
     // not JSON: keep the text
   }
+  return message
+}
+
+function rejection(url: string, answer: HttpAnswer): SentimentRejection {
+  return {rejected: `The sentiment service at ${url} refuses the text (HTTP ${answer.status}): ${answerMessage(answer)}`, status: answer.status}
+}
+
+function refused(url: string, answer: HttpAnswer): SstreamError {
+  const message = answerMessage(answer)
   return new SstreamError('SENTIMENT_ERROR', `The sentiment service at ${url} answered ${answer.status}: ${message}`, {
     nextSteps: answer.status === 413 ? ['Lower the batch size, or raise the service\'s --max-body.'] : ['Check the service\'s log.'],
   })
@@ -232,28 +283,12 @@ function refused(url: string, answer: HttpAnswer): SstreamError {
 
 function unreachable(url: string, reason: string): SstreamError {
   return new SstreamError('SENTIMENT_UNREACHABLE', `Can't reach the sentiment service at ${url} (${reason}).`, {
-    nextSteps: ['Start it with `sstream serve sentiment`.', 'Or run the model in-process with `--model local`.'],
+    nextSteps: ['Start it with `sstream serve sentiment`.', 'Or run the model in-process with `--local`.'],
   })
 }
 
 function interrupted(): SstreamError {
   return new SstreamError('INTERRUPTED', 'Stopped while waiting for the sentiment service.')
-}
-
-/** Waits `ms`, or rejects with INTERRUPTED when the signal fires. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(interrupted())
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(interrupted())
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, {once: true})
-  })
 }
 
 /** At most n holders; waiters are served in order. */
@@ -352,10 +387,11 @@ class OutageGate {
     }
     if (this.prober !== me) return
     this.attempts += 1
-    const base = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempts - 1, 20))
-    const retryInMs = Math.round(base * (0.8 + Math.random() * 0.4))
+    const retryInMs = backoffDelay(this.attempts - 1, {initialMs: this.initialMs, maxMs: this.maxMs, jitter: 0.2})
     this.options.onOutage?.({url: this.url, error, attempt: this.attempts, retryInMs, downForMs: Date.now() - this.since})
+    if (signal?.aborted) throw interrupted()
     await sleep(retryInMs, signal)
+    if (signal?.aborted) throw interrupted()
   }
 
   private wait(signal: AbortSignal | undefined): Promise<void> {

@@ -8,7 +8,7 @@ import {createRequire} from 'node:module'
 import {loadEvaluationSet, type LabelledReview} from './dataset.js'
 import {LABELS, labelFromScore, type LabelThresholds} from './labels.js'
 import {computeMetrics, type Metrics} from './metrics.js'
-import {createSentimentModel, scoreText, SENTENCE_STRATEGIES, SHIPPED_MODEL, type ModelConfig, type SentenceStrategy} from './model.js'
+import {createLexiconModel, scoreText, SENTENCE_STRATEGIES, SHIPPED_MODEL, type ModelConfig, type SentenceStrategy} from './model.js'
 import {SCORER_NAMES, SCORER_PACKAGES, type ScorerName} from './scorers.js'
 import {splitSentences} from './sentences.js'
 import {tuneThresholds} from './tune.js'
@@ -80,7 +80,7 @@ export async function evaluateModels(): Promise<EvaluationReport> {
   const chosen = candidates.reduce((best, c) =>
     c.tune.macroF1 > best.tune.macroF1 || (c.tune.macroF1 === best.tune.macroF1 && c.tune.accuracy > best.tune.accuracy) ? c : best,
   )
-  const model = createSentimentModel(SHIPPED_MODEL)
+  const model = createLexiconModel(SHIPPED_MODEL)
   const shippedPredictions = test.map((r) => model.classify(r.text).label)
   const matchesChosen =
     SHIPPED_MODEL.scorer === chosen.scorer &&

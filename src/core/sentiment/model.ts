@@ -1,12 +1,19 @@
 /**
- * The in-process sentiment model: a lexicon scorer, a rule for texts of several sentences, and four label
- * thresholds. The shipped configuration (`SHIPPED_MODEL`) was chosen and its thresholds tuned on the tune
- * split of resources/sentiment/ only; `npm run eval:sentiment` reproduces the choice and reports the
- * held-out test figures (docs/sentiment.md).
+ * The in-process sentiment models. `trained` (the default) is a deep averaging network trained on the
+ * Stanford Sentiment Treebank (trained/, docs/sentiment.md); `lexicon` is the hand-tuned lexicon scorer of
+ * sstream 0.1: a rule scorer, a rule for texts of several sentences, and four label thresholds
+ * (`SHIPPED_MODEL`, tuned on the tune split of resources/sentiment/). `npm run eval:sentiment` measures
+ * both on the treebank's dev split.
  */
-import {DEFAULT_LABEL, labelFromScore, type LabelThresholds, type SentimentLabel} from './labels.js'
+import {readFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+
+import {SstreamError} from '../errors.js'
+import {resourcePath} from '../paths.js'
+import {DEFAULT_LABEL, LABELS, labelFromScore, type LabelThresholds, type SentimentLabel} from './labels.js'
 import {SCORERS, type ScorerName} from './scorers.js'
 import {splitSentences} from './sentences.js'
+import {AveragingNetwork, CLASSES} from './trained/network.js'
 
 /**
  * How a text of several sentences is scored:
@@ -26,34 +33,137 @@ export interface ModelConfig {
   thresholds: LabelThresholds
 }
 
+/** The models `--model` chooses from. */
+export const MODEL_KINDS = ['trained', 'lexicon'] as const
+export type ModelKind = (typeof MODEL_KINDS)[number]
+export const DEFAULT_MODEL_KIND: ModelKind = 'trained'
+
+export function isModelKind(value: string): value is ModelKind {
+  return (MODEL_KINDS as readonly string[]).includes(value)
+}
+
+export type ClassProbabilities = Record<SentimentLabel, number>
+
 export interface Classification {
   label: SentimentLabel
-  /** The model's score, on the scorer's scale (positive = favourable). */
+  /**
+   * The model's score, positive = favourable: for the trained model the probability of the positive side
+   * minus that of the negative side, in [-1, 1]; for the lexicon its scorer's scale.
+   */
   score: number
+  /** The five class probabilities (trained model); absent for the lexicon, which has none. */
+  probabilities?: ClassProbabilities
 }
 
 export interface SentimentModel {
-  /** e.g. "vader/recency". */
+  readonly kind: ModelKind
+  /** e.g. "trained dan" or "lexicon rules/whole". */
   readonly name: string
-  readonly config: ModelConfig
+  /** Changes whenever the weights or the configuration change, e.g. "1+3f2a9c1b". */
+  readonly version: string
   classify(text: string): Classification
 }
 
-/** The model sstream serves and uses in-process. Figures and the confusion matrix: docs/sentiment.md. */
+/** The lexicon configuration shipped with sstream 0.1. Figures: docs/sentiment.md. */
 export const SHIPPED_MODEL: ModelConfig = {
   scorer: 'rules',
   strategy: 'whole',
   thresholds: {veryNegative: -0.49603, negative: -0.12892, positive: 0.05137, veryPositive: 0.71725},
 }
 
-export function createSentimentModel(config: ModelConfig = SHIPPED_MODEL): SentimentModel {
+/** The trained model (the default) or the lexicon. The trained weights are read on the first call only. */
+export function createSentimentModel(kind: ModelKind = DEFAULT_MODEL_KIND): SentimentModel {
+  return kind === 'lexicon' ? createLexiconModel() : createTrainedModel()
+}
+
+export function createLexiconModel(config: ModelConfig = SHIPPED_MODEL): SentimentModel {
   return {
-    name: `${config.scorer}/${config.strategy}`,
-    config,
+    kind: 'lexicon',
+    name: `lexicon ${config.scorer}/${config.strategy}`,
+    version: `0.1+${config.scorer}/${config.strategy}/${Object.values(config.thresholds).join('/')}`,
     classify(text: string): Classification {
       if (text.trim() === '') return {label: DEFAULT_LABEL, score: 0}
       const score = scoreText(text, config.scorer, config.strategy)
       return {label: labelFromScore(score, config.thresholds), score: round(score)}
+    },
+  }
+}
+
+/** Where the trained weights ship. */
+export function trainedWeightsPath(): string {
+  return resourcePath('sentiment', 'trained-model.bin.gz')
+}
+
+/** The dev-split figures of the shipped weights, measured by the training script when it wrote them. */
+export interface TrainedRecord {
+  version: string
+  dev: {accuracy: number; binary: number; sentences: number}
+  training: Record<string, unknown>
+}
+
+export function trainedRecordPath(): string {
+  return resourcePath('sentiment', 'trained-model.json')
+}
+
+export function readTrainedRecord(path = trainedRecordPath()): TrainedRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as TrainedRecord
+  } catch {
+    return undefined
+  }
+}
+
+/** The version of a weights file: the training's version and the first 8 hex digits of the file's SHA-256. */
+export function weightsVersion(bytes: Buffer, trainingVersion: string): string {
+  return `${trainingVersion}+${createHash('sha256').update(bytes).digest('hex').slice(0, 8)}`
+}
+
+let network: {net: AveragingNetwork; version: string} | undefined
+
+/** The shipped network, read once per process. */
+export function loadTrainedNetwork(path = trainedWeightsPath()): {net: AveragingNetwork; version: string} {
+  if (network && path === trainedWeightsPath()) return network
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(path)
+  } catch (error) {
+    throw new SstreamError('INVALID_INPUT', `The trained sentiment model's weights are missing (${path}).`, {
+      nextSteps: ['Reinstall sstream, or use the lexicon model with `--model lexicon`.'],
+      cause: error,
+    })
+  }
+  let net: AveragingNetwork
+  try {
+    net = AveragingNetwork.fromBuffer(bytes, path)
+  } catch (error) {
+    if (error instanceof SstreamError) throw error
+    throw new SstreamError('INVALID_INPUT', `The trained sentiment model's weights in ${path} can't be used: ${(error as Error).message}.`, {
+      nextSteps: ['Reinstall sstream, or use the lexicon model with `--model lexicon`.'],
+      cause: error,
+    })
+  }
+  const loaded = {net, version: weightsVersion(bytes, net.info.version)}
+  if (path === trainedWeightsPath()) network = loaded
+  return loaded
+}
+
+export function createTrainedModel(path?: string): SentimentModel {
+  const {net, version} = loadTrainedNetwork(path)
+  const probs = new Float64Array(CLASSES)
+  return {
+    kind: 'trained',
+    name: `trained ${net.info.name}`,
+    version,
+    classify(text: string): Classification {
+      if (text.trim() === '') {
+        return {label: DEFAULT_LABEL, score: 0, probabilities: {'Very Negative': 0, Negative: 0, Neutral: 1, Positive: 0, 'Very Positive': 0}}
+      }
+      net.predict(text, probs)
+      let best = 0
+      for (let k = 1; k < CLASSES; k++) if (probs[k] > probs[best]) best = k
+      const probabilities = {} as ClassProbabilities
+      for (let k = 0; k < CLASSES; k++) probabilities[LABELS[k]] = round(probs[k])
+      return {label: LABELS[best], score: round(probs[3] + probs[4] - probs[0] - probs[1]), probabilities}
     },
   }
 }

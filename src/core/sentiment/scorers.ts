@@ -9,22 +9,33 @@
  *  - `rules`: sstream's own rule scorer (rules.ts) over the VADER and AFINN-165 lexicons of the two packages
  *    above plus resources/sentiment/movie-lexicon.tsv, a compound score in [-1, 1].
  */
-import Sentiment from 'sentiment'
-import vader from 'vader-sentiment'
-import winkSentiment from 'wink-sentiment'
+import {createRequire} from 'node:module'
+
+import type Sentiment from 'sentiment'
+import type vaderModule from 'vader-sentiment'
+import type winkSentiment from 'wink-sentiment'
 
 import {scoreRules} from './rules.js'
+
+// The packages load on first use, so that the trained model's users (and commands that label nothing) do
+// not pay for their word lists.
+const require = createRequire(import.meta.url)
+type SentimentClass = typeof Sentiment
+type Vader = typeof vaderModule
+type Wink = typeof winkSentiment
+let vader: Vader | undefined
+let wink: Wink | undefined
 
 export const SCORER_NAMES = ['afinn', 'vader', 'wink', 'rules'] as const
 export type ScorerName = (typeof SCORER_NAMES)[number]
 export type Scorer = (text: string) => number
 
-let afinn: Sentiment | undefined
+let afinn: InstanceType<SentimentClass> | undefined
 
 export const SCORERS: Record<ScorerName, Scorer> = {
-  afinn: (text) => (afinn ??= new Sentiment()).analyze(text).score,
-  vader: (text) => vader.SentimentIntensityAnalyzer.polarity_scores(text).compound,
-  wink: (text) => winkSentiment(text).normalizedScore,
+  afinn: (text) => (afinn ??= new (require('sentiment') as SentimentClass)()).analyze(text).score,
+  vader: (text) => (vader ??= require('vader-sentiment') as Vader).SentimentIntensityAnalyzer.polarity_scores(text).compound,
+  wink: (text) => (wink ??= require('wink-sentiment') as Wink)(text).normalizedScore,
   rules: scoreRules,
 }
 

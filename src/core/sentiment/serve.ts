@@ -1,8 +1,11 @@
 /** `sstream serve sentiment`: the service until the AbortSignal fires, then a summary. */
+import {createSentimentModel, type ModelKind} from './model.js'
 import {startSentimentServer, type SentimentServer, type SentimentServerOptions} from './server.js'
 
 export interface ServeSentimentOptions extends SentimentServerOptions {
   signal: AbortSignal
+  /** Which model to serve when `model` is not given; default trained. */
+  kind?: ModelKind
   /** Called once the service accepts requests. */
   onListening?: (server: SentimentServer) => void
 }
@@ -10,6 +13,7 @@ export interface ServeSentimentOptions extends SentimentServerOptions {
 export interface ServeSentimentResult {
   url: string
   model: string
+  version: string
   requests: number
   texts: number
   errors: number
@@ -18,11 +22,11 @@ export interface ServeSentimentResult {
 
 export async function serveSentiment(options: ServeSentimentOptions): Promise<ServeSentimentResult> {
   const started = Date.now()
-  const server = await startSentimentServer(options)
+  const server = await startSentimentServer({...options, model: options.model ?? createSentimentModel(options.kind)})
   options.onListening?.(server)
   await server.closed
   const stats = server.stats()
-  return {url: server.url, model: server.model, ...stats, uptimeSeconds: Math.round((Date.now() - started) / 100) / 10}
+  return {url: server.url, model: server.model, version: server.version, ...stats, uptimeSeconds: Math.round((Date.now() - started) / 100) / 10}
 }
 
 /** The host and port to listen on by default: those of the configured service URL (SSTREAM_SENTIMENT_URL). */

@@ -4,9 +4,11 @@
  *    contract. An empty body is Neutral. The body is read as UTF-8, or as Latin-1 when the request's
  *    Content-Type says `charset=ISO-8859-1` (what the original Java client sent). The answer's Content-Type is `text/plain; charset=utf-8` (the
  *    original sent `text/html`; the body, a bare label, is the same bytes).
- *  - `POST /v1/sentiment`, JSON `{"text": "..."}` → `{"model", "label", "score"}`, or `{"texts": [...]}` →
- *    `{"model", "results": [{"label", "score"}, ...]}` in the same order.
- *  - `GET /healthz` → `{"status": "ok", "model", "uptimeSeconds", "requests"}`.
+ *  - `POST /v1/sentiment`, JSON `{"text": "..."}` → `{"model", "version", "label", "score", "probabilities"}`,
+ *    or `{"texts": [...]}` → `{"model", "version", "results": [{"label", "score", "probabilities"}, ...]}` in
+ *    the same order. `probabilities` maps each of the five labels to the model's probability (the trained
+ *    model; the lexicon has none and leaves it out).
+ *  - `GET /healthz` → `{"status": "ok", "model", "kind", "version", "uptimeSeconds", "requests"}`.
  * Keep-alive; bodies above `maxBodyBytes` get 413, other methods 405 (with Allow), other paths 404, errors
  * a JSON body `{"error": {"code", "message"}}`. Every answered request is reported to `onRequest` (the
  * access log). `close()` or the AbortSignal stops accepting, lets requests in flight finish (up to
@@ -26,7 +28,7 @@ export interface SentimentServerOptions {
   host?: string
   /** Default 8001; 0 picks a free port. */
   port?: number
-  /** Default: the shipped model. */
+  /** Default: the trained model. */
   model?: SentimentModel
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number
@@ -61,7 +63,10 @@ export interface SentimentServer {
   origin: string
   host: string
   port: number
+  /** The model's name, e.g. "trained dan". */
   model: string
+  /** The model's version. */
+  version: string
   stats(): SentimentServerStats
   /** Stops gracefully; resolves once every connection is closed. Idempotent. */
   close(): Promise<void>
@@ -111,7 +116,7 @@ export async function startSentimentServer(options: SentimentServerOptions = {})
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${methods.join(' or ')}.`, {Allow: methods.join(', ')})
     }
     if (path === '/healthz') {
-      send(res, 200, 'application/json', JSON.stringify({status: 'ok', model: model.name, uptimeSeconds: Math.round((Date.now() - started) / 1000), requests: stats.requests}), req.method === 'HEAD')
+      send(res, 200, 'application/json', JSON.stringify({status: 'ok', model: model.name, kind: model.kind, version: model.version, uptimeSeconds: Math.round((Date.now() - started) / 1000), requests: stats.requests}), req.method === 'HEAD')
       return 0
     }
     const body = await readBody(req, maxBodyBytes)
@@ -121,7 +126,7 @@ export async function startSentimentServer(options: SentimentServerOptions = {})
     }
     const texts = parseV1(body, maxBatch)
     const results = texts.texts.map((text) => model.classify(text))
-    const payload = texts.batch ? {model: model.name, results} : {model: model.name, ...results[0]}
+    const payload = texts.batch ? {model: model.name, version: model.version, results} : {model: model.name, version: model.version, ...results[0]}
     send(res, 200, 'application/json', JSON.stringify(payload))
     return texts.texts.length
   }
@@ -186,7 +191,7 @@ export async function startSentimentServer(options: SentimentServerOptions = {})
   if (options.signal?.aborted) await close()
   else options.signal?.addEventListener('abort', onAbort, {once: true})
 
-  return {url: `${origin}/sentiment`, origin, host, port, model: model.name, stats: () => ({...stats}), close, closed}
+  return {url: `${origin}/sentiment`, origin, host, port, model: model.name, version: model.version, stats: () => ({...stats}), close, closed}
 }
 
 /** One access-log line: combined-log style, or a JSON object with `--json`. */

@@ -1,8 +1,10 @@
+import type {KafkaSecurity} from '../config/index.js'
 import {KafkaAdmin, type TopicReport} from '../kafka/index.js'
 import {ALL_TOPICS} from '../names.js'
 
 export interface SetupKafkaOptions {
   brokers: string[]
+  security?: KafkaSecurity
   partitions: number
   replicationFactor: number
   /** Topics to create; the nine sstream topics by default. */
@@ -19,7 +21,7 @@ export interface SetupKafkaResult {
 
 /** Creates every sstream topic that is missing; reports the existing ones and those whose settings differ. */
 export async function setupKafka(options: SetupKafkaOptions): Promise<SetupKafkaResult> {
-  const admin = await KafkaAdmin.connect(options.brokers)
+  const admin = await KafkaAdmin.connect(options.brokers, {security: options.security})
   try {
     const topics = await admin.ensureTopics(
       (options.topics ?? ALL_TOPICS).map((topic) => ({topic, partitions: options.partitions, replicationFactor: options.replicationFactor})),

@@ -11,8 +11,11 @@ import {join} from 'node:path'
 import {SstreamError} from '../errors.js'
 import {KafkaAdmin} from '../kafka/index.js'
 import {resourcePath, stackHome} from '../paths.js'
-import {probeTcp, type Endpoint} from './net.js'
+import type {Endpoint} from '../address.js'
+import {probeTcp} from './net.js'
+import {addScramUser, ensureLocalSecurity, LOCAL_SECURE_USER, secureBrokerProperties, type LocalSecureListener} from './security.js'
 import {findExecutable, isAlive, runProgram, spawnDetached, stopProcess} from './process.js'
+import {sleep} from '../async.js'
 
 export interface BrokerPaths {
   home: string
@@ -72,7 +75,7 @@ export async function ensureBrokerJars(paths: BrokerPaths, progress: Progress = 
   return 'downloaded'
 }
 
-async function javaExecutable(): Promise<string> {
+export async function javaExecutable(): Promise<string> {
   const fromHome = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : undefined
   if (fromHome && existsSync(fromHome)) return fromHome
   const java = await findExecutable('java')
@@ -84,10 +87,16 @@ async function javaExecutable(): Promise<string> {
   return java
 }
 
-async function writeBrokerConfig(paths: BrokerPaths, endpoint: Endpoint): Promise<void> {
+async function writeBrokerConfig(paths: BrokerPaths, endpoint: Endpoint, secure?: Awaited<ReturnType<typeof ensureLocalSecurity>>): Promise<void> {
   const template = await readFile(resourcePath('kafka', 'server.properties'), 'utf8')
   const values: Record<string, string> = {host: endpoint.host, port: String(endpoint.port), controllerPort: String(endpoint.port + 1), dataDir: paths.dataDir}
-  await writeFile(paths.configFile, template.replace(/\$\{(\w+)\}/g, (_, name: string) => values[name] ?? ''))
+  const rendered = template.replace(/\$\{(\w+)\}/g, (_, name: string) => values[name] ?? '')
+  await writeFile(paths.configFile, secure ? secureBrokerProperties(rendered, endpoint.host, {saslSsl: secureListenerPort(endpoint)}, secure.tls, secure.user) : rendered)
+}
+
+/** The local stack's SASL_SSL listener: two ports above the broker's (the controller has the one above). */
+export function secureListenerPort(endpoint: Endpoint): number {
+  return endpoint.port + 2
 }
 
 /**
@@ -124,6 +133,8 @@ export async function readPid(pidFile: string): Promise<number | undefined> {
 }
 
 export interface BrokerStartResult {
+  /** With --security sasl-ssl: the SASL_SSL listener and how to log in. */
+  secure?: LocalSecureListener
   state: 'started' | 'already running'
   managed: boolean
   pid?: number
@@ -133,17 +144,31 @@ export interface BrokerStartResult {
 }
 
 /** Starts the broker unless something already answers on the endpoint; waits until it serves requests. */
-export async function startBroker(endpoint: Endpoint, progress: Progress = () => {}, signal?: AbortSignal): Promise<BrokerStartResult> {
+export async function startBroker(
+  endpoint: Endpoint,
+  progress: Progress = () => {},
+  signal?: AbortSignal,
+  {security = 'none'}: {security?: 'none' | 'sasl-ssl'} = {},
+): Promise<BrokerStartResult> {
   const paths = await brokerPaths()
   const started = Date.now()
   const pid = await readPid(paths.pidFile)
+  const secureEndpoint = {host: endpoint.host, port: secureListenerPort(endpoint)}
   if ((await probeTcp(endpoint)).open) {
-    return {state: 'already running', managed: isAlive(pid), ...(isAlive(pid) ? {pid} : {}), version: paths.version, logFile: paths.logFile, startMs: 0}
+    if (security === 'sasl-ssl' && !(await probeTcp(secureEndpoint)).open) {
+      throw new SstreamError('STACK_ERROR', `Kafka runs on ${endpoint.host}:${endpoint.port} without a SASL_SSL listener on port ${secureEndpoint.port}.`, {
+        nextSteps: ['Stop it with `sstream stack down`, then run `sstream stack up --security sasl-ssl`.'],
+      })
+    }
+    const secure = security === 'sasl-ssl' ? localSecureListener(paths.home, secureEndpoint) : undefined
+    return {...(secure ? {secure} : {}), state: 'already running', managed: isAlive(pid), ...(isAlive(pid) ? {pid} : {}), version: paths.version, logFile: paths.logFile, startMs: 0}
   }
   await mkdir(paths.home, {recursive: true})
   const java = await javaExecutable()
   await ensureBrokerJars(paths, progress)
-  await writeBrokerConfig(paths, endpoint)
+  const secure = security === 'sasl-ssl' ? await ensureLocalSecurity(paths.home, endpoint.host) : undefined
+  if (secure) progress(`Adding a SASL_SSL listener on ${secureEndpoint.host}:${secureEndpoint.port} (SCRAM user ${secure.user.username}, CA ${secure.tls.caFile})…`)
+  await writeBrokerConfig(paths, endpoint, secure)
   await formatStorage(paths, java, progress)
   progress(`Starting Kafka ${paths.version} on ${endpoint.host}:${endpoint.port}…`)
   const log = await open(paths.logFile, 'a')
@@ -160,7 +185,10 @@ export async function startBroker(endpoint: Endpoint, progress: Progress = () =>
   }
   await writeFile(paths.pidFile, `${brokerPid}\n`)
   await waitForBroker(endpoint, brokerPid, paths, signal)
-  return {state: 'started', managed: true, pid: brokerPid, version: paths.version, logFile: paths.logFile, startMs: Date.now() - started}
+  if (secure) await addScramUser(java, ['-cp', join(paths.jarsDir, '*'), ...log4jArgs()], `${endpoint.host}:${endpoint.port}`, secure.user)
+  return {
+    ...(secure ? {secure: localSecureListener(paths.home, secureEndpoint)} : {}),
+    state: 'started', managed: true, pid: brokerPid, version: paths.version, logFile: paths.logFile, startMs: Date.now() - started}
 }
 
 async function waitForBroker(endpoint: Endpoint, pid: number, paths: BrokerPaths, signal?: AbortSignal, timeoutMs = 120_000): Promise<void> {
@@ -183,7 +211,7 @@ async function waitForBroker(endpoint: Endpoint, pid: number, paths: BrokerPaths
         // listening but not serving yet
       }
     }
-    await new Promise((r) => setTimeout(r, 300))
+    await sleep(300)
   }
   throw new SstreamError('TIMEOUT', `The Kafka broker did not answer within ${timeoutMs / 1000} s; see ${paths.logFile}.`)
 }
@@ -203,6 +231,10 @@ export async function stopBroker({purge = false} = {}): Promise<BrokerStopResult
   await rm(paths.pidFile, {force: true})
   if (purge) await rm(paths.dataDir, {recursive: true, force: true})
   return {state, ...(pid ? {pid} : {})}
+}
+
+function localSecureListener(home: string, endpoint: Endpoint): LocalSecureListener {
+  return {brokers: `${endpoint.host}:${endpoint.port}`, caFile: join(home, 'tls', 'ca.pem'), username: LOCAL_SECURE_USER, passwordFile: join(home, 'sasl-password')}
 }
 
 export async function brokerManagedPid(): Promise<number | undefined> {

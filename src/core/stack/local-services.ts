@@ -9,8 +9,10 @@ import {join} from 'node:path'
 
 import {SstreamError} from '../errors.js'
 import {stackHome} from '../paths.js'
-import {probeTcp, waitForPort, type Endpoint} from './net.js'
+import type {Endpoint} from '../address.js'
+import {probeTcp, waitForPort} from './net.js'
 import {findExecutable, isAlive, runProgram, stopProcess} from './process.js'
+import {sleep} from '../async.js'
 
 export type LocalServiceName = 'mariadb' | 'redis'
 
@@ -90,7 +92,7 @@ async function startRedis(endpoint: Endpoint): Promise<number | undefined> {
   await mkdir(stackHome(), {recursive: true})
   const result = await runProgram(server, ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(endpoint.port), '--save', '', '--appendonly', 'no', '--pidfile', pidFile])
   if (result.code !== 0) throw new SstreamError('STACK_ERROR', `Starting Redis failed: ${result.stderr.trim() || result.stdout.trim()}`)
-  for (let i = 0; i < 20 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100))
+  for (let i = 0; i < 20 && !existsSync(pidFile); i++) await sleep(100)
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '0')).trim())
   return pid
 }

@@ -1,9 +1,8 @@
 import {connect} from 'node:net'
 
-export interface Endpoint {
-  host: string
-  port: number
-}
+import type {Endpoint} from '../address.js'
+import {sleep} from '../async.js'
+
 
 /** Whether something accepts TCP connections at host:port, and how long the handshake took. */
 export function probeTcp({host, port}: Endpoint, timeoutMs = 1500): Promise<{open: boolean; latencyMs: number}> {
@@ -27,18 +26,8 @@ export async function waitForPort(endpoint: Endpoint, {timeoutMs = 60_000, inter
   while (Date.now() < deadline) {
     if (signal?.aborted) return false
     if ((await probeTcp(endpoint, 1000)).open) return true
-    await new Promise((r) => setTimeout(r, intervalMs))
+    await sleep(intervalMs, signal)
   }
   return false
 }
 
-export function parseHostPort(value: string, defaultPort: number): Endpoint {
-  const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(value.trim())
-  if (!match) return {host: value, port: defaultPort}
-  return {host: match[1], port: match[2] ? Number(match[2]) : defaultPort}
-}
-
-export function endpointOfUrl(url: string, defaultPort: number): Endpoint {
-  const parsed = new URL(url)
-  return {host: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port ? Number(parsed.port) : defaultPort}
-}

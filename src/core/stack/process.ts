@@ -1,6 +1,7 @@
 import {execFile, spawn} from 'node:child_process'
 import {access, constants} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
+import {sleep} from '../async.js'
 
 /** The full path of an executable on PATH (or in the usual sbin folders), or undefined. */
 export async function findExecutable(name: string, extraDirs: string[] = ['/usr/sbin', '/usr/local/sbin', '/sbin']): Promise<string | undefined> {
@@ -58,7 +59,7 @@ export async function stopProcess(pid: number, graceMs = 30_000): Promise<'stopp
   const deadline = Date.now() + graceMs
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return 'stopped'
-    await new Promise((r) => setTimeout(r, 200))
+    await sleep(200)
   }
   try {
     process.kill(pid, 'SIGKILL')

@@ -14,6 +14,7 @@
  */
 import {decodeMergeState, encodeMergeState, type Checkpoint} from './checkpoint.js'
 import {decodeRepartition} from './repartition.js'
+import type {Task} from './task.js'
 import {addDeadLetter, emptyOutput, routeItems, type RoutedItem, type TaskOutput} from './task-output.js'
 import type {InputRecord, PipelineDefinition, WindowResult, WindowStage} from './types.js'
 import {floorWatermark} from './windows.js'
@@ -35,7 +36,8 @@ interface OpenWindow {
   accs: Map<string, unknown>
 }
 
-export class MergeTask {
+export class MergeTask implements Task {
+  readonly kind = 'merge' as const
   readonly topic: string
   readonly partition: number
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -95,6 +97,11 @@ export class MergeTask {
     return true
   }
 
+  /** Stage 2's idleness: every source has said it is idle. */
+  get idle(): boolean {
+    return this.allSourcesIdle
+  }
+
   process(records: readonly InputRecord[]): TaskOutput {
     const out = emptyOutput()
     const {window} = this
@@ -102,7 +109,7 @@ export class MergeTask {
       if (this.position !== undefined && record.offset < this.position) continue
       this.position = record.offset + 1
       const replay = record.offset < this.replayUntil
-      const message = decodeRepartition(record.value)
+      const message = decodeRepartition(record.valueBytes())
       if (!message) continue
       if (message.kind === 'partial') {
         if (message.w + window.sizeMs <= this.emittedWatermark) {
@@ -137,6 +144,14 @@ export class MergeTask {
     out.commit = out.messages.length > 0 || out.storeWrites.length > 0
     return out
   }
+
+  /** The wall clock's step for stage 2: `tick`. */
+  idleStep(now: number): TaskOutput {
+    return this.tick(now)
+  }
+
+  /** Stage 2 has no positioned store stages. */
+  advanceStoredPosition(_stage: string, _position: number): void {}
 
   checkpoint(): Checkpoint {
     const position = this.position ?? this.committedOffset ?? 0
@@ -195,7 +210,7 @@ export class MergeTask {
       }
       out.windowEnds.push(start + window.sizeMs)
     }
-    routeItems(out, this.definition.name, window.sink, items, {
+    routeItems(out, this.definition.name, this.definition.deadLetterTopic, window.sink, items, {
       pipeline: this.definition.name,
       topic: this.topic,
       partition: this.partition,

@@ -56,8 +56,15 @@ export function decodeRepartition(value: Buffer | string | null): RepartitionMes
   return undefined
 }
 
-/** The repartition partition of a grouping key: FNV-1a over the key's UTF-16 code units, stable forever. */
-export function partitionForKey(key: string, partitions: number): number {
+/**
+ * The repartition partition of a grouping key: FNV-1a over the key's UTF-16 code units, stable forever.
+ * Not Kafka's default partitioner (murmur2 of the key bytes, `partitionForKey` in src/core/kafka, which the
+ * generators use so that keyed records land where any Kafka producer would put them): the repartition
+ * topic is written with explicit partitions and read only by sstream's own merge tasks, so what matters is
+ * that every version agrees. Changing the hash would send a running group's in-flight partials of one
+ * window to another merge task after an upgrade, and that window would be emitted twice.
+ */
+export function repartitionOfKey(key: string, partitions: number): number {
   let hash = 0x811c9dc5
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i)

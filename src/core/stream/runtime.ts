@@ -6,25 +6,26 @@
  * + metadata) are committed in one transaction. Any failure resets the task to its last commit and the
  * consumer replays from there. See README.md.
  */
-import {randomBytes} from 'node:crypto'
-
-import {BugError, errorMessage, isSstreamError, SstreamError} from '../errors.js'
-import {createKafka, KafkaAdmin, RUNNING_RETRY, type TopicOffsets} from '../kafka/index.js'
-import {GroupConsumer, isRebalanceError, type BatchControl, type ConsumedBatch, type TopicPartition} from '../kafka/consumer.js'
-import {isFenced, TransactionalProducer} from '../kafka/producer.js'
-import {MergeTask} from './merge-task.js'
+import {Backoff, settlesWithin, sleep} from '../async.js'
+import {BugError, errorMessage, SstreamError} from '../errors.js'
+import {IdleEvidence} from './idle-evidence.js'
+import {failureKind, serviceOf} from './outage-policy.js'
+import type {BatchControl, ConsumedBatch, OffsetReader, PartitionSource, StreamPlatform, TaskProducer, TopicBounds, TopicCatalog, TopicPartition} from './ports.js'
 import {repartitionTopicName} from './repartition.js'
-import {SourceTask, type TaskContext} from './source-task.js'
-import type {TaskOutput} from './task-output.js'
-import type {PartitionStats, PipelineDefinition, PipelineEvent, RunOptions, RunSummary, ServiceName, StopReason} from './types.js'
+import {RunMetrics} from './run-metrics.js'
+import type {Task, TaskContext} from './task.js'
+import {commitOutput, restoreTask, type PartitionBounds} from './task-host.js'
+import {refuseOversized, type TaskOutput} from './task-output.js'
+import {DEFAULT_MAX_FUTURE_MS, type PartitionStats, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type ServiceName, type RunStopReason} from './types.js'
+import {UntilIdle} from './until-idle.js'
 import {isoOrNull} from './windows.js'
 
 interface Slot {
   kind: 'source' | 'merge'
   topic: string
   partition: number
-  task?: SourceTask | MergeTask
-  producer?: TransactionalProducer
+  task?: Task
+  producer?: TaskProducer
   /** Serialises all work of the task: batches, idle steps, ticks. */
   queue: Promise<void>
   pending: number
@@ -35,19 +36,32 @@ interface Slot {
   soughtTo?: number
   /** Another producer fenced this one: wait for the next assignment before taking the partition again. */
   fenced: boolean
+  /** When it was fenced: without a rebalance for FENCED_WAIT_MS, the partition is taken again. */
+  fencedAt: number
   backoffMs: number
   retryAt: number
   lastRecordAt: number
   /** Fetch progress: next offset the consumer will fetch, and the partition's high watermark. */
   fetchedUpTo?: number
   highWatermark?: number
+  /** What the broker confirmed, without a break, about this partition standing at its log end. */
+  evidence: IdleEvidence
 }
 
-/** A partition's first offset still in the log (low) and its end offset (high). */
-interface PartitionBounds {
-  low: number
-  high: number
-}
+/** How long the graceful stop may take before what is still running is left behind (see `shutdown`). */
+const SHUTDOWN_BUDGET_MS = 5000
+
+/**
+ * After the broker's answers broke off (a crash, an outage, a rebalance), idleness waits this much longer:
+ * the time for producers that buffered records through the outage to reconnect and send them. It covers
+ * a client that backs off up to 12 s between tries (sstream's own running clients: 10 s + 20 % jitter;
+ * Java producers back off 1 s at most) and its reconnect. A producer that comes back later than this finds
+ * its windows closed by the wall clock, and its records are late.
+ */
+const GRACE_AFTER_OUTAGE_MS = 20_000
+
+/** A fenced task waits this long for the rebalance that gives its partition to another member (longer than a rebalance takes). */
+const FENCED_WAIT_MS = 45_000
 
 /** The newest open windows shown in an `open-windows` event. */
 const OPEN_WINDOWS_SHOWN = 60
@@ -65,67 +79,57 @@ const trace = (message: string): void => {
   if (tracing) process.stderr.write(`[engine ${new Date().toISOString()}] ${message}\n`)
 }
 
-const serviceOf = (error: unknown): ServiceName => {
-  const code = isSstreamError(error) ? error.code : ''
-  if (code.startsWith('MARIADB')) return 'mariadb'
-  if (code.startsWith('REDIS')) return 'redis'
-  if (code.startsWith('SENTIMENT')) return 'sentiment'
-  return 'kafka'
-}
-
-/** Errors that waiting cannot cure: they end the run with their message, like a defect. */
-const FATAL_CODES = new Set<string>(['STORE_AHEAD', 'OFFSET_INVALID', 'INVALID_INPUT', 'USAGE'])
-
-/** Errors a task waits out (services down, refused requests); anything else ends the run. */
-const isOutage = (error: unknown): boolean =>
-  (isSstreamError(error) && !FATAL_CODES.has(error.code)) || isFenced(error) || isRebalanceError(error) || (error as {name?: string})?.name?.startsWith('KafkaJS') === true
-
-export async function runPipeline(definition: PipelineDefinition<any>, options: RunOptions): Promise<RunSummary> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const runtime = new Runtime(definition, options)
+/** Runs a pipeline definition on a log platform (Kafka: src/core/pipelines/run.ts) until it stops. */
+export async function runStream(definition: PipelineDefinition<any>, options: RunOptions, platform: StreamPlatform): Promise<RunSummary> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const runtime = new Runtime(definition, options, platform)
   return runtime.run()
 }
 
 class Runtime {
   private readonly emit: (event: PipelineEvent) => void
   private readonly idleTimeoutMs: number
+  private readonly untilIdle: UntilIdle
   private readonly statsIntervalMs: number
+  /** How often the log-end offsets are read (for lag, and as fresh facts for idleness). */
+  private readonly offsetsPollMs: number
   private readonly repartitionTopic: string | undefined
   private readonly slots = new Map<string, Slot>()
   private readonly startedAt = Date.now()
-  private readonly kafka
-  private admin!: KafkaAdmin
-  private consumer: GroupConsumer | undefined
+  private admin!: OffsetReader & TopicCatalog
+  private consumer: PartitionSource | undefined
   private inputPartitions = 0
+  /** The input topic's replicas: the repartition topic gets as many (on a cluster it must survive a node down). */
+  private inputReplicas = 1
   private stopping = false
-  private stopReason: StopReason = 'signal'
+  private stopReason: RunStopReason = 'signal'
   private fatal: unknown
   private resolveStop!: () => void
   private readonly stopped = new Promise<void>((resolve) => (this.resolveStop = resolve))
   private joinedAt: number | undefined
   /** Orders batch receipts and seeks. */
   private sequence = 0
-  private quietChecks = 0
   private readonly down = new Map<ServiceName, string>()
-  private readonly totals = {recordsIn: 0, recordsOut: 0, deadLettered: 0, late: 0, outputs: {} as Record<string, number>}
-  private interval = {records: 0, at: Date.now(), sinkMs: 0, sinkCount: 0, e2eMs: 0, e2eCount: 0}
+  private readonly metrics = new RunMetrics()
   private lastWatermark: string | null = null
   private readonly storeSinks
-  /** A pipeline whose only outputs are stores that keep their own positions (leaderboard). */
-  private readonly storeOnly: boolean
   private unwatchPause: (() => void) | undefined
+  /** The output topics' max.message.bytes. */
+  private messageLimits = new Map<string, number>()
 
   constructor(
     private readonly definition: PipelineDefinition<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
     private readonly options: RunOptions,
+    private readonly platform: StreamPlatform,
   ) {
-    this.emit = options.onEvent ?? (() => undefined)
+    const {onEvent, observe} = options
+    this.emit = observe ? (event) => (observe(event), onEvent?.(event)) : (onEvent ?? (() => undefined))
     this.idleTimeoutMs = options.idleTimeoutMs ?? 5000
+    this.untilIdle = new UntilIdle(this.idleTimeoutMs, Boolean(definition.window))
     this.statsIntervalMs = options.statsIntervalMs ?? 5000
+    this.offsetsPollMs = Math.min(this.statsIntervalMs, 2000)
     this.repartitionTopic = definition.window ? repartitionTopicName(options.groupId, definition.name) : undefined
-    this.kafka = createKafka({brokers: options.brokers, clientId: options.clientId ?? `sstream-${definition.name}-${randomBytes(3).toString('hex')}`, retry: RUNNING_RETRY})
     const sinks = [...(definition.perRecord ?? []).map((s) => s.sink), ...(definition.window ? [definition.window.sink] : [])]
     this.storeSinks = [...new Set(sinks.filter((s) => s.kind === 'store'))]
-    this.storeOnly = !definition.window && sinks.length > 0 && sinks.every((s) => s.kind === 'store' && s.storedPosition !== undefined)
   }
 
   async run(): Promise<RunSummary> {
@@ -147,9 +151,7 @@ class Runtime {
       })
       const topics = [{topic: definition.inputTopic, fromBeginning: (options.from ?? 'earliest') === 'earliest'}]
       if (this.repartitionTopic) topics.push({topic: this.repartitionTopic, fromBeginning: true})
-      this.consumer = await GroupConsumer.start({
-        kafka: this.kafka,
-        brokers: options.brokers,
+      this.consumer = await this.platform.startSource({
         groupId: options.groupId,
         topics,
         ...(options.sessionTimeoutMs ? {sessionTimeoutMs: options.sessionTimeoutMs} : {}),
@@ -157,11 +159,16 @@ class Runtime {
         onBatch: (batch, control) => this.onBatch(batch, control),
         onAssignment: (partitions) => this.onAssignment(partitions),
         onProgress: (p) => {
+          // A batch with records was reported when it was received (onBatch). Its end may come long after the
+          // fetch (it waits behind a commit that an outage holds up), and the log end it carries is then no
+          // fresh answer of the broker.
+          if (p.records > 0) return
           this.onProgress(p.topic, p.partition, p.nextOffset, p.highWatermark)
-          if (p.records === 0 && p.firstOffset !== null) this.onMarkersOnly(p.topic, p.partition, p.firstOffset, p.nextOffset)
+          if (p.firstOffset !== null) this.onMarkersOnly(p.topic, p.partition, p.firstOffset, p.nextOffset)
         },
         onCrash: (error) => {
           trace(`consumer crashed: ${errorMessage(error)}`)
+          this.forgetIdleEvidence()
           this.reportDown('kafka', error)
         },
       })
@@ -169,7 +176,7 @@ class Runtime {
       const tick = Math.max(100, Math.min(1000, Math.floor(this.idleTimeoutMs / 4)))
       timers.push(setInterval(() => this.onTick(), tick))
       timers.push(setInterval(() => this.emitStats(), this.statsIntervalMs))
-      timers.push(setInterval(() => void this.pollOffsets(), Math.min(this.statsIntervalMs, 2000)))
+      timers.push(setInterval(() => void this.pollOffsets(), this.offsetsPollMs))
       if (options.durationMs !== undefined) timers.push(setTimeout(() => this.stop('duration'), options.durationMs))
       void this.pollOffsets()
       await this.stopped
@@ -185,11 +192,7 @@ class Runtime {
       groupId: options.groupId,
       stoppedBy: this.stopReason,
       elapsedMs: Date.now() - this.startedAt,
-      recordsIn: this.totals.recordsIn,
-      recordsOut: this.totals.recordsOut,
-      deadLettered: this.totals.deadLettered,
-      late: this.totals.late,
-      outputs: {...this.totals.outputs},
+      ...this.metrics.totals,
       watermark: this.lastWatermark,
     }
   }
@@ -201,18 +204,24 @@ class Runtime {
   private async startUp(): Promise<void> {
     const {definition, options} = this
     const kafkaCheck = (async () => {
-      this.admin = await KafkaAdmin.connect(options.brokers, createKafka({brokers: options.brokers, clientId: 'sstream-admin'}))
+      this.admin = await this.platform.connectCatalog()
       const needed = [definition.inputTopic, definition.deadLetterTopic, ...this.outputTopics()]
-      const described = await this.admin.describe([...new Set(needed)]).catch(() => new Map<string, {partitions: number}>())
       const existing = new Set(await this.admin.listTopics())
-      for (const topic of new Set(needed)) {
-        if (!existing.has(topic) || !described.has(topic)) {
-          throw new SstreamError('TOPIC_MISSING', `The topic ${topic} does not exist on Kafka at ${options.brokers.join(',')}.`, {
-            nextSteps: ['Create the topics with `sstream setup kafka`,', 'or name another topic with the command’s topic flags.'],
-          })
-        }
+      const missing = (topic: string): SstreamError => {
+        const what = topic === definition.deadLetterTopic ? 'dead-letter topic' : 'topic'
+        const flag = topic === definition.deadLetterTopic ? '--deadletter-topic' : 'the command’s topic flags'
+        return new SstreamError('TOPIC_MISSING', `The ${what} ${topic} does not exist on Kafka at ${this.platform.address}.`, {
+          nextSteps: ['Create the topics with `sstream setup kafka`,', `or name another topic with ${flag}.`],
+        })
       }
+      // Each missing topic is named (a description fails as a whole when one is missing).
+      for (const topic of new Set(needed)) if (!existing.has(topic)) throw missing(topic)
+      const described = await this.admin.describe([...new Set(needed)]).catch(() => new Map<string, {partitions: number; replicationFactor?: number}>())
+      for (const topic of new Set(needed)) if (!described.has(topic)) throw missing(topic)
+      // What each output topic accepts: a larger output is dead-lettered, not retried forever.
+      this.messageLimits = await this.admin.messageLimits(this.outputTopics()).catch(() => new Map<string, number>())
       this.inputPartitions = described.get(definition.inputTopic)!.partitions
+      this.inputReplicas = Math.max(1, described.get(definition.inputTopic)!.replicationFactor ?? 1)
     })()
     const sinkChecks = this.storeSinks.map((sink) => sink.open(options.signal))
     const results = await Promise.allSettled([kafkaCheck, ...sinkChecks])
@@ -225,7 +234,7 @@ class Runtime {
     // Every service answers: create the internal topic (only now, so that a failed start leaves nothing).
     try {
       if (this.repartitionTopic) {
-        const [report] = await this.admin.ensureTopics([{topic: this.repartitionTopic, partitions: this.inputPartitions, replicationFactor: 1}])
+        const [report] = await this.admin.ensureTopics([{topic: this.repartitionTopic, partitions: this.inputPartitions, replicationFactor: this.inputReplicas}])
         if (report.status === 'mismatch' && report.partitions !== this.inputPartitions) {
           throw new SstreamError('TOPIC_MISMATCH', `The internal topic ${this.repartitionTopic} has ${report.partitions} partitions; the input topic has ${this.inputPartitions}.`, {
             nextSteps: [`Delete ${this.repartitionTopic} (it holds only in-flight partial aggregates) or use another --group-id.`],
@@ -249,7 +258,7 @@ class Runtime {
     return sinks.map((s) => s.name)
   }
 
-  private stop(reason: StopReason): void {
+  private stop(reason: RunStopReason): void {
     if (this.stopping) return
     this.stopping = true
     this.stopReason = reason
@@ -261,14 +270,25 @@ class Runtime {
     this.stop('signal')
   }
 
+  /**
+   * Stop fetching, let the batches in hand finish, disconnect. Bounded: a broker that is gone or a
+   * coordinator that moves can hold a step (a leave-group, a commit, a reconnect) for as long as it lasts, and
+   * the process must end within 10 s of the signal (SPEC §4). A step cut short commits nothing more: what
+   * was not committed is read again by the next run.
+   */
   private async shutdown(): Promise<void> {
     this.stopping = true
     this.unwatchPause?.()
-    await this.consumer?.stop()
-    await Promise.all([...this.slots.values()].map((slot) => slot.queue))
-    await Promise.all([...this.slots.values()].map((slot) => slot.producer?.disconnect()))
-    await this.admin?.close()
-    await Promise.all(this.storeSinks.map((s) => s.close().catch(() => undefined)))
+    const deadline = Date.now() + SHUTDOWN_BUDGET_MS
+    trace(`shutdown (${this.stopReason})`)
+    const step = async (what: string, work: Promise<unknown> | undefined): Promise<void> => {
+      if (!(await settlesWithin(work, deadline - Date.now()))) trace(`shutdown: ${what} did not finish in time; left behind`)
+    }
+    await step('the consumer', this.consumer?.stop())
+    await step('the tasks', Promise.all([...this.slots.values()].map((slot) => slot.queue)))
+    await step('the producers', Promise.all([...this.slots.values()].map((slot) => slot.producer?.disconnect())))
+    await step('the admin client', this.admin?.close())
+    await step('the store sinks', Promise.all(this.storeSinks.map((s) => s.close().catch(() => undefined))))
   }
 
   /** `options.pause`: no fetching of the input and repartition topics while paused; the batch in hand finishes. */
@@ -291,7 +311,9 @@ class Runtime {
   private onAssignment(partitions: TopicPartition[]): void {
     trace(`assigned ${partitions.map((p) => `${p.topic}:${p.partition}`).join(' ')}`)
     this.joinedAt = Date.now()
-    this.quietChecks = 0
+    this.untilIdle.reset()
+    // A rebalance: what was confirmed before it (positions, log ends) no longer counts for idleness.
+    for (const slot of this.slots.values()) slot.evidence.restart()
     this.reportOk('kafka')
     const assigned = new Set(partitions.map((p) => this.key(p.topic, p.partition)))
     for (const [key, slot] of this.slots) {
@@ -320,9 +342,13 @@ class Runtime {
         closed: false,
         seekSequence: 0,
         fenced: false,
+        fencedAt: 0,
         backoffMs: 0,
         retryAt: 0,
         lastRecordAt: Date.now(),
+        // Answers come at least every offsetsPollMs: a gap of two polls and more is a break (requests hanging
+        // on an unreachable broker), and the last answer is a fact for no longer than that.
+        evidence: new IdleEvidence(2 * this.offsetsPollMs + 1000, GRACE_AFTER_OUTAGE_MS),
       }
       this.slots.set(key, slot)
       // Initialise now, so that idle partitions (no batch ever) take part in the watermark and in --until-idle.
@@ -358,56 +384,29 @@ class Runtime {
     const {definition, options} = this
     const transactionalId = `${options.groupId}-${definition.name}-${slot.topic}-${slot.partition}`
     trace(`${slot.topic}:${slot.partition} init: producer`)
-    slot.producer = await TransactionalProducer.connect(this.kafka, options.brokers, transactionalId)
+    slot.producer = await this.platform.connectProducer(transactionalId)
     trace(`${slot.topic}:${slot.partition} init: offsets`)
     const committed = await this.committedOffset(slot)
     trace(`${slot.topic}:${slot.partition} init: restored ${JSON.stringify(committed)}`)
     const restored = committed && Number(committed.offset) >= 0 ? {offset: Number(committed.offset), metadata: committed.metadata} : undefined
-    if (slot.kind === 'source') {
-      const task = new SourceTask({definition, partition: slot.partition, ...(this.repartitionTopic ? {repartitionTopic: this.repartitionTopic} : {}), repartitionPartitions: this.inputPartitions})
-      const positions = new Map<string, number | undefined>()
-      const stored: Array<{store: string; position: number}> = []
-      for (const stage of definition.perRecord ?? []) {
-        const sink = stage.sink
-        if (sink.kind === 'store' && sink.storedPosition) {
-          const position = await this.withRetry(() => sink.storedPosition!(slot.topic, slot.partition))
-          positions.set(stage.name, position)
-          if (position !== undefined) stored.push({store: sink.name, position})
-        }
-      }
-      // The partition's first and end offsets, read once for this initialisation (only if needed), after the
-      // stored positions: a position past this end was not reached in this log.
-      let bounds: Promise<PartitionBounds> | undefined
-      const partitionBounds = (): Promise<PartitionBounds> => (bounds ??= this.partitionBounds(slot))
-      for (const {store, position} of stored) this.checkStoredPosition(slot, store, position, (await partitionBounds()).high)
-      if (this.storeOnly) {
-        // The store holds the authoritative position: start there (or at the start / end of the partition
-        // when nothing is stored), whatever the group's Kafka offset says (it is only a hint).
-        const start = stored.length > 0 ? Math.min(...stored.map((s) => s.position)) : this.partitionStart(await partitionBounds())
-        task.restore({offset: start, metadata: null})
-        if (slot.fetchedUpTo === undefined || slot.fetchedUpTo > start) slot.fetchedUpTo = start
-      } else {
-        task.restore(restored)
-        // A board behind the group's commit (reset, or new): catch it up from its own position first.
-        if (restored && positions.size > 0) {
-          const low = [...positions.values()].some((p) => p === undefined) ? (await partitionBounds()).low : Number.POSITIVE_INFINITY
-          const from = Math.min(...[...positions.values()].map((p) => p ?? low))
-          if (from < restored.offset) {
-            task.catchUpFrom(from)
-            trace(`${slot.topic}:${slot.partition} catch-up of the stored stages from ${from} to ${restored.offset}`)
-          }
-        }
-      }
-      for (const [stage, position] of positions) task.setStoredPosition(stage, position)
-      slot.task = task
-    } else {
-      const task = new MergeTask({definition, repartitionTopic: slot.topic, partition: slot.partition, sourcePartitions: this.inputPartitions})
-      task.restore(restored)
-      slot.task = task
-    }
+    const maxFutureMs = options.maxFutureMs === undefined ? DEFAULT_MAX_FUTURE_MS : options.maxFutureMs
+    slot.task = await restoreTask(
+      {
+        definition,
+        kind: slot.kind,
+        topic: slot.topic,
+        partition: slot.partition,
+        inputPartitions: this.inputPartitions,
+        ...(this.repartitionTopic ? {repartitionTopic: this.repartitionTopic} : {}),
+        ...(options.from ? {from: options.from} : {}),
+        ...(maxFutureMs === null ? {} : {maxFutureMs}),
+      },
+      {committed: async () => restored, bounds: () => this.partitionBounds(slot), retry: (work) => this.withRetry(work), trace},
+    )
     const restartAt = slot.task.nextOffset ?? slot.task.committed
     if (restartAt !== undefined && (slot.fetchedUpTo === undefined || slot.fetchedUpTo > restartAt)) slot.fetchedUpTo = restartAt
     slot.soughtTo = undefined
+    slot.evidence.restart()
     // The consumer may be past the restart point (after a reset, or a store-only partition whose store was
     // reset): send it back now, not only when a batch shows up (none may come when it is at the end).
     if (restartAt !== undefined) this.seek(slot, restartAt)
@@ -416,22 +415,9 @@ class Runtime {
   }
 
   /**
-   * A store's position past the end of the partition belongs to an earlier topic of the same name (deleted
-   * and created again, or another Kafka): resuming there would skip every record as already applied.
-   */
-  private checkStoredPosition(slot: Slot, store: string, position: number, end: number): void {
-    if (position <= end) return
-    throw new SstreamError(
-      'STORE_AHEAD',
-      `${store} holds position ${position} for ${slot.topic}:${slot.partition}, past the partition's end (${end}): it was built from an earlier topic of that name, so every record would be skipped as already applied.`,
-      {nextSteps: [`Start it afresh with \`sstream run ${this.definition.name} --reset\` (or \`sstream setup redis --reset\`), or give the run its own --key.`]},
-    )
-  }
-
-  /**
    * The group's committed offset of a partition, read after this task's producer fenced the previous owner.
    * -1 means no commit. sstream only commits real offsets, with its checkpoint in the metadata, and keeps
-   * kafkajs from committing on its own after an out-of-range fetch (src/core/kafka/offset-reset.ts). Any
+   * kafkajs from committing on its own after an out-of-range fetch (src/core/kafka/kafkajs/offset-reset.ts). Any
    * other negative offset is a placeholder another client wrote (kafkajs's "earliest" is -2): the checkpoint
    * is gone, and resuming from nothing would count records again, so the run stops with the facts instead.
    */
@@ -452,28 +438,27 @@ class Runtime {
     return {low: Number(p?.low ?? 0), high: Number(p?.high ?? 0)}
   }
 
-  /** Where a partition starts when nothing is stored: its first offset, or its end for --from latest. */
-  private partitionStart({low, high}: PartitionBounds): number {
-    return this.options.from === 'latest' ? high : low
-  }
-
   private async onSlotFailure(slot: Slot, error: unknown): Promise<void> {
     trace(`${slot.topic}:${slot.partition} failed: ${errorMessage(error)} ${(error as Error)?.cause ? errorMessage((error as Error).cause) : ''}`)
     slot.task = undefined
+    slot.evidence.forget()
     const producer = slot.producer
     slot.producer = undefined
     await producer?.disconnect()
     if (error instanceof StopRequested || this.stopping) return
-    if (!isOutage(error)) {
+    const kind = failureKind(error)
+    if (kind === 'fatal') {
       this.fail(error)
       return
     }
-    if (isFenced(error)) {
-      // Another member owns this partition now (we have not seen the rebalance yet).
+    if (kind === 'fenced') {
+      // Another member owns this partition now (we have not seen the rebalance yet), or a broker crash
+      // bumped this producer's epoch (its transaction timed out and was aborted): see onTick.
       slot.fenced = true
+      slot.fencedAt = Date.now()
       return
     }
-    if (isRebalanceError(error)) return
+    if (kind === 'rebalance') return
     this.reportDown(serviceOf(error), error)
     slot.backoffMs = Math.min(10_000, slot.backoffMs === 0 ? 500 : slot.backoffMs * 2)
     slot.retryAt = Date.now() + slot.backoffMs
@@ -511,13 +496,14 @@ class Runtime {
         trace(`${slot.topic}:${slot.partition} records ${expected}..${batch.fetchedOffset - 1} are no longer in the log`)
       }
       const context = this.contextFor(control)
-      const out = task instanceof SourceTask ? await task.process(batch.records, context) : task.process(batch.records)
+      const out = await task.process(batch.records, context)
       await this.complete(slot, out, context)
       task.advanceTo(batch.lastOffset + 1)
       if (batch.records.length > 0) slot.lastRecordAt = Date.now()
     })
     control.resolve(batch.lastOffset)
     this.onProgress(batch.topic, batch.partition, batch.lastOffset + 1, batch.highWatermark)
+    if (batch.records.length > 0) slot.evidence.recordsArrived()
     await this.withHeartbeats(previous, control)
   }
 
@@ -547,38 +533,35 @@ class Runtime {
   private async complete(slot: Slot, out: TaskOutput, context: TaskContext): Promise<void> {
     const task = slot.task!
     const started = performance.now()
-    for (const write of out.storeWrites) {
-      await context.retry(() => write.sink.write(write.items, write.context))
-      if (write.stage && task instanceof SourceTask) task.advanceStoredPosition(write.stage, write.context.nextOffset)
+    // Before the transaction: an output larger than its topic accepts is dead-lettered, not retried forever.
+    const refuse = (): void => {
+      if (out.produced.length === 0) return
+      const {name: pipeline, deadLetterTopic} = this.definition
+      refuseOversized(out, (topic) => this.messageLimits.get(topic), {pipeline, deadLetterTopic, topic: slot.topic, partition: slot.partition, offset: Math.max(0, (task.nextOffset ?? 1) - 1)})
     }
-    if (out.commit) {
-      const checkpoint = task.nextOffset === undefined ? undefined : task.checkpoint()
-      await slot.producer!.commit(
-        out.messages,
-        checkpoint && {groupId: this.options.groupId, topic: slot.topic, partition: slot.partition, offset: checkpoint.offset, metadata: checkpoint.metadata},
-      )
-      if (checkpoint) task.markCommitted(checkpoint.offset)
-      if (tracing) trace(`${slot.topic}:${slot.partition} committed ${out.messages.length} messages, offset ${checkpoint?.offset} ${checkpoint?.metadata ?? ''}`)
-      this.reportOk('kafka')
+    let committed: boolean
+    try {
+      committed = await commitOutput(task, out, context, async (messages, checkpoint) => {
+        await slot.producer!.commit(
+          messages,
+          checkpoint && {groupId: this.options.groupId, topic: slot.topic, partition: slot.partition, offset: checkpoint.offset, metadata: checkpoint.metadata},
+        )
+        if (tracing) trace(`${slot.topic}:${slot.partition} committed ${messages.length} messages, offset ${checkpoint?.offset} ${checkpoint?.metadata ?? ''}`)
+      }, refuse)
+    } catch (error) {
+      // What a store with stored positions took is durable though the transaction failed, and its replay will
+      // be skipped: it is counted and reported now, once. (Other stores are written again by the replay.)
+      for (const write of out.storeWrites) {
+        if (!write.settled || write.stage === undefined) continue
+        this.metrics.addStored(write)
+        for (const event of write.results) this.emit(event)
+      }
+      throw error
     }
-    const now = Date.now()
-    if (out.storeWrites.length > 0 || out.commit) {
-      this.interval.sinkMs += performance.now() - started
-      this.interval.sinkCount += 1
-    }
-    for (const end of out.windowEnds) {
-      this.interval.e2eMs += now - end
-      this.interval.e2eCount += 1
-    }
-    this.totals.recordsIn += out.recordsIn
-    this.interval.records += out.recordsIn
-    this.totals.late += out.late
-    this.totals.deadLettered += out.deadLetters.length
-    for (const event of [...out.storeWrites.flatMap((w) => w.results), ...out.results]) {
-      this.totals.recordsOut += 1
-      this.totals.outputs[event.output] = (this.totals.outputs[event.output] ?? 0) + 1
-      this.emit(event)
-    }
+    if (committed) this.reportOk('kafka')
+    this.metrics.add(out, out.storeWrites.length > 0 || out.commit ? performance.now() - started : undefined, Date.now())
+    for (const write of out.storeWrites) for (const event of write.results) this.emit(event)
+    for (const event of out.results) this.emit(event)
     for (const event of out.deadLetters) this.emit(event)
   }
 
@@ -590,41 +573,40 @@ class Runtime {
       if (slot.closed || slot.pending > 0) continue
       const task = slot.task
       if (!task) {
+        // Fenced and no rebalance came to take the partition away: no other member owns it (after a broker
+        // crash, the coordinator fences a producer whose transaction it aborted). Take it again.
+        if (slot.fenced && now - slot.fencedAt >= FENCED_WAIT_MS) slot.fenced = false
         if (!slot.fenced) void this.enqueue(slot, () => this.ensureTask(slot))
         continue
       }
-      if (task instanceof SourceTask) {
-        if (this.definition.window && !task.idle && now - slot.lastRecordAt >= this.idleTimeoutMs && this.caughtUp(slot)) {
-          void this.enqueue(slot, async () => {
-            if (slot.task === task) await this.complete(slot, task.idleFlush(), this.contextFor(undefined))
-          })
-        }
-      } else if (task.allSourcesIdle && task.openWindows > 0) {
+      // Stage 1 idle: no records, and at the log end of fresh answers without a break, for the whole idle
+      // timeout. Stage 2: the wall clock closes windows only on fresh facts: every source's marker read (this
+      // partition at its log end) while the broker has answered without a break for the idle timeout (so
+      // that the sources had the time to fetch what was produced during an outage and to say they are not idle).
+      const due =
+        task.kind === 'source'
+          ? Boolean(this.definition.window) && !task.idle && now - slot.lastRecordAt >= this.idleTimeoutMs && slot.evidence.atEndFor(now, this.idleTimeoutMs)
+          : task.idle && task.openWindows > 0 && slot.evidence.atEndAnsweringFor(now, this.idleTimeoutMs)
+      if (due) {
         void this.enqueue(slot, async () => {
-          if (slot.task === task) await this.complete(slot, task.tick(Date.now()), this.contextFor(undefined))
+          if (slot.task !== task) return
+          const at = Date.now()
+          const out = task.idleStep(at)
+          if (tracing && out.commit) trace(`${slot.topic}:${slot.partition} ${task.kind === 'source' ? 'idle flush' : 'windows closed by the wall clock'} at position ${slot.fetchedUpTo}, log end ${slot.highWatermark}: ${slot.evidence.describe(at)}`)
+          await this.complete(slot, out, this.contextFor(undefined))
         })
       }
     }
   }
 
-  private caughtUp(slot: Slot): boolean {
-    return slot.fetchedUpTo !== undefined && slot.highWatermark !== undefined && slot.fetchedUpTo >= slot.highWatermark
+  /** A consumer crash, a failed read of the log ends, a rebalance: no partition is known to be at its end. */
+  private forgetIdleEvidence(): void {
+    for (const slot of this.slots.values()) slot.evidence.forget()
   }
 
   private checkUntilIdle(now: number): void {
-    if (this.joinedAt === undefined || now - this.joinedAt < this.idleTimeoutMs) return
-    let quiet = true
-    for (const slot of this.slots.values()) {
-      const task = slot.task
-      if (!task || slot.pending > 0 || !this.caughtUp(slot)) quiet = false
-      else if (task instanceof SourceTask) {
-        if (now - slot.lastRecordAt < this.idleTimeoutMs) quiet = false
-        else if (this.definition.window && (!task.idle || task.openWindows > 0)) quiet = false
-      } else if (!task.allSourcesIdle || task.openWindows > 0) quiet = false
-      if (!quiet) break
-    }
-    this.quietChecks = quiet ? this.quietChecks + 1 : 0
-    if (this.quietChecks >= 2) this.stop('until-idle')
+    const partitions = [...this.slots.values()].map((slot) => ({task: slot.task, pending: slot.pending, evidence: slot.evidence, lastRecordAt: slot.lastRecordAt}))
+    if (this.untilIdle.check(now, this.joinedAt, partitions)) this.stop('until-idle')
   }
 
   private onProgress(topic: string, partition: number, nextOffset: number, highWatermark: number): void {
@@ -632,18 +614,23 @@ class Runtime {
     if (!slot) return
     slot.fetchedUpTo = Math.max(slot.fetchedUpTo ?? 0, nextOffset)
     slot.highWatermark = highWatermark
+    // The high watermark of a fetch that just succeeded: a fresh fact.
+    slot.evidence.observe(slot.fetchedUpTo, highWatermark, Date.now())
   }
 
   /** Log-end offsets, for lag and for partitions that never get a batch. */
   private async pollOffsets(): Promise<void> {
     if (this.stopping) return
     const topics = [this.definition.inputTopic, ...(this.repartitionTopic ? [this.repartitionTopic] : [])]
-    let offsets: TopicOffsets[]
+    let offsets: TopicBounds[]
     try {
       offsets = await Promise.all(topics.map((t) => this.admin.topicOffsets(t)))
-    } catch {
+    } catch (error) {
+      trace(`log ends not read: ${errorMessage(error)}`)
+      this.forgetIdleEvidence()
       return
     }
+    const now = Date.now()
     for (const topicOffsets of offsets) {
       for (const p of topicOffsets.partitions) {
         const slot = this.slots.get(this.key(topicOffsets.topic, p.partition))
@@ -656,6 +643,7 @@ class Runtime {
           const startsAtEnd = slot.kind === 'source' && this.options.from === 'latest'
           if (startsAtEnd || Number(p.low) >= high) slot.fetchedUpTo = high
         }
+        if (slot.task) slot.evidence.observe(slot.fetchedUpTo, high, now)
       }
     }
   }
@@ -669,7 +657,7 @@ class Runtime {
 
   /** Retries a call to an external service with backoff until it succeeds or the run stops. */
   private async withRetry<T>(work: () => Promise<T>, control?: BatchControl): Promise<T> {
-    let delay = 250
+    const backoff = new Backoff({initialMs: 250, maxMs: 10_000})
     let failing: ServiceName | undefined
     for (;;) {
       try {
@@ -678,11 +666,11 @@ class Runtime {
         return result
       } catch (error) {
         if (this.stopping) throw new StopRequested()
-        if (!isOutage(error) || isFenced(error)) throw error
+        const kind = failureKind(error)
+        if (kind === 'fatal' || kind === 'fenced') throw error
         failing = serviceOf(error)
         this.reportDown(failing, error)
-        await this.sleep(delay, control)
-        delay = Math.min(10_000, delay * 2)
+        await this.sleep(backoff.next(), control)
         if (this.stopping) throw new StopRequested()
       }
     }
@@ -691,7 +679,7 @@ class Runtime {
   private async sleep(ms: number, control?: BatchControl): Promise<void> {
     const until = Date.now() + ms
     while (!this.stopping && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())))
+      await sleep(Math.min(500, until - Date.now()))
       if (control) await control.heartbeat().catch(() => undefined)
     }
   }
@@ -700,8 +688,10 @@ class Runtime {
   private async withHeartbeats(job: Promise<void>, control: BatchControl): Promise<void> {
     let done = false
     void job.finally(() => (done = true))
-    while (!done) {
-      const timer = new Promise((resolve) => setTimeout(resolve, 1000))
+    // On stop the consumer is let go at once: the job (a producer that cannot reach a broker that is gone,
+    // say) need not end first, and the batch's offsets are only ever committed by the task's transaction.
+    while (!done && !this.stopping) {
+      const timer = sleep(1000)
       await Promise.race([job, timer])
       if (!done) await control.heartbeat().catch(() => undefined)
     }
@@ -734,38 +724,41 @@ class Runtime {
       const lag = slot.highWatermark !== undefined && slot.fetchedUpTo !== undefined ? Math.max(0, slot.highWatermark - slot.fetchedUpTo) : null
       if (lag !== null) lagTotal = (lagTotal ?? 0) + lag
       const watermark = task ? task.watermark : Number.NEGATIVE_INFINITY
-      if (task instanceof MergeTask || (task && !this.repartitionTopic)) merged = Math.min(merged, watermark)
+      if (task && (task.kind === 'merge' || !this.repartitionTopic)) merged = Math.min(merged, watermark)
       openWindows += task?.openWindows ?? 0
       partitions.push({
         topic: slot.topic,
         partition: slot.partition,
         lag,
+        ...(slot.fetchedUpTo !== undefined ? {position: slot.fetchedUpTo} : {}),
         watermark: isoOrNull(watermark),
         openWindows: task?.openWindows ?? 0,
-        idle: task instanceof SourceTask ? task.idle : task instanceof MergeTask ? task.allSourcesIdle : false,
+        idle: task?.idle ?? false,
       })
     }
     const watermark = isoOrNull(merged)
     if (watermark) this.lastWatermark = watermark
-    const seconds = Math.max(0.001, (now - this.interval.at) / 1000)
+    const {recordsIn, recordsOut, deadLettered, late, future} = this.metrics.totals
+    const {rate, sinkLatencyMs, endToEndLatencyMs, latency} = this.metrics.takeInterval(now)
     this.emit({
       type: 'stats',
       pipeline: this.definition.name,
       time: new Date(now).toISOString(),
       elapsedMs: now - this.startedAt,
-      recordsIn: this.totals.recordsIn,
-      recordsOut: this.totals.recordsOut,
-      rate: Math.round(this.interval.records / seconds),
-      deadLettered: this.totals.deadLettered,
-      late: this.totals.late,
+      recordsIn,
+      recordsOut,
+      rate,
+      deadLettered,
+      late,
+      future,
       watermark,
       openWindows,
       lag: lagTotal,
       partitions,
-      sinkLatencyMs: this.interval.sinkCount > 0 ? Math.round((this.interval.sinkMs / this.interval.sinkCount) * 10) / 10 : null,
-      endToEndLatencyMs: this.interval.e2eCount > 0 ? Math.round(this.interval.e2eMs / this.interval.e2eCount) : null,
+      sinkLatencyMs,
+      endToEndLatencyMs,
+      latency,
     })
-    this.interval = {records: 0, at: now, sinkMs: 0, sinkCount: 0, e2eMs: 0, e2eCount: 0}
     this.emitOpenWindows(now)
   }
 

@@ -19,18 +19,13 @@
  * records from its position up to the restored offset, to such stages only (no window, no count, no dead
  * letter), and the commit stays the restored one until the task is back there.
  */
+import {BugError} from '../errors.js'
 import {decodeSourceState, encodeSourceState, type Checkpoint} from './checkpoint.js'
-import {encodeMarker, encodePartial, partitionForKey} from './repartition.js'
+import {encodeMarker, encodePartial, repartitionOfKey} from './repartition.js'
+import {DIRECT_CONTEXT, type Task, type TaskContext} from './task.js'
 import {addDeadLetter, emptyOutput, routeItems, type RoutedItem, type TaskOutput} from './task-output.js'
 import {RecordError, type InputRecord, type PerRecordStage, type PipelineDefinition, type WindowStage} from './types.js'
 import {floorWatermark, windowStartOf} from './windows.js'
-
-/** How a task runs calls to external services: the runtime retries them through outages; tests just call. */
-export interface TaskContext {
-  retry<T>(work: () => Promise<T>): Promise<T>
-}
-
-export const DIRECT_CONTEXT: TaskContext = {retry: (work) => work()}
 
 export interface SourceTaskOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -39,6 +34,11 @@ export interface SourceTaskOptions {
   repartitionTopic?: string
   /** Partitions of the repartition topic. */
   repartitionPartitions?: number
+  /**
+   * Windowed pipelines: an event time more than this far ahead of the wall clock is dead-lettered
+   * (`future-timestamp`) instead of moving the watermark. Undefined: no bound.
+   */
+  maxFutureMs?: number
 }
 
 interface OpenWindow {
@@ -47,7 +47,10 @@ interface OpenWindow {
   accs: Map<string, unknown>
 }
 
-export class SourceTask {
+export type {TaskContext} from './task.js'
+
+export class SourceTask implements Task {
+  readonly kind = 'source' as const
   readonly topic: string
   readonly partition: number
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -56,6 +59,7 @@ export class SourceTask {
   private readonly window: WindowStage<any, any, any> | undefined
   private readonly repartitionTopic: string
   private readonly repartitionPartitions: number
+  private readonly maxFutureMs: number | undefined
 
   /** Next offset to process; records below it are duplicates of what this task already holds. */
   private position: number | undefined
@@ -81,6 +85,7 @@ export class SourceTask {
     this.window = options.definition.window
     this.repartitionTopic = options.repartitionTopic ?? `${options.definition.name}-repartition`
     this.repartitionPartitions = options.repartitionPartitions ?? 1
+    this.maxFutureMs = this.window ? options.maxFutureMs : undefined
   }
 
   /** Restores from the committed offset and its metadata (absent for a new group). */
@@ -139,11 +144,13 @@ export class SourceTask {
     return this.idleAnnounced
   }
 
-  async process(records: readonly InputRecord[], context: TaskContext = DIRECT_CONTEXT): Promise<TaskOutput> {
+  /** `now`: the wall clock, for the --max-future bound. */
+  async process(records: readonly InputRecord[], context: TaskContext = DIRECT_CONTEXT, now = Date.now()): Promise<TaskOutput> {
     const out = emptyOutput()
+    const futureLimit = this.maxFutureMs === undefined ? Number.POSITIVE_INFINITY : now + this.maxFutureMs
     const {definition, window} = this
     const perRecord = definition.perRecord ?? []
-    const forStages: StageInput[] = []
+    const forStages = new StageInputs()
     const positioned = perRecord.some(isPositioned)
     let fresh = false
     for (const record of records) {
@@ -153,7 +160,7 @@ export class SourceTask {
         // Before the restored offset: only for the positioned store stages (a bad record was dead-lettered then).
         if (!positioned) continue
         try {
-          forStages.push({value: definition.decode(record), record, again: true})
+          forStages.push(definition.decode(record), record, true)
         } catch (error) {
           if (!(error instanceof RecordError)) throw error
         }
@@ -170,13 +177,17 @@ export class SourceTask {
         value = definition.decode(record)
         time = definition.eventTime ? definition.eventTime(value, record) : record.timestamp
         if (!Number.isFinite(time)) throw new RecordError('bad-timestamp', 'The record has no usable event time.')
+        if (time > futureLimit) throw futureError(time, now, this.maxFutureMs!)
       } catch (error) {
         if (!(error instanceof RecordError)) throw error
-        if (!replay) addDeadLetter(out, definition.name, definition.deadLetterTopic, record, error.reason, error.message)
+        if (!replay) {
+          addDeadLetter(out, definition.name, definition.deadLetterTopic, record, error.reason, error.message, fieldOf(error))
+          if (error.reason === 'future-timestamp') out.future += 1
+        }
         continue
       }
       if (window) this.addToWindow(out, window, record, value, time, replay)
-      if (perRecord.length > 0 && (!replay || positioned)) forStages.push({value, record, again: replay})
+      if (perRecord.length > 0 && (!replay || positioned)) forStages.push(value, record, replay)
     }
     for (const stage of perRecord) await this.runStage(out, stage, forStages, context)
     if (window) {
@@ -203,6 +214,11 @@ export class SourceTask {
     if (flushed || !this.idleAnnounced) this.sendMarkers(out, floorWatermark(this.watermark, window.sizeMs), true)
     out.commit = out.messages.length > 0
     return out
+  }
+
+  /** The wall clock's step for stage 1: `idleFlush`. */
+  idleStep(_now: number): TaskOutput {
+    return this.idleFlush()
   }
 
   /** The offset to commit (replay point) and the metadata that goes with it. Undefined before any record. */
@@ -281,7 +297,7 @@ export class SourceTask {
         topic: this.repartitionTopic,
         key,
         value: encodePartial({w: start, k: key, a: acc, sp: this.partition}),
-        partition: partitionForKey(key, this.repartitionPartitions),
+        partition: repartitionOfKey(key, this.repartitionPartitions),
       })
     }
   }
@@ -298,30 +314,37 @@ export class SourceTask {
   private async runStage(
     out: TaskOutput,
     stage: PerRecordStage<unknown, unknown>,
-    inputs: StageInput[],
+    inputs: StageInputs,
     context: TaskContext,
   ): Promise<void> {
     // A positioned stage takes every record from its stored position on (records seen again included: it
-    // skips what it holds); any other stage only the records seen for the first time.
+    // skips what it holds), and every record seen for the first time (its store skips those it holds too, and
+    // reports again the ones it refused, whose dead letters went with a transaction that did not commit);
+    // any other stage only the records seen for the first time.
     const stored = this.storedPositions.get(stage.name)
-    const todo = isPositioned(stage) ? (stored === undefined ? inputs : inputs.filter((input) => input.record.offset >= stored)) : inputs.filter((input) => !input.again)
+    const todo = inputs.takenBy(isPositioned(stage), stored)
     if (todo.length === 0) return
-    const mapped = await mapOrdered(todo, stage, context)
+    const mapped = stage.mapBatch ? await mapBatch(inputs, todo, stage, context) : await mapOrdered(inputs, todo, stage, context)
     const items: Array<RoutedItem<unknown>> = []
     for (let i = 0; i < todo.length; i++) {
       const result = mapped[i]
-      const {record, again} = todo[i]
+      const index = todo[i]
+      const record = inputs.records[index]
+      const again = inputs.again !== undefined && inputs.again[index]
       if (result instanceof RecordError) {
-        if (!again) addDeadLetter(out, this.definition.name, this.definition.deadLetterTopic, record, result.reason, result.message)
+        if (!again) addDeadLetter(out, this.definition.name, this.definition.deadLetterTopic, record, result.reason, result.message, fieldOf(result))
       } else if (result !== null && result !== undefined) {
-        items.push({item: result, key: record.key, source: {topic: record.topic, partition: record.partition, offset: record.offset}})
+        const source = {topic: record.topic, partition: record.partition, offset: record.offset}
+        items.push(again ? {item: result, key: record.key, source, record, again} : {item: result, key: record.key, source, record})
       }
     }
     const nextOffset = this.position ?? 0
-    routeItems(out, this.definition.name, stage.sink, items, {pipeline: this.definition.name, topic: this.topic, partition: this.partition, nextOffset}, stage.name)
+    const {name, deadLetterTopic} = this.definition
+    routeItems(out, name, deadLetterTopic, stage.sink, items, {pipeline: name, topic: this.topic, partition: this.partition, nextOffset}, stage.name)
     // A store sink with stored positions must record the position even when this batch had no items for it.
     if (items.length === 0 && stage.sink.kind === 'store' && stage.sink.storedPosition) {
-      out.storeWrites.push({sink: stage.sink, items: [], context: {pipeline: this.definition.name, topic: this.topic, partition: this.partition, nextOffset}, results: [], stage: stage.name})
+      const context = {pipeline: name, topic: this.topic, partition: this.partition, nextOffset}
+      out.storeWrites.push({sink: stage.sink, items: [], context, results: [], sources: [], pipeline: name, deadLetterTopic, stage: stage.name})
     }
   }
 
@@ -331,11 +354,50 @@ export class SourceTask {
   }
 }
 
-/** A decoded record for the per-record stages; `again`: seen before (a replay or a catch-up). */
-interface StageInput {
-  value: unknown
-  record: InputRecord
-  again: boolean
+/** An event time too far ahead of the wall clock: it would close every window before its time. */
+function futureError(time: number, now: number, maxFutureMs: number): RecordError {
+  const ahead = time - now
+  const hours = ahead >= 3_600_000 ? `${Math.round(ahead / 360_000) / 10} h` : `${Math.round(ahead / 1000)} s`
+  return new RecordError(
+    'future-timestamp',
+    `The event time ${new Date(time).toISOString()} is ${hours} ahead of the wall clock, more than --max-future (${maxFutureMs / 1000} s): it would close every window before its time.`,
+  )
+}
+
+/** The dead letter's `sstream-field` header for an error about one field. */
+function fieldOf(error: RecordError): {field?: string} {
+  return error.field === undefined ? {} : {field: error.field}
+}
+
+/**
+ * The decoded records of a batch for the per-record stages, as parallel arrays (no object per record);
+ * `again`: seen before (a replay or a catch-up), allocated only when a record is.
+ */
+class StageInputs {
+  readonly values: unknown[] = []
+  readonly records: InputRecord[] = []
+  again: boolean[] | undefined
+
+  push(value: unknown, record: InputRecord, again: boolean): void {
+    if (again && this.again === undefined) this.again = Array.from(this.records, () => false)
+    this.values.push(value)
+    this.records.push(record)
+    this.again?.push(again)
+  }
+
+  /**
+   * The indexes of the records a stage takes. A positioned stage takes every record from its stored position
+   * on (records seen again included: it skips what it holds), and every record seen for the first time;
+   * any other stage only the records seen for the first time.
+   */
+  takenBy(positioned: boolean, stored: number | undefined): number[] {
+    const {again, records} = this
+    const taken: number[] = []
+    for (let i = 0; i < records.length; i++) {
+      if (again === undefined || !again[i] || (positioned && (stored === undefined || records[i].offset >= stored))) taken.push(i)
+    }
+    return taken
+  }
 }
 
 /** A per-record stage whose store keeps the consumed position with its data (it skips what it holds). */
@@ -343,39 +405,79 @@ function isPositioned(stage: PerRecordStage<unknown, unknown>): boolean {
   return stage.sink.kind === 'store' && stage.sink.storedPosition !== undefined
 }
 
+/** A stage's call: a RecordError it throws is its result (a dead letter); any other error is thrown (an outage). */
+async function orRecordError<T>(call: () => T | Promise<T>): Promise<T | RecordError> {
+  try {
+    return await call()
+  } catch (error) {
+    if (error instanceof RecordError) return error
+    throw error
+  }
+}
+
+/**
+ * Maps a batch's values with one call of the stage's `mapBatch`. Anything thrown (or a rejection) is an
+ * outage, retried through the context; a RecordError thrown dead-letters every record of the call.
+ */
+async function mapBatch(
+  inputs: StageInputs,
+  todo: number[],
+  stage: PerRecordStage<unknown, unknown>,
+  context: TaskContext,
+): Promise<Array<unknown | RecordError>> {
+  const all = todo.length === inputs.records.length
+  const values = all ? inputs.values : todo.map((index) => inputs.values[index])
+  const records = all ? inputs.records : todo.map((index) => inputs.records[index])
+  const call = async (): Promise<Array<unknown | RecordError>> => {
+    const results = await orRecordError(() => stage.mapBatch!(values, records))
+    return results instanceof RecordError ? todo.map(() => results) : results
+  }
+  let results: Array<unknown | RecordError>
+  try {
+    // A synchronous mapBatch (a model in this process) answers without a promise.
+    const direct = stage.mapBatch!(values, records)
+    results = direct instanceof Promise ? await direct : direct
+  } catch (error) {
+    if (error instanceof RecordError) return todo.map(() => error)
+    // An outage: retried through the context, which pauses, reports and backs off.
+    results = await context.retry(call)
+  }
+  if (results.length !== todo.length) throw new BugError(`The stage ${stage.name} mapped ${todo.length} records to ${results.length} results.`)
+  return results
+}
+
 /**
  * Maps values in order with at most `concurrency` async calls in flight. A RecordError becomes the
  * item's result (dead letter); any other error is an outage, retried through the context.
  */
 async function mapOrdered(
-  inputs: Array<{value: unknown; record: InputRecord}>,
+  inputs: StageInputs,
+  todo: number[],
   stage: PerRecordStage<unknown, unknown>,
   context: TaskContext,
 ): Promise<Array<unknown | RecordError>> {
-  const results: Array<unknown | RecordError> = new Array(inputs.length)
+  const {values, records} = inputs
+  const results: Array<unknown | RecordError> = new Array(todo.length)
   const concurrency = Math.max(1, stage.concurrency ?? 1)
   const inFlight = new Set<Promise<void>>()
   const attempt = async (index: number): Promise<void> => {
-    const {value, record} = inputs[index]
+    const value = values[todo[index]]
+    const record = records[todo[index]]
     try {
-      results[index] = await context.retry(async () => {
-        try {
-          return await stage.map(value, record)
-        } catch (error) {
-          if (error instanceof RecordError) return error
-          throw error
-        }
-      })
+      results[index] = await context.retry(() => orRecordError(() => stage.map!(value, record)))
     } catch (error) {
       if (error instanceof RecordError) results[index] = error
       else throw error
     }
   }
-  for (let index = 0; index < inputs.length; index++) {
-    const {value, record} = inputs[index]
+  const map = stage.map
+  if (!map) throw new BugError(`The stage ${stage.name} has neither map nor mapBatch.`)
+  for (let index = 0; index < todo.length; index++) {
+    const value = values[todo[index]]
+    const record = records[todo[index]]
     let direct: unknown
     try {
-      direct = stage.map(value, record)
+      direct = map(value, record)
     } catch (error) {
       if (error instanceof RecordError) {
         results[index] = error

@@ -2,7 +2,7 @@
  * What a task hands the runtime after a batch (or an idle step): the Kafka messages of its transaction,
  * the store writes to make before committing, the events to report once committed, and counts.
  */
-import type {DeadLetterEvent, DeadLetterReason, InputRecord, OutputMessage, ResultEvent, Sink, SinkWriteContext, StoreSink, WindowResult} from './types.js'
+import {inputRecord, type DeadLetterEvent, type DeadLetterReason, type InputRecord, type OutputMessage, type ResultEvent, type Sink, type SinkWriteContext, type SinkWriteResult, type StoreSink, type WindowResult} from './types.js'
 import {isoOrNull} from './windows.js'
 
 /** Dead-letter headers (SPEC §4). */
@@ -13,7 +13,31 @@ export const DEAD_LETTER_HEADERS = {
   sourceOffset: 'sstream-source-offset',
   reason: 'sstream-reason',
   error: 'sstream-error',
+  /** The field at fault (`bad-value`, `bad-timestamp` from a field). */
+  field: 'sstream-field',
+  /** A window result a sink refused (`rejected`): its window, ISO times. */
+  windowStart: 'sstream-window-start',
+  windowEnd: 'sstream-window-end',
+  /** The dead letter's value was cut to fit the dead-letter topic: the original size in bytes. */
+  truncated: 'sstream-truncated',
 } as const
+
+/**
+ * The most bytes of key and value of one dead letter: below the broker's default `max.message.bytes`
+ * (1 MiB + 12) with room for the headers and the record's framing. A larger record is dead-lettered with
+ * its value cut to fit, and the `sstream-truncated` header gives the original size.
+ */
+export const MAX_DEAD_LETTER_BYTES = 1_000_000
+
+/** Where a store write's items came from, to dead-letter those the store refuses. */
+export interface ItemSource {
+  /** The input record of a per-record item. */
+  record?: Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes'>
+  /** Seen before (a replay or a catch-up): its dead letter, if any, was committed then. */
+  again?: boolean
+  /** The window result of a window item. */
+  window?: WindowResult<unknown>
+}
 
 export interface StoreWrite {
   sink: StoreSink<unknown>
@@ -23,6 +47,12 @@ export interface StoreWrite {
   results: ResultEvent[]
   /** Set by per-record stages with a stored position: the position to remember after the write. */
   stage?: string
+  /** Where each item came from (parallel to `items`), for the dead letters of items the store refuses. */
+  sources: ItemSource[]
+  pipeline: string
+  deadLetterTopic: string
+  /** The store took the write (`results` then holds what it added): durable, whatever the commit after it does. */
+  settled?: boolean
 }
 
 export interface TaskOutput {
@@ -32,9 +62,13 @@ export interface TaskOutput {
   storeWrites: StoreWrite[]
   /** Results of topic sinks (their messages are in `messages`). */
   results: ResultEvent[]
+  /** The topic sinks' messages in `messages`, with their results (to refuse one the topic cannot take). */
+  produced: Array<{message: OutputMessage; result: ResultEvent}>
   deadLetters: DeadLetterEvent[]
   recordsIn: number
   late: number
+  /** Records dead-lettered `future-timestamp`. */
+  future: number
   /** Ends of the windows emitted (stage 2), for the end-to-end latency. */
   windowEnds: number[]
   /** Whether the transaction must run (outputs, or a new checkpoint). */
@@ -42,7 +76,7 @@ export interface TaskOutput {
 }
 
 export function emptyOutput(): TaskOutput {
-  return {messages: [], storeWrites: [], results: [], deadLetters: [], recordsIn: 0, late: 0, windowEnds: [], commit: false}
+  return {messages: [], storeWrites: [], results: [], produced: [], deadLetters: [], recordsIn: 0, late: 0, future: 0, windowEnds: [], commit: false}
 }
 
 /** Adds a dead letter (message + event) for a record. */
@@ -50,24 +84,110 @@ export function addDeadLetter(
   out: TaskOutput,
   pipeline: string,
   deadLetterTopic: string,
-  record: Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'value'>,
+  record: Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes'>,
   reason: DeadLetterReason,
   message: string,
+  extra: {field?: string; headers?: Record<string, string>} = {},
 ): void {
-  out.messages.push({
-    topic: deadLetterTopic,
-    key: record.key,
-    value: record.value ?? '',
-    headers: {
-      [DEAD_LETTER_HEADERS.pipeline]: pipeline,
-      [DEAD_LETTER_HEADERS.sourceTopic]: record.topic,
-      [DEAD_LETTER_HEADERS.sourcePartition]: String(record.partition),
-      [DEAD_LETTER_HEADERS.sourceOffset]: String(record.offset),
-      [DEAD_LETTER_HEADERS.reason]: reason,
-      [DEAD_LETTER_HEADERS.error]: message.slice(0, 500),
-    },
-  })
+  const headers: Record<string, string> = {
+    [DEAD_LETTER_HEADERS.pipeline]: pipeline,
+    [DEAD_LETTER_HEADERS.sourceTopic]: record.topic,
+    [DEAD_LETTER_HEADERS.sourcePartition]: String(record.partition),
+    [DEAD_LETTER_HEADERS.sourceOffset]: String(record.offset),
+    [DEAD_LETTER_HEADERS.reason]: reason,
+    [DEAD_LETTER_HEADERS.error]: cutText(message, 500),
+  }
+  if (extra.field !== undefined) headers[DEAD_LETTER_HEADERS.field] = cutText(extra.field, 200)
+  Object.assign(headers, extra.headers)
+  let key = record.key
+  let value: string | Buffer = record.valueBytes() ?? ''
+  const keyBytes = key === null ? 0 : Buffer.byteLength(key)
+  const valueBytes = typeof value === 'string' ? Buffer.byteLength(value) : value.length
+  if (keyBytes + valueBytes > MAX_DEAD_LETTER_BYTES) {
+    // Too large for the dead-letter topic: the start of the value is kept, and the header says so.
+    if (keyBytes > MAX_DEAD_LETTER_BYTES / 2) key = cutText(key!, 1000)
+    const room = MAX_DEAD_LETTER_BYTES - (key === null ? 0 : Buffer.byteLength(key))
+    value = (typeof value === 'string' ? Buffer.from(value) : value).subarray(0, room)
+    headers[DEAD_LETTER_HEADERS.truncated] = String(valueBytes)
+  }
+  out.messages.push({topic: deadLetterTopic, key, value, headers})
   out.deadLetters.push({type: 'deadletter', pipeline, reason, topic: record.topic, partition: record.partition, offset: record.offset, message})
+}
+
+/** At most `max` UTF-16 units of a text, never cutting a surrogate pair in two. */
+function cutText(text: string, max: number): string {
+  if (text.length <= max) return text
+  const end = /[\ud800-\udbff]/.test(text[max - 1]) ? max - 1 : max
+  return text.slice(0, end)
+}
+
+/**
+ * After a store write: the items the store refused for their content (`result.rejected`) are dead-lettered
+ * (reason `rejected`, the store's message; a window result with its window and key, its value as JSON) in the
+ * same transaction as the offsets, and their results are not reported as written. An item seen before (a
+ * replay) is not dead-lettered again: its dead letter was committed with it the first time. Items the store
+ * already held (`result.skipped`) are not reported either: the run that wrote them did.
+ */
+export function settleStoreWrite(out: TaskOutput, write: StoreWrite, result: SinkWriteResult | void): void {
+  write.settled = true
+  if (!result) return
+  const skipped = new Set(result.skipped)
+  const refused = new Set<number>()
+  for (const {index, message} of result.rejected) {
+    const source = write.sources[index]
+    if (!source || refused.has(index)) continue
+    refused.add(index)
+    if (source.again) continue
+    if (source.window) {
+      const {windowStart, windowEnd, key, value} = source.window
+      const record = inputRecord({topic: write.context.topic, partition: write.context.partition, offset: Math.max(0, write.context.nextOffset - 1), timestamp: 0, key, value: JSON.stringify(value) ?? ''})
+      addDeadLetter(out, write.pipeline, write.deadLetterTopic, record, 'rejected', message, {
+        headers: {[DEAD_LETTER_HEADERS.windowStart]: isoOrNull(windowStart) ?? String(windowStart), [DEAD_LETTER_HEADERS.windowEnd]: isoOrNull(windowEnd) ?? String(windowEnd)},
+      })
+    } else if (source.record) {
+      addDeadLetter(out, write.pipeline, write.deadLetterTopic, source.record, 'rejected', message)
+    }
+  }
+  if (refused.size > 0 || skipped.size > 0) write.results = write.results.filter((_, index) => !refused.has(index) && !skipped.has(index))
+  if (refused.size > 0) out.commit = true
+}
+
+/** Bytes a record takes in a record batch beyond its key, value and headers, and the batch's own header: a bound. */
+const RECORD_FRAMING_BYTES = 128
+
+/**
+ * Output messages larger than their topic accepts (its `max.message.bytes`, from `limitOf`) would fail the
+ * whole transaction, again at every retry: each is taken out and dead-lettered `rejected` (the message as its
+ * value, the input record it came from, or the window), and its result is not reported as written.
+ */
+export function refuseOversized(
+  out: TaskOutput,
+  limitOf: (topic: string) => number | undefined,
+  origin: {pipeline: string; deadLetterTopic: string; topic: string; partition: number; offset: number},
+): void {
+  if (out.produced.length === 0) return
+  const refused = new Set<OutputMessage>()
+  const results = new Set<ResultEvent>()
+  for (const {message, result} of out.produced) {
+    const limit = limitOf(message.topic)
+    if (limit === undefined) continue
+    // A UTF-16 unit takes at most 3 bytes in UTF-8: most messages fit without counting their bytes.
+    const bound = (message.key === null ? 0 : message.key.length * 3) + (typeof message.value === 'string' ? message.value.length * 3 : message.value.length)
+    if (bound + RECORD_FRAMING_BYTES <= limit) continue
+    const bytes = (message.key === null ? 0 : Buffer.byteLength(message.key)) + (typeof message.value === 'string' ? Buffer.byteLength(message.value) : message.value.length)
+    if (bytes + RECORD_FRAMING_BYTES <= limit) continue
+    refused.add(message)
+    results.add(result)
+    const why = `The message for ${result.output} is ${bytes} bytes (key and value), more than ${message.topic} accepts (max.message.bytes ${limit}).`
+    const value = typeof message.value === 'string' ? Buffer.from(message.value) : message.value
+    const source = result.source ?? {topic: origin.topic, partition: origin.partition, offset: origin.offset}
+    const headers: Record<string, string> = result.window ? {[DEAD_LETTER_HEADERS.windowStart]: result.window.start, [DEAD_LETTER_HEADERS.windowEnd]: result.window.end} : {}
+    addDeadLetter(out, origin.pipeline, origin.deadLetterTopic, {...source, key: message.key, valueBytes: () => value}, 'rejected', why, {headers})
+  }
+  if (refused.size === 0) return
+  out.messages = out.messages.filter((m) => !refused.has(m))
+  out.results = out.results.filter((r) => !results.has(r))
+  out.produced = out.produced.filter((p) => !refused.has(p.message))
 }
 
 export interface RoutedItem<T> {
@@ -75,35 +195,56 @@ export interface RoutedItem<T> {
   key: string | null
   window?: WindowResult<unknown>
   source?: {topic: string; partition: number; offset: number}
+  /** The input record of a per-record item (for a dead letter if the store refuses it). */
+  record?: InputRecord
+  /** Seen before: a replay or a catch-up. */
+  again?: boolean
 }
 
 /** Sends items to a sink: topic sinks add messages and results; store sinks add one store write. */
-export function routeItems<T>(out: TaskOutput, pipeline: string, sink: Sink<T>, items: Array<RoutedItem<T>>, context: SinkWriteContext, stage?: string): void {
+export function routeItems<T>(
+  out: TaskOutput,
+  pipeline: string,
+  deadLetterTopic: string,
+  sink: Sink<T>,
+  items: Array<RoutedItem<T>>,
+  context: SinkWriteContext,
+  stage?: string,
+): void {
   if (items.length === 0) return
   if (sink.kind === 'topic') {
     for (const routed of items) {
       const message = sink.toMessage(routed.item)
       if (!message) continue
-      out.messages.push({topic: sink.topic, key: message.key, value: message.value})
-      out.results.push(resultEvent(pipeline, sink.name, routed, {topic: sink.topic, ...message}))
+      // The message written and the result's message are one object (the same topic, key and value).
+      const produced = {topic: sink.topic, key: message.key, value: message.value}
+      const result = resultEvent(pipeline, sink.name, routed, produced)
+      out.messages.push(produced)
+      out.results.push(result)
+      out.produced.push({message: produced, result})
     }
     return
   }
-  const results = items.map((r) => resultEvent(pipeline, sink.name, r))
   // Several emissions in one batch (stage 2) make one write.
   const last = out.storeWrites.at(-1)
-  if (last && last.sink === sink && last.stage === stage) {
-    last.items.push(...items.map((r) => r.item))
-    last.results.push(...results)
-    last.context = context
-    return
+  const write: StoreWrite =
+    last && last.sink === sink && last.stage === stage
+      ? last
+      : {sink: sink as StoreSink<unknown>, items: [], context, results: [], sources: [], pipeline, deadLetterTopic, ...(stage ? {stage} : {})}
+  if (write === last) write.context = context
+  else out.storeWrites.push(write)
+  for (const routed of items) {
+    write.items.push(routed.item)
+    write.results.push(resultEvent(pipeline, sink.name, routed))
+    // A routed item is its own source: its input record (and whether it was seen before), or its window.
+    write.sources.push(routed)
   }
-  out.storeWrites.push({sink: sink as StoreSink<unknown>, items: items.map((r) => r.item), context, results, ...(stage ? {stage} : {})})
 }
 
 function resultEvent<T>(pipeline: string, output: string, routed: RoutedItem<T>, message?: ResultEvent['message']): ResultEvent {
-  const event: ResultEvent = {type: 'result', pipeline, output, key: routed.key, value: routed.window ? routed.window.value : routed.item}
-  if (routed.window) event.window = {start: isoOrNull(routed.window.windowStart) ?? '', end: isoOrNull(routed.window.windowEnd) ?? ''}
+  const {window} = routed
+  const event: ResultEvent = {type: 'result', pipeline, output, key: routed.key, value: window ? window.value : routed.item}
+  if (window) event.window = {start: isoOrNull(window.windowStart) ?? '', end: isoOrNull(window.windowEnd) ?? ''}
   if (message) event.message = message
   if (routed.source) event.source = routed.source
   return event

@@ -1,14 +1,15 @@
 /**
  * The broker-less test driver: runs a pipeline definition over records held in memory, with the same
- * stage-1 and stage-2 task code as the Kafka runtime, an in-memory repartition topic, atomic in-memory
- * "transactions", and a clock the test controls. `crash()` drops every task's memory and restores it
- * from the last commits, as a kill -9 and restart would.
+ * stage-1 and stage-2 task code and the same commit protocol (task-host.ts: restore, store-only start,
+ * catch-up, store writes before the transaction) as the Kafka runtime, over in-memory ports: an in-memory
+ * input and repartition topic, atomic in-memory "transactions", and a clock the test controls. `crash()`
+ * drops every task's memory; the tasks are restored from the last commits, as after a kill -9 and restart.
  */
-import {MergeTask} from './merge-task.js'
 import {repartitionTopicName} from './repartition.js'
-import {SourceTask} from './source-task.js'
+import {DIRECT_CONTEXT, type Task} from './task.js'
+import {commitOutput, restoreTask, type TaskSpec} from './task-host.js'
 import type {TaskOutput} from './task-output.js'
-import type {DeadLetterEvent, InputRecord, OutputMessage, PipelineDefinition, ResultEvent} from './types.js'
+import {inputRecord, type DeadLetterEvent, type InputRecord, type OutputMessage, type PipelineDefinition, type ResultEvent} from './types.js'
 
 export interface TestRecord {
   partition?: number
@@ -28,6 +29,8 @@ export interface TestDriverOptions {
   /** Records per batch handed to a task. Default 100. */
   batchSize?: number
   groupId?: string
+  /** Windowed pipelines: an event time this far ahead of the driver's clock is dead-lettered. Default: no bound. */
+  maxFutureMs?: number
 }
 
 /** 9999-12-31: later than any event time a test uses. */
@@ -45,17 +48,19 @@ export class TestDriver {
   private readonly partitions: number
   private readonly idleTimeoutMs: number
   private readonly batchSize: number
+  private readonly maxFutureMs: number | undefined
   private readonly input: InputRecord[][]
   private readonly repartition: InputRecord[][]
   private readonly lastRecordAt: number[]
   private readonly committed = new Map<string, Committed>()
-  private sources: SourceTask[] = []
-  private merges: MergeTask[] = []
+  private sources: Task[] = []
+  private merges: Task[] = []
+  /** The tasks must be restored from the last commits (at the start, after a crash). */
+  private stale = true
   private readonly topics = new Map<string, OutputMessage[]>()
   private readonly resultEvents: ResultEvent[] = []
   private readonly deadLetterEvents: DeadLetterEvent[] = []
-  private counts = {recordsIn: 0, late: 0}
-  private positionsRestored = false
+  private counts = {recordsIn: 0, late: 0, future: 0}
 
   constructor(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -66,11 +71,11 @@ export class TestDriver {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 5000
     this.batchSize = options.batchSize ?? 100
     this.now = options.now ?? 0
+    this.maxFutureMs = options.maxFutureMs
     this.repartitionTopic = repartitionTopicName(options.groupId ?? 'test', definition.name)
     this.input = Array.from({length: this.partitions}, () => [])
     this.repartition = Array.from({length: this.partitions}, () => [])
     this.lastRecordAt = Array.from({length: this.partitions}, () => this.now)
-    this.createTasks()
   }
 
   /** Appends records to the input partitions and processes everything that can be processed. */
@@ -78,14 +83,7 @@ export class TestDriver {
     for (const r of records) {
       const partition = r.partition ?? 0
       const log = this.input[partition]
-      log.push({
-        topic: this.definition.inputTopic,
-        partition,
-        offset: log.length,
-        timestamp: r.timestamp ?? this.now,
-        key: r.key ?? null,
-        value: r.value === null ? null : Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value, 'utf8'),
-      })
+      log.push(inputRecord({topic: this.definition.inputTopic, partition, offset: log.length, timestamp: r.timestamp ?? this.now, key: r.key ?? null, value: r.value}))
       this.lastRecordAt[partition] = this.now
     }
     await this.drain()
@@ -100,10 +98,10 @@ export class TestDriver {
     // A restarted task first catches up with what it has not committed.
     await this.drain()
     for (const task of this.sources) {
-      if (this.now - this.lastRecordAt[task.partition] >= this.idleTimeoutMs) await this.commit(task, task.idleFlush())
+      if (this.now - this.lastRecordAt[task.partition] >= this.idleTimeoutMs) await this.commit(task, task.idleStep(this.now))
     }
     await this.drainMerges()
-    for (const task of this.merges) await this.commit(task, task.tick(this.now))
+    for (const task of this.merges) await this.commit(task, task.idleStep(this.now))
     await this.drainMerges()
   }
 
@@ -113,16 +111,17 @@ export class TestDriver {
     await this.advanceTime(Math.max(0, FAR_FUTURE - this.now))
   }
 
-  /** Forgets every task's memory and restores from the last commits, like a kill -9 and a restart. */
+  /** Forgets every task's memory; they restore from the last commits before going on, like after a kill -9. */
   crash(): void {
-    this.createTasks()
+    this.stale = true
   }
 
-  /** Processes the next `batches` batches of one input partition, then crashes before committing the last. */
+  /** Processes the next batch of one input partition, then crashes before committing it. */
   async crashDuring(partition: number): Promise<void> {
+    await this.restoreTasks()
     const task = this.sources[partition]
     const pending = this.pendingInput(task)
-    if (pending.length > 0) await task.process(pending.slice(0, this.batchSize))
+    if (pending.length > 0) await task.process(pending.slice(0, this.batchSize), undefined, this.now)
     this.crash()
   }
 
@@ -147,42 +146,45 @@ export class TestDriver {
     return this.counts.late
   }
 
-  private createTasks(): void {
-    const {definition} = this
-    this.positionsRestored = false
-    this.sources = Array.from({length: this.partitions}, (_, partition) => {
-      const task = new SourceTask({definition, partition, repartitionTopic: this.repartitionTopic, repartitionPartitions: this.partitions})
-      task.restore(this.committed.get(`${definition.inputTopic}:${partition}`))
-      return task
-    })
-    this.merges = definition.window
-      ? Array.from({length: this.partitions}, (_, partition) => {
-          const task = new MergeTask({definition, repartitionTopic: this.repartitionTopic, partition, sourcePartitions: this.partitions})
-          task.restore(this.committed.get(`${this.repartitionTopic}:${partition}`))
-          return task
-        })
-      : []
+  /** Records dead-lettered `future-timestamp`. */
+  get future(): number {
+    return this.counts.future
   }
 
-  private pendingInput(task: SourceTask | MergeTask): InputRecord[] {
-    const log = task instanceof SourceTask ? this.input[task.partition] : this.repartition[task.partition]
+  /** Restores every task through the runtime's protocol, over the driver's in-memory commits and logs. */
+  private async restoreTasks(): Promise<void> {
+    if (!this.stale) return
+    this.stale = false
+    const {definition, partitions} = this
+    const restore = (kind: 'source' | 'merge', topic: string, partition: number): Promise<Task> => {
+      const spec: TaskSpec = {
+        definition,
+        kind,
+        topic,
+        partition,
+        repartitionTopic: this.repartitionTopic,
+        inputPartitions: partitions,
+        ...(this.maxFutureMs === undefined ? {} : {maxFutureMs: this.maxFutureMs}),
+      }
+      const log = kind === 'source' ? this.input[partition] : this.repartition[partition]
+      return restoreTask(spec, {
+        committed: async () => this.committed.get(`${topic}:${partition}`),
+        bounds: async () => ({low: 0, high: log.length}),
+        retry: (work) => work(),
+      })
+    }
+    const range = Array.from({length: partitions}, (_, partition) => partition)
+    this.sources = await Promise.all(range.map((partition) => restore('source', definition.inputTopic, partition)))
+    this.merges = definition.window ? await Promise.all(range.map((partition) => restore('merge', this.repartitionTopic, partition))) : []
+  }
+
+  private pendingInput(task: Task): InputRecord[] {
+    const log = task.kind === 'source' ? this.input[task.partition] : this.repartition[task.partition]
     return log.slice(task.nextOffset ?? 0)
   }
 
-  /** Like the runtime: per-record store sinks that keep positions say where each task starts for them. */
-  private async restoreStoredPositions(): Promise<void> {
-    if (this.positionsRestored) return
-    this.positionsRestored = true
-    for (const task of this.sources) {
-      for (const stage of this.definition.perRecord ?? []) {
-        const sink = stage.sink
-        if (sink.kind === 'store' && sink.storedPosition) task.setStoredPosition(stage.name, await sink.storedPosition(task.topic, task.partition))
-      }
-    }
-  }
-
   private async drain(): Promise<void> {
-    await this.restoreStoredPositions()
+    await this.restoreTasks()
     let progressed = true
     while (progressed) {
       progressed = false
@@ -190,7 +192,7 @@ export class TestDriver {
         const pending = this.pendingInput(task)
         if (pending.length === 0) continue
         progressed = true
-        await this.commit(task, await task.process(pending.slice(0, this.batchSize)))
+        await this.commit(task, await task.process(pending.slice(0, this.batchSize), undefined, this.now))
       }
       await this.drainMerges()
     }
@@ -199,43 +201,31 @@ export class TestDriver {
   private async drainMerges(): Promise<void> {
     for (const task of this.merges) {
       for (let pending = this.pendingInput(task); pending.length > 0; pending = this.pendingInput(task)) {
-        await this.commit(task, task.process(pending.slice(0, this.batchSize)))
+        await this.commit(task, await task.process(pending.slice(0, this.batchSize)))
       }
     }
   }
 
-  /** The in-memory transaction: store writes, then messages and the checkpoint, all at once. */
-  private async commit(task: SourceTask | MergeTask, out: TaskOutput): Promise<void> {
-    for (const write of out.storeWrites) {
-      await write.sink.write(write.items, write.context)
-      if (write.stage && task instanceof SourceTask) task.advanceStoredPosition(write.stage, write.context.nextOffset)
-    }
+  /** The runtime's commit protocol over the in-memory transaction: messages and the checkpoint at once. */
+  private async commit(task: Task, out: TaskOutput): Promise<void> {
+    const committed = await commitOutput(task, out, DIRECT_CONTEXT, async (messages, checkpoint) => {
+      for (const message of messages) {
+        if (message.topic === this.repartitionTopic) {
+          const log = this.repartition[message.partition ?? 0]
+          log.push(inputRecord({topic: this.repartitionTopic, partition: message.partition ?? 0, offset: log.length, timestamp: this.now, key: message.key, value: message.value}))
+        }
+        const list = this.topics.get(message.topic) ?? []
+        list.push(message)
+        this.topics.set(message.topic, list)
+      }
+      if (checkpoint) this.committed.set(`${task.topic}:${task.partition}`, checkpoint)
+    })
     this.counts.recordsIn += out.recordsIn
     this.counts.late += out.late
-    if (!out.commit) {
-      this.resultEvents.push(...out.storeWrites.flatMap((w) => w.results))
-      return
-    }
-    for (const message of out.messages) {
-      if (message.topic === this.repartitionTopic) {
-        const log = this.repartition[message.partition ?? 0]
-        log.push({
-          topic: this.repartitionTopic,
-          partition: message.partition ?? 0,
-          offset: log.length,
-          timestamp: this.now,
-          key: message.key,
-          value: Buffer.isBuffer(message.value) ? message.value : Buffer.from(message.value, 'utf8'),
-        })
-      }
-      const list = this.topics.get(message.topic) ?? []
-      list.push(message)
-      this.topics.set(message.topic, list)
-    }
-    const checkpoint = task.checkpoint()
-    this.committed.set(`${task.topic}:${task.partition}`, checkpoint)
-    task.markCommitted(checkpoint.offset)
-    this.resultEvents.push(...out.storeWrites.flatMap((w) => w.results), ...out.results)
+    this.counts.future += out.future
+    this.resultEvents.push(...out.storeWrites.flatMap((w) => w.results))
+    if (!committed) return
+    this.resultEvents.push(...out.results)
     this.deadLetterEvents.push(...out.deadLetters)
   }
 }

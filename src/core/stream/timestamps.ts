@@ -14,9 +14,29 @@ let lastSecondTime = 0
 
 const fractionMs = (digits: string | undefined): number => (digits ? Math.floor(Number(`0.${digits}`) * 1000 + 1e-6) : 0)
 
+/**
+ * The milliseconds of the fraction after the 19 characters of the second — nothing, or `.` and one to three
+ * digits: what FRACTION and fractionMs read, without their strings — or -1 for anything else.
+ */
+function shortFractionMs(text: string): number {
+  const length = text.length
+  if (length === 19) return 0
+  if (length > 23 || length < 21 || text.charCodeAt(19) !== 46) return -1
+  let ms = 0
+  for (let i = 20, scale = 100; i < 23; i++, scale /= 10) {
+    if (i >= length) continue
+    const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return -1
+    ms += digit * scale
+  }
+  return ms
+}
+
 /** Parses the original's timestamp text (local time) to ms since the epoch, or undefined if it is not one. */
 export function parseTimestamp(text: string): number | undefined {
   if (text.length >= 19 && lastSecondText !== '' && text.startsWith(lastSecondText)) {
+    const ms = shortFractionMs(text)
+    if (ms >= 0) return lastSecondTime + ms
     const f = FRACTION.exec(text.slice(19))
     if (f) return lastSecondTime + fractionMs(f[1])
   }
@@ -45,6 +65,9 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
 let lastFormattedSecond = Number.NaN
 let lastFormattedPrefix = ''
 
+/** The fraction's text of each whole millisecond: trailing zeros removed, at least one digit. */
+const FRACTION_TEXT = Array.from({length: 1000}, (_, ms) => pad(ms, 3).replace(/0+$/, '') || '0')
+
 /** Formats ms since the epoch as the original's timestamp text, in local time. */
 export function formatTimestamp(time: number): string {
   const second = Math.floor(time / 1000)
@@ -54,5 +77,5 @@ export function formatTimestamp(time: number): string {
     lastFormattedPrefix = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.`
     lastFormattedSecond = second
   }
-  return lastFormattedPrefix + (pad(ms, 3).replace(/0+$/, '') || '0')
+  return lastFormattedPrefix + (Number.isInteger(ms) ? FRACTION_TEXT[ms] : pad(ms, 3).replace(/0+$/, '') || '0')
 }

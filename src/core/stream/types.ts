@@ -6,6 +6,9 @@
  *
  * Keep this file small and stable: other pipelines are built on it.
  */
+import type {StopReason} from '../stop.js'
+import type {KafkaSecurity} from '../config/index.js'
+import type {LatencyHistogram} from './latency.js'
 
 /** One input record as the engine sees it: Kafka's wire types decoded, offsets as numbers. */
 export interface InputRecord {
@@ -15,19 +18,32 @@ export interface InputRecord {
   /** The Kafka record timestamp, in ms since the epoch. */
   timestamp: number
   key: string | null
-  value: Buffer | null
   /**
-   * Where the value's bytes are, when the record was read from Kafka: `bytes[valueStart, valueStart +
-   * valueLength)` (valueLength -1: no value). A decoder that reads bytes can use them instead of `value`,
-   * which makes a Buffer view each time it is read.
+   * The value's bytes (null: no value). A record read from Kafka makes this view of the fetched bytes when it
+   * is first asked for, and gives the same view after that: read it once, decode from it.
    */
-  readonly bytes?: Buffer
-  readonly valueStart?: number
-  readonly valueLength?: number
+  valueBytes(): Buffer | null
+}
+
+/** An input record from its fields (the test driver's records, and records made outside a fetch). */
+export function inputRecord(fields: {topic: string; partition: number; offset: number; timestamp: number; key: string | null; value: Buffer | string | null}): InputRecord {
+  const {topic, partition, offset, timestamp, key, value} = fields
+  const bytes = value === null || Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')
+  return {topic, partition, offset, timestamp, key, valueBytes: () => bytes}
 }
 
 /** Why a record went to the dead-letter topic (the `sstream-reason` header). */
-export type DeadLetterReason = 'malformed-json' | 'malformed-csv' | 'bad-timestamp' | 'bad-value' | 'missing-value' | 'late'
+export type DeadLetterReason =
+  | 'malformed-json'
+  | 'malformed-csv'
+  | 'bad-timestamp'
+  | 'bad-value'
+  | 'missing-value'
+  | 'late'
+  /** A sink refused the result or record for its content (a MariaDB data error, a text the service refuses). */
+  | 'rejected'
+  /** The event time is further ahead of the wall clock than `--max-future`. */
+  | 'future-timestamp'
 
 /**
  * Thrown by `decode`, `eventTime` or a stage's `map` for a record that cannot be processed: the record is
@@ -37,6 +53,8 @@ export class RecordError extends Error {
   constructor(
     readonly reason: DeadLetterReason,
     message: string,
+    /** The field at fault, when one is (the dead letter's `sstream-field` header). */
+    readonly field?: string,
   ) {
     super(message)
     this.name = 'RecordError'
@@ -107,15 +125,31 @@ export interface StoreSink<T> {
   open(signal?: AbortSignal): Promise<void>
   /**
    * Writes the items of one batch. Throws on failure: the engine pauses the task, reports the outage,
-   * retries with backoff and never commits past an unwritten item.
+   * retries with backoff and never commits past an unwritten item. Items the store refuses for their content
+   * are not written and come back in `rejected` (indexes into `items`, with the store's message): the rest
+   * is written. Void: all written.
    */
-  write(items: T[], context: SinkWriteContext): Promise<void>
+  write(items: T[], context: SinkWriteContext): Promise<SinkWriteResult | void>
   /**
    * For sinks that store the consumed position with their data: the next input offset this sink still
-   * needs for a partition (records below it are skipped for this sink), or undefined when none is stored.
+   * needs for a partition, or undefined when none is stored. Records below it that the task has seen before
+   * are not written again; records below it that the task processes for the first time (the store's write
+   * went through, the commit after it did not: a crash) are handed to `write` again, which must skip them
+   * and report again in `rejected` those it refused then, so that their dead letters are committed once.
    */
   storedPosition?(topic: string, partition: number): Promise<number | undefined>
   close(): Promise<void>
+}
+
+/** What a store sink did not add from a write: indexes into the written items. */
+export interface SinkWriteResult {
+  /** Refused for their content (a rejection, not an outage). */
+  rejected: Array<{index: number; message: string}>
+  /**
+   * Already held by the store (written before, the commit after it did not follow: a crash, a stop, a
+   * fenced producer): not added again, and not counted as this run's outputs (the run that wrote them was).
+   */
+  skipped?: number[]
 }
 
 export interface SinkWriteContext {
@@ -131,7 +165,13 @@ export interface SinkWriteContext {
 export interface PerRecordStage<In, Out> {
   name: string
   /** The item for a record, or null for none (a filter). May be async (enrichment over HTTP). */
-  map(value: In, record: InputRecord): Out | null | Promise<Out | null>
+  map?(value: In, record: InputRecord): Out | null | Promise<Out | null>
+  /**
+   * Instead of `map`: the items of a batch's records at once (one call per batch and stage, no promise per
+   * record), in order — each the item, null for none, or a RecordError that dead-letters that record. May be
+   * async. Anything it throws is an outage: the whole call is retried.
+   */
+  mapBatch?(values: readonly In[], records: readonly InputRecord[]): Array<Out | null | RecordError> | Promise<Array<Out | null | RecordError>>
   /** How many async `map` calls may run at once within a partition; the output order is kept. Default 1. */
   concurrency?: number
   sink: Sink<Out>
@@ -226,6 +266,8 @@ export interface PartitionStats {
   partition: number
   /** Records behind the log end, from the last lag check (null until known). */
   lag: number | null
+  /** The next offset to read: everything below it has been read (absent until known). `sstream status` shows it. */
+  position?: number
   /** This partition's watermark (input partitions) or the merged watermark (repartition partitions), ISO. */
   watermark: string | null
   openWindows: number
@@ -243,6 +285,8 @@ export interface StatsEvent {
   rate: number
   deadLettered: number
   late: number
+  /** Records whose event time was beyond --max-future (dead-lettered `future-timestamp`). */
+  future: number
   /** The smallest merged watermark over this process's windowed partitions, ISO (null before any). */
   watermark: string | null
   openWindows: number
@@ -252,6 +296,11 @@ export interface StatsEvent {
   sinkLatencyMs: number | null
   /** Mean time from a window's end (event time) to its result being committed (ms), null if none. */
   endToEndLatencyMs: number | null
+  /**
+   * The sink writes' and the end-to-end latencies since the previous stats event, as histograms over
+   * LATENCY_BUCKETS_MS (what the Prometheus endpoint's histograms are built from).
+   */
+  latency?: {sinkWriteMs: LatencyHistogram; endToEndMs: LatencyHistogram}
 }
 
 /**
@@ -273,7 +322,7 @@ export type PipelineEvent = StartedEvent | AssignedEvent | ResultEvent | DeadLet
 
 /**
  * Pauses and resumes consumption (the live view's `p`). While paused nothing new is fetched (the batch in
- * hand finishes); the idle rules and --until-idle see a quiet input. `PauseGate` (src/core/watch) is one.
+ * hand finishes); the idle rules and --until-idle see a quiet input. `PauseGate` (src/core/async.ts) is one.
  */
 export interface PauseControl {
   readonly isPaused: boolean
@@ -283,6 +332,8 @@ export interface PauseControl {
 
 export interface RunOptions {
   brokers: string[]
+  /** Kafka TLS and SASL (plaintext when absent). */
+  security?: KafkaSecurity
   /** Default `sstream-<pipeline>`. */
   groupId: string
   /** Where a new group starts on the input topic. Default earliest. */
@@ -296,6 +347,8 @@ export interface RunOptions {
   /** Stops the run gracefully: stop fetching, finish the batch in hand, commit, disconnect. */
   signal?: AbortSignal
   onEvent?: (event: PipelineEvent) => void
+  /** Also sees every event, before `onEvent` (the metrics endpoint): whoever replaces `onEvent` keeps it. */
+  observe?: (event: PipelineEvent) => void
   /** How often `stats` events are emitted. Default 5000. */
   statsIntervalMs?: number
   /** Kafka consumer group session timeout. Default 10000. */
@@ -303,19 +356,31 @@ export interface RunOptions {
   clientId?: string
   /** Pauses and resumes consumption while the run goes on. */
   pause?: PauseControl
+  /**
+   * Windowed pipelines: an event time more than this far ahead of the wall clock is dead-lettered
+   * (`future-timestamp`) instead of moving the watermark, so that one wrong clock cannot close every window.
+   * Default 3 600 000 (1 hour, the bound Kafka puts on record timestamps); null: no bound.
+   */
+  maxFutureMs?: number | null
 }
 
-export type StopReason = 'until-idle' | 'duration' | 'signal'
+/** The default --max-future: 1 hour, as Kafka's own bound on how far ahead a record's timestamp may be. */
+export const DEFAULT_MAX_FUTURE_MS = 3_600_000
+
+/** Why a run stopped, in the one vocabulary of src/core/stop.ts. */
+export type RunStopReason = Extract<StopReason, 'until-idle' | 'duration' | 'signal'>
 
 export interface RunSummary {
   pipeline: string
   groupId: string
-  stoppedBy: StopReason
+  stoppedBy: RunStopReason
   elapsedMs: number
   recordsIn: number
   recordsOut: number
   deadLettered: number
   late: number
+  /** Records whose event time was beyond --max-future (dead-lettered `future-timestamp`). */
+  future: number
   /** Items written per output (sink name). */
   outputs: Record<string, number>
   /** The last merged watermark, ISO (null if none). */

@@ -5,7 +5,7 @@
  */
 import type {PipelineName} from '../names.js'
 import type {PipelineEvent, ServiceName} from '../stream/types.js'
-import {parseAlertFields} from '../watch/alert-records.js'
+import {readAlertRecord} from '../pipelines/alert-formats.js'
 import type {StatsUpdate, ViewEvent, WindowResult} from './model.js'
 
 type Fields = Record<string, unknown>
@@ -85,18 +85,19 @@ export function toViewEvents(pipeline: PipelineName, event: PipelineViewEvent, n
 function resultEvents(pipeline: PipelineName, event: Extract<PipelineEvent, {type: 'result'}>): ViewEvent[] {
   const key = event.key ?? undefined
   if (pipeline === 'alerts') {
-    const fields = event.message ? parseAlertFields(event.message.value) : undefined
+    // The output record in whichever format the run writes (sstream, spark, kstreams).
+    const read = event.message ? readAlertRecord(event.window ? 'high-volume' : 'critical', event.message.key, event.message.value) : undefined
     const value = obj(event.value)
     if (event.window) {
-      const count = num(event.value) ?? num(fields?.[2])
-      const code = key ?? fields?.[1]
+      const count = num(event.value) ?? read?.count
+      const code = read?.code ?? key
       if (count === undefined || code === undefined) return []
-      return [{type: 'high-volume', ts: fields?.[0] ?? event.window.start, code, count}]
+      return [{type: 'high-volume', ts: read?.ts ?? event.window.start, code, count}]
     }
-    const code = fields?.[1] ?? str(value.code)
+    const code = read?.code ?? str(value.code)
     if (code === undefined) return []
-    const ts = fields?.[0] ?? (num(value.time) !== undefined ? new Date(num(value.time) as number).toISOString() : '')
-    return [{type: 'critical', ts, code, message: fields?.[2] ?? str(value.message) ?? '', ...(key ? {key} : {})}]
+    const ts = read?.ts ?? (num(value.time) !== undefined ? new Date(num(value.time) as number).toISOString() : '')
+    return [{type: 'critical', ts, code, message: read?.message ?? str(value.message) ?? '', ...(key ? {key} : {})}]
   }
   if (pipeline === 'predictions') {
     const value = obj(event.value)
@@ -144,6 +145,20 @@ function statsOf(event: Extract<PipelineEvent, {type: 'stats'}>): StatsUpdate {
     watermark: event.watermark === null ? null : (time(event.watermark) ?? null),
     deadLetters: event.deadLettered,
     late: event.late,
+    future: event.future,
     openWindows: event.openWindows,
   }
+}
+
+/**
+ * A record of one of the alerts pipeline's output topics as a view event, or undefined when it cannot be
+ * read. `ts` is the original's timestamp text whichever output format wrote it (Spark's epoch microseconds
+ * and Kafka Streams' ISO window starts are converted); `format` says which one did.
+ */
+export function alertEvent(kind: 'critical' | 'high-volume', key: string | undefined, value: string): ViewEvent | undefined {
+  const reading = readAlertRecord(kind, key, value)
+  if (!reading) return undefined
+  const {ts, code, format} = reading
+  if (kind === 'critical') return {type: 'critical', ts, code, message: reading.message ?? '', format, ...(key ? {key} : {})}
+  return {type: 'high-volume', ts, code, count: reading.count ?? 0, format, ...(key ? {key} : {})}
 }

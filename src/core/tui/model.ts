@@ -7,6 +7,7 @@
  * MariaDB and the output topics.
  */
 import type {PipelineName} from '../names.js'
+import type {AlertOutputFormat} from '../pipelines/alert-formats.js'
 
 /** The pipelines and read-only boards a live view can show. */
 export type ViewKind = PipelineName | 'topics' | 'orders'
@@ -47,8 +48,8 @@ export interface WindowResult {
   key: string
   /** Sum of the window: order value (analytics) or minutes (views). */
   value: number
-  /** Records in the window: orders or views. */
-  count: number
+  /** Records in the window: orders or views; null when the writer did not say (a row of the original job). */
+  count: number | null
 }
 
 export interface AnalyticsModel {
@@ -75,6 +76,8 @@ export interface AlertItem {
   count?: number
   /** The Kafka record key, when known. */
   key?: string
+  /** The output format the record was read in (watch alerts), when known. */
+  format?: AlertOutputFormat
 }
 
 export interface AlertsModel {
@@ -125,6 +128,8 @@ export interface StatusModel {
   watermark: number | null
   deadLetters: number | null
   late: number | null
+  /** Records dead-lettered because their event time was beyond --max-future. */
+  future: number | null
   openWindows: number | null
   services: ServiceHealth[]
   paused: boolean
@@ -155,6 +160,7 @@ export interface StatsUpdate {
   watermark?: number | null
   deadLetters?: number | null
   late?: number | null
+  future?: number | null
   openWindows?: number | null
 }
 
@@ -170,8 +176,8 @@ export type ViewEvent =
   | {type: 'windows-open'; windows: WindowResult[]}
   /** A snapshot of closed windows and totals read back from the database (replaces both). */
   | {type: 'windows-snapshot'; windows: WindowResult[]; totals: {records: number; value: number}; at: number}
-  | {type: 'critical'; ts: string; code: string; message: string; key?: string}
-  | {type: 'high-volume'; ts: string; code: string; count: number; key?: string}
+  | {type: 'critical'; ts: string; code: string; message: string; key?: string; format?: AlertOutputFormat}
+  | {type: 'high-volume'; ts: string; code: string; count: number; key?: string; format?: AlertOutputFormat}
   /** An input alert was seen (counts by level). */
   | {type: 'alert-seen'; level: string; code: string}
   | {type: 'prediction'; id: string; review: string; label: string}

@@ -3,16 +3,14 @@
  * progress and the time left. `q` stops the demo gracefully, `p` pauses and resumes the processors'
  * consumption, 1–5 and ← → switch the pipeline on show.
  */
-import {render} from 'ink'
-
 import type {DemoEvent, DemoRunningInfo} from '../demo/demo.js'
 import {demoTargets, GENERATOR_OF} from '../demo/plan.js'
 import type {PipelineName} from '../names.js'
 import type {Theme} from '../output/index.js'
-import {PauseGate} from '../watch/pause.js'
+import {PauseGate} from '../async.js'
 import {toViewEvents} from './adapt.js'
 import {createDemoStore, DemoLiveView, type DemoStore} from './components/DemoLiveView.js'
-import {ThemeContext} from './hooks/use-theme.js'
+import {mountView} from './mount.js'
 import {createViewStore, initialViewState, type ViewStore} from './store.js'
 
 export interface DemoViewOptions<R> {
@@ -87,41 +85,20 @@ export function mountDemoView(
     rate: info.rate,
     endsAt: info.endsAt,
   })
-  const stdin = options.stdin ?? process.stdin
-  const instance = render(
-    <ThemeContext.Provider value={options.theme}>
-      <DemoLiveView
-        pipelines={pipelines}
-        stores={stores}
-        demo={demo}
-        onQuit={options.onQuit}
-        onPause={options.onPause}
-        onInterrupt={options.onInterrupt ?? (() => process.kill(process.pid, 'SIGINT'))}
-        keys={Boolean(stdin.isTTY)}
-      />
-    </ThemeContext.Provider>,
-    {stdout: options.stdout ?? process.stdout, stdin, exitOnCtrlC: false, patchConsole: false},
-  )
-  let closing: Promise<void> | undefined
-  return {
-    stores,
-    demo,
-    onEvent: (event) => dispatchDemoEvent(stores, demo, event),
-    close() {
-      closing ??= (async () => {
-        for (const store of Object.values(stores)) {
-          store.dispatch({type: 'stopped'})
-          store.flush()
-        }
-        demo.update({stopping: 'stopped'})
-        // Let React commit the last state before unmounting, so the final frame stays on the screen.
-        await new Promise((resolve) => setTimeout(resolve, 20))
-        instance.unmount()
-        await instance.waitUntilExit().catch(() => undefined)
-      })()
-      return closing
+  const view = mountView(
+    ({keys, onInterrupt}) => (
+      <DemoLiveView pipelines={pipelines} stores={stores} demo={demo} onQuit={options.onQuit} onPause={options.onPause} onInterrupt={onInterrupt} keys={keys} />
+    ),
+    options,
+    () => {
+      for (const store of Object.values(stores)) {
+        store.dispatch({type: 'stopped'})
+        store.flush()
+      }
+      demo.update({stopping: 'stopped'})
     },
-  }
+  )
+  return {stores, demo, onEvent: (event) => dispatchDemoEvent(stores, demo, event), close: () => view.close()}
 }
 
 /** Routes one demo event to the store of its pipeline, or to the demo's own figures. */

@@ -2,12 +2,10 @@
  * The entry function of every live view: renders the view of a store on the terminal and hands back the
  * store's `dispatch` and a `close`. Everything shown comes from view events; keys call back.
  */
-import {render} from 'ink'
-
 import type {Theme} from '../output/index.js'
 import {LiveView} from './components/LiveView.js'
-import {ThemeContext} from './hooks/use-theme.js'
 import type {ViewEvent, ViewKind} from './model.js'
+import {mountView} from './mount.js'
 import {createViewStore, initialViewState, type ViewStore} from './store.js'
 
 export interface LiveViewOptions {
@@ -45,10 +43,8 @@ export interface LiveViewHandle {
 
 export function renderLiveView(options: LiveViewOptions): LiveViewHandle {
   const store = createViewStore(initialViewState(options.kind, options.source ?? ''), {notifyMs: options.notifyMs})
-  const stdin = options.stdin ?? process.stdin
-  const onInterrupt = options.onInterrupt ?? (() => process.kill(process.pid, 'SIGINT'))
-  const instance = render(
-    <ThemeContext.Provider value={options.theme}>
+  const view = mountView(
+    ({keys, onInterrupt}) => (
       <LiveView
         store={store}
         mode={options.mode}
@@ -58,25 +54,14 @@ export function renderLiveView(options: LiveViewOptions): LiveViewHandle {
         onQuit={options.onQuit}
         onPause={(paused) => options.onPause?.(paused)}
         onInterrupt={onInterrupt}
-        keys={Boolean(stdin.isTTY)}
+        keys={keys}
       />
-    </ThemeContext.Provider>,
-    {stdout: options.stdout ?? process.stdout, stdin, exitOnCtrlC: false, patchConsole: false},
-  )
-  let closing: Promise<void> | undefined
-  return {
-    store,
-    dispatch: (event) => store.dispatch(event),
-    close() {
-      closing ??= (async () => {
-        store.dispatch({type: 'stopped'})
-        store.flush()
-        // Let React commit the last state before unmounting, so the final frame stays on the screen.
-        await new Promise((resolve) => setTimeout(resolve, 20))
-        instance.unmount()
-        await instance.waitUntilExit().catch(() => undefined)
-      })()
-      return closing
+    ),
+    options,
+    () => {
+      store.dispatch({type: 'stopped'})
+      store.flush()
     },
-  }
+  )
+  return {store, dispatch: (event) => store.dispatch(event), close: () => view.close()}
 }

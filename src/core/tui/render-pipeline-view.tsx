@@ -5,7 +5,7 @@
  */
 import {errorMessage} from '../errors.js'
 import type {PipelineName} from '../names.js'
-import {sleep} from '../watch/pause.js'
+import {sleep} from '../async.js'
 import {toViewEvents, type PipelineViewEvent} from './adapt.js'
 import type {ViewEvent} from './model.js'
 import {renderLiveView, type LiveViewHandle, type LiveViewOptions} from './render-live-view.js'

@@ -3,7 +3,7 @@
  * Ctrl-C stop it, `p` pauses the refreshes. Resolves with the watch's result once it has stopped.
  */
 import type {Theme} from '../output/index.js'
-import {PauseGate} from '../watch/pause.js'
+import {PauseGate} from '../async.js'
 import type {ViewEvent, ViewKind} from './model.js'
 import {renderLiveView, type LiveViewOptions} from './render-live-view.js'
 

@@ -35,6 +35,7 @@ export function initialViewState(kind: ViewKind, source = ''): ViewState {
       watermark: null,
       deadLetters: null,
       late: null,
+      future: null,
       openWindows: null,
       services: [],
       paused: false,
@@ -61,9 +62,9 @@ export function reduceView(state: ViewState, event: ViewEvent): ViewState {
         status: {...state.status, updatedAt: event.at},
       }
     case 'critical':
-      return {...state, alerts: addAlert(state.alerts, {kind: 'critical', ts: event.ts, code: event.code, message: event.message, key: event.key})}
+      return {...state, alerts: addAlert(state.alerts, {kind: 'critical', ts: event.ts, code: event.code, message: event.message, key: event.key, format: event.format})}
     case 'high-volume':
-      return {...state, alerts: addAlert(state.alerts, {kind: 'high-volume', ts: event.ts, code: event.code, count: event.count, key: event.key})}
+      return {...state, alerts: addAlert(state.alerts, {kind: 'high-volume', ts: event.ts, code: event.code, count: event.count, key: event.key, format: event.format})}
     case 'alert-seen': {
       const byLevel = {...state.alerts.byLevel, [event.level]: (state.alerts.byLevel[event.level] ?? 0) + 1}
       return {...state, alerts: {...state.alerts, byLevel}}

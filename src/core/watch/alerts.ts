@@ -6,16 +6,19 @@
 import {randomBytes} from 'node:crypto'
 
 import {SstreamError} from '../errors.js'
+import type {KafkaSecurity} from '../config/index.js'
 import {createKafka, KafkaAdmin, messageKey, RUNNING_RETRY, toKafkaError} from '../kafka/index.js'
 import {TOPICS} from '../names.js'
 import {initialViewState, reduceView} from '../tui/store.js'
 import type {AlertItem, ViewEvent, ViewState} from '../tui/model.js'
 import type {WatchCommonOptions} from './board.js'
-import {alertEvent} from './alert-records.js'
-import {PauseGate, sleep} from './pause.js'
+import {alertEvent} from '../tui/adapt.js'
+import {PauseGate, sleep} from '../async.js'
 
 export interface WatchAlertsOptions extends Omit<WatchCommonOptions, 'intervalMs'> {
   brokers: string[]
+  /** Kafka TLS and SASL (plaintext when absent). */
+  security?: KafkaSecurity
   /** Default streaming.alerts.critical. */
   criticalTopic?: string
   /** Default streaming.alerts.highvolume. */
@@ -35,6 +38,8 @@ export interface WatchAlertsResult {
   byCode: Record<string, {critical: number; highVolume: number}>
   /** The latest alerts (the last 200), oldest first. */
   alerts: Array<Omit<AlertItem, 'seq'>>
+  /** Records of the two topics that are no alert record in any output format (not shown). */
+  unreadable: number
 }
 
 export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAlertsResult> {
@@ -48,7 +53,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
   }
 
   // Start-up: a clear error within seconds when Kafka or a topic is missing; the end offsets for --once.
-  const admin = await KafkaAdmin.connect(brokers)
+  const admin = await KafkaAdmin.connect(brokers, {security: options.security})
   const ends = new Map<string, bigint>()
   try {
     const existing = new Set(await admin.listTopics())
@@ -69,12 +74,13 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
   emit({type: 'service', service: 'kafka', state: 'ok', at: clock()})
 
   const groupId = `sstream-watch-alerts-${randomBytes(4).toString('hex')}`
-  const kafka = createKafka({brokers, clientId: 'sstream-watch', retry: RUNNING_RETRY})
+  const kafka = createKafka({brokers, clientId: 'sstream-watch', retry: RUNNING_RETRY, security: options.security})
   const consumer = kafka.consumer({groupId, readUncommitted: false, maxWaitTimeInMs: 250, retry: RUNNING_RETRY})
   const stop = new AbortController()
   const onAbort = (): void => stop.abort()
   signal.addEventListener('abort', onAbort, {once: true})
   let lastActivity = 0
+  let unreadable = 0
   let kafkaDown = false
   const unsubscribeGate = gate.onChange((paused) => {
     const topics = [{topic: criticalTopic}, {topic: highVolumeTopic}]
@@ -104,6 +110,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
         const kind = topic === criticalTopic ? 'critical' : 'high-volume'
         const event = alertEvent(kind, messageKey(message) ?? undefined, message.value?.toString('utf8') ?? '')
         if (event) emit(event)
+        else unreadable += 1
         const end = ends.get(`${topic}:${partition}`)
         if (end !== undefined && BigInt(message.offset) + 1n >= end) ends.delete(`${topic}:${partition}`)
         if (once && ends.size === 0) stop.abort()
@@ -121,7 +128,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
     signal.removeEventListener('abort', onAbort)
     unsubscribeGate()
     await consumer.disconnect().catch(() => undefined)
-    const cleanup = await KafkaAdmin.connect(brokers).catch(() => undefined)
+    const cleanup = await KafkaAdmin.connect(brokers, {security: options.security}).catch(() => undefined)
     await cleanup?.deleteGroups([groupId])
     await cleanup?.close()
   }
@@ -133,5 +140,6 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
     byLevel: state.alerts.byLevel,
     byCode: state.alerts.byCode,
     alerts: state.alerts.feed.map(({seq: _seq, ...item}) => item),
+    unreadable,
   }
 }

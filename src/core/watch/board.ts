@@ -7,7 +7,7 @@ import {REDIS_KEYS} from '../names.js'
 import {connectRedis, createRedis, readBoard as readSortedSet, redisTarget, toRedisError, type Redis} from '../redis/index.js'
 import {initialViewState, reduceView} from '../tui/store.js'
 import type {BoardEntry, ViewEvent, ViewState} from '../tui/model.js'
-import {PauseGate, sleep} from './pause.js'
+import {PauseGate, sleep} from '../async.js'
 
 export type BoardKind = 'leaderboard' | 'topics'
 

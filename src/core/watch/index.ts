@@ -1,6 +1,3 @@
-export {alertEvent, parseAlertFields} from './alert-records.js'
 export {watchAlerts, type WatchAlertsOptions, type WatchAlertsResult} from './alerts.js'
 export {boardSource, defaultBoardKey, readBoard, watchBoard, type BoardKind, type WatchBoardOptions, type WatchBoardResult, type WatchCommonOptions} from './board.js'
-export {latestWindows, serviceNotes, watchJson, watchLines, type WatchKind} from './format.js'
-export {quoteTable, readOrderTotals, readOrderWindows, watchOrders, type WatchOrdersOptions, type WatchOrdersResult} from './orders.js'
-export {PauseGate, sleep} from './pause.js'
+export {latestWindows, quoteTable, readOrderTotals, readOrderWindows, watchOrders, type WatchOrdersOptions, type WatchOrdersResult} from './orders.js'

@@ -8,8 +8,7 @@ import {TABLES} from '../names.js'
 import {initialViewState, reduceView} from '../tui/store.js'
 import type {ViewEvent, ViewState, WindowResult} from '../tui/model.js'
 import type {WatchCommonOptions} from './board.js'
-import {latestWindows} from './format.js'
-import {PauseGate, sleep} from './pause.js'
+import {PauseGate, sleep} from '../async.js'
 
 export interface WatchOrdersOptions extends WatchCommonOptions {
   mariadbUrl: string
@@ -28,8 +27,11 @@ export interface WatchOrdersResult {
    * printer counted them; with --once, the whole table.
    */
   totals: {records: number; value: number}
-  /** The latest closed window of each product. */
-  latest: Array<{windowStart: string; windowEnd: string; product: string; value: number; orders: number}>
+  /**
+   * The latest closed window of each product. A row the original job wrote has no end and no count: its
+   * end is its start + 5 s, its `orders` null.
+   */
+  latest: Array<{windowStart: string; windowEnd: string; product: string; value: number; orders: number | null}>
 }
 
 const IDENTIFIER = /^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64})?$/
@@ -47,24 +49,31 @@ export function quoteTable(table: string): string {
 
 interface SummaryRow {
   INTERVAL_TIMESTAMP: Date
-  WINDOW_END: Date
+  /** NULL in a row of a writer that leaves it out: the original job inserts only start, product and value. */
+  WINDOW_END: Date | null
   PRODUCT: string
   TOTAL_VALUE: string | number
-  ORDER_COUNT: number
+  ORDER_COUNT: number | null
 }
+
+/** The original course's analytics windows: 5 s. A row without WINDOW_END ends 5 s after its start. */
+export const ORIGINAL_WINDOW_MS = 5000
 
 export async function readOrderWindows(pool: Pool, table: string, limit: number): Promise<WindowResult[]> {
   const rows = (await pool.query(
     `SELECT INTERVAL_TIMESTAMP, WINDOW_END, PRODUCT, TOTAL_VALUE, ORDER_COUNT FROM ${quoteTable(table)} ORDER BY INTERVAL_TIMESTAMP DESC, PRODUCT LIMIT ?`,
     [limit],
   )) as SummaryRow[]
-  return rows.map((r) => ({
-    windowStart: new Date(r.INTERVAL_TIMESTAMP).getTime(),
-    windowEnd: new Date(r.WINDOW_END).getTime(),
-    key: r.PRODUCT,
-    value: Number(r.TOTAL_VALUE),
-    count: Number(r.ORDER_COUNT),
-  }))
+  return rows.map((r) => {
+    const windowStart = new Date(r.INTERVAL_TIMESTAMP).getTime()
+    return {
+      windowStart,
+      windowEnd: r.WINDOW_END === null ? windowStart + ORIGINAL_WINDOW_MS : new Date(r.WINDOW_END).getTime(),
+      key: r.PRODUCT,
+      value: Number(r.TOTAL_VALUE),
+      count: r.ORDER_COUNT === null ? null : Number(r.ORDER_COUNT),
+    }
+  })
 }
 
 /** The original printer's query: rows with ID > afterId, and their total value. */
@@ -119,4 +128,13 @@ export async function watchOrders(options: WatchOrdersOptions): Promise<WatchOrd
     await pool.end().catch(() => undefined)
   }
   return {view: 'orders', table, refreshes, totals: state.analytics.totals, latest: latestWindows(state.analytics.closed)}
+}
+
+/** The latest window of each key, as JSON. */
+export function latestWindows(windows: WindowResult[]): Array<{windowStart: string; windowEnd: string; product: string; value: number; orders: number | null}> {
+  const latest = new Map<string, WindowResult>()
+  for (const w of windows) if ((latest.get(w.key)?.windowStart ?? -Infinity) < w.windowStart) latest.set(w.key, w)
+  return [...latest.values()]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((w) => ({windowStart: new Date(w.windowStart).toISOString(), windowEnd: new Date(w.windowEnd).toISOString(), product: w.key, value: w.value, orders: w.count}))
 }

@@ -6,13 +6,13 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {once} from 'node:events'
 import {mkdtemp, open, readFile, rm, writeFile} from 'node:fs/promises'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {KafkaAdmin} from '../../../src/core/kafka/index.js'
 import {resourcePath} from '../../../src/core/paths.js'
 import {brokerPaths, clusterId, ensureBrokerJars} from '../../../src/core/stack/index.js'
+import {freePort, runJava} from '../../helpers/processes.js'
 
 export interface PrivateBroker {
   brokers: string[]
@@ -22,23 +22,6 @@ export interface PrivateBroker {
   start(): Promise<void>
   /** Stops it and removes its data. */
   destroy(): Promise<void>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
-async function run(java: string, args: string[]): Promise<void> {
-  const child = spawn(java, args, {stdio: 'ignore'})
-  const [code] = (await once(child, 'close')) as [number | null]
-  if (code !== 0) throw new Error(`java ${args.at(-1)} exited ${code}`)
 }
 
 export async function startPrivateBroker(): Promise<PrivateBroker> {
@@ -53,7 +36,7 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
   const config = join(dir, 'server.properties')
   await writeFile(config, template.replace(/\$\{(\w+)\}/g, (_, name: string) => values[name] ?? ''))
   const classpath = ['-cp', join(paths.jarsDir, '*'), `-Dlog4j2.configurationFile=${resourcePath('kafka', 'log4j2.yaml')}`]
-  await run(java, [...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config, '--standalone'])
+  await runJava(java, [...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config, '--standalone'])
 
   const brokers = [`localhost:${port}`]
   let child: ChildProcess | undefined

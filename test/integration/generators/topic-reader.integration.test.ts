@@ -78,7 +78,7 @@ describe('readTopic (sstream tail)', () => {
       await new Promise((r) => setTimeout(r, 300))
     }
     const result = await reading
-    expect(result.stoppedBy).toBe('interrupt')
+    expect(result.stoppedBy).toBe('signal')
     expect(seen[0]).toMatchObject({key: 'new', value: 'after'})
   })
 

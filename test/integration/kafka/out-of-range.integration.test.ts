@@ -2,7 +2,7 @@
  * A group member whose fetch Kafka answers with OFFSET_OUT_OF_RANGE — the records below its position were
  * deleted, or its position lies past the log's end — goes on from the nearest offset the log holds, and the
  * group's committed offset (the engine's checkpoint, committed in a transaction with its metadata) stays as
- * it was: kafkajs commits no placeholder of its own (src/core/kafka/offset-reset.ts).
+ * it was: kafkajs commits no placeholder of its own (src/core/kafka/kafkajs/offset-reset.ts).
  */
 import {afterAll, describe, expect, it} from 'vitest'
 

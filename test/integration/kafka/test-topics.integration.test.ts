@@ -5,9 +5,7 @@
  */
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {createKafka} from '../../../src/core/kafka/index.js'
-
-import {ConfigResourceTypes} from 'kafkajs'
+import {createKafka, installKafkajsPatches} from '../../../src/core/kafka/index.js'
 
 import {TestServices} from '../../helpers/services.js'
 import {brokers, createTopics} from '../stream/fixtures.js'
@@ -26,7 +24,7 @@ describe("the tests' topics", () => {
     try {
       const {resources} = await admin.describeConfigs({
         includeSynonyms: false,
-        resources: topics.map((name) => ({type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms']})),
+        resources: topics.map((name) => ({type: installKafkajsPatches().ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms']})),
       })
       const retention = Object.fromEntries(resources.map((r) => [r.resourceName, r.configEntries.find((e) => e.configName === 'retention.ms')?.configValue]))
       expect(retention).toEqual(Object.fromEntries(topics.map((t) => [t, '-1'])))

@@ -3,25 +3,15 @@
  * stdout like the original's console, NDJSON events and a one-line summary with --json, and a clear error
  * within 10 s when a service is down or a topic is missing.
  */
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {runCli} from '../../helpers/cli.js'
-import {TestServices} from '../../helpers/services.js'
 import {javaTimestamp, seedAlerts} from '../stream/alerts-data.js'
-import {createTestDatabase, createTopics, produce} from '../stream/fixtures.js'
+import {createTopics, produce, useFileServices} from '../stream/fixtures.js'
 import {seedOrders} from '../stream/orders-data.js'
 
-const services = new TestServices()
-let db: Awaited<ReturnType<typeof createTestDatabase>>
-
-beforeAll(async () => {
-  db = await createTestDatabase()
-})
-
-afterAll(async () => {
-  await services.cleanup()
-  await db?.drop()
-})
+const file = useFileServices()
+const {services} = file
 
 describe('run analytics (CLI)', () => {
   it('prints one line per window like the original console, and a summary on stderr', async () => {
@@ -30,7 +20,7 @@ describe('run analytics (CLI)', () => {
     await produce(input, seedOrders({count: 600, seed: 3, start: new Date(2024, 0, 1, 12, 0, 0).getTime(), stepMs: 100}))
     const result = await runCli(
       ['run', 'analytics', '--group-id', groupId, '--input-topic', input, '--deadletter-topic', deadLetters, '--idle-timeout', '1s', '--until-idle'],
-      {env: {SSTREAM_MARIADB_URL: db.url}},
+      {env: {SSTREAM_MARIADB_URL: file.db.url}},
     )
     expect(result.code, result.stderr).toBe(0)
     const lines = result.stdout.trim().split('\n')
@@ -38,7 +28,7 @@ describe('run analytics (CLI)', () => {
     for (const line of lines) expect(line).toMatch(/^Retrieved Summary \[\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+\],(Keyboard|Mouse|Monitor),\d+\.\d+\] \(\d+ orders?\)$/)
     expect(lines.some((l) => l.includes('[[2024-01-01 12:00:00.0,2024-01-01 12:00:05.0],'))).toBe(true)
     expect(result.stderr).toMatch(/Stopped \(until-idle\) after [\d.]+ s: 600 records in/)
-    const [{n}] = await db.pool.query('SELECT COUNT(*) AS n FROM order_summary')
+    const [{n}] = await file.db.pool.query('SELECT COUNT(*) AS n FROM order_summary')
     expect(Number(n)).toBe(lines.length)
   })
 
@@ -48,7 +38,7 @@ describe('run analytics (CLI)', () => {
     await produce(input, seedOrders({count: 300, seed: 4, start: Date.UTC(2024, 0, 2), stepMs: 100, malformedEvery: 100}))
     const result = await runCli(
       ['run', 'analytics', '--json', '--group-id', groupId, '--input-topic', input, '--deadletter-topic', deadLetters, '--table', 'order_summary', '--idle-timeout', '1s', '--until-idle'],
-      {env: {SSTREAM_MARIADB_URL: db.url}},
+      {env: {SSTREAM_MARIADB_URL: file.db.url}},
     )
     expect(result.code, result.stderr).toBe(0)
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -74,7 +64,7 @@ describe('run analytics (CLI)', () => {
     expect(maria.durationMs).toBeLessThan(10_000)
     expect(maria.stderr).toContain("Can't reach MariaDB at 127.0.0.1:1")
 
-    const topic = await runCli(['run', 'analytics', '--input-topic', 'no-such-topic-here', '--mariadb-url', db.url])
+    const topic = await runCli(['run', 'analytics', '--input-topic', 'no-such-topic-here', '--mariadb-url', file.db.url])
     expect(topic.code).toBe(1)
     expect(topic.stderr).toContain('The topic no-such-topic-here does not exist')
     expect(topic.stderr).toContain('sstream setup kafka')

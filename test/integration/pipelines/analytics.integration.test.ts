@@ -1,22 +1,12 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {runAnalytics} from '../../../src/core/pipelines/analytics.js'
 import {DEAD_LETTER_HEADERS, type PipelineEvent} from '../../../src/core/stream/index.js'
-import {TestServices} from '../../helpers/services.js'
-import {brokers, createTestDatabase, createTopics, produce, readCommitted} from '../stream/fixtures.js'
+import {brokers, createTopics, produce, readCommitted, useFileServices} from '../stream/fixtures.js'
 import {expectedSummaries, rowsAsWindows, seedOrders} from '../stream/orders-data.js'
 
-const services = new TestServices()
-let db: Awaited<ReturnType<typeof createTestDatabase>>
-
-beforeAll(async () => {
-  db = await createTestDatabase()
-})
-
-afterAll(async () => {
-  await services.cleanup()
-  await db?.drop()
-})
+const file = useFileServices()
+const {services} = file
 
 describe('run analytics against Kafka and MariaDB', () => {
   it('writes exactly the windows a batch recomputation finds, and dead-letters malformed and late orders', async () => {
@@ -32,7 +22,7 @@ describe('run analytics against Kafka and MariaDB', () => {
     const summary = await runAnalytics({
       brokers,
       groupId,
-      mariadbUrl: db.url,
+      mariadbUrl: file.db.url,
       inputTopic: input,
       deadLetterTopic: deadLetters,
       table: 'order_summary',
@@ -46,7 +36,7 @@ describe('run analytics against Kafka and MariaDB', () => {
     expect(summary.recordsIn).toBe(records.length)
     expect(summary.late).toBe(expected.late)
     expect(summary.deadLettered).toBe(expected.late + expected.malformed)
-    const rows = await db.pool.query('SELECT INTERVAL_TIMESTAMP, PRODUCT, TOTAL_VALUE, ORDER_COUNT, WINDOW_END FROM order_summary')
+    const rows = await file.db.pool.query('SELECT INTERVAL_TIMESTAMP, PRODUCT, TOTAL_VALUE, ORDER_COUNT, WINDOW_END FROM order_summary')
     expect(rowsAsWindows(rows)).toEqual(expected.windows)
     expect(events.filter((e) => e.type === 'result')).toHaveLength(expected.windows.length)
     expect(events.some((e) => e.type === 'stats')).toBe(true)

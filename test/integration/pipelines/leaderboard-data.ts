@@ -122,7 +122,8 @@ export async function boardScores(key: string, url = testConfig.redisUrl): Promi
     await connectRedis(client, url)
     const flat = await client.zrange(key, 0, -1, 'WITHSCORES')
     const out: Record<string, number> = {}
-    for (let i = 0; i < flat.length; i += 2) out[flat[i]] = Number(flat[i + 1])
+    // defineProperty: a member may be called __proto__.
+    for (let i = 0; i < flat.length; i += 2) Object.defineProperty(out, flat[i], {value: Number(flat[i + 1]), enumerable: true, writable: true, configurable: true})
     return out
   } finally {
     client.disconnect()

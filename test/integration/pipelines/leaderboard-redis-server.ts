@@ -5,9 +5,10 @@
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
-import {createServer, Socket} from 'node:net'
+import {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {freePort} from '../../helpers/processes.js'
 
 export interface PrivateRedis {
   port: number
@@ -18,18 +19,6 @@ export interface PrivateRedis {
   start(): Promise<void>
   /** Stops it for good and removes its directory. */
   stop(): Promise<void>
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 function portOpen(port: number): Promise<boolean> {

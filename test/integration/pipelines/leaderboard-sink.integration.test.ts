@@ -57,12 +57,13 @@ describe('leaderboard sink (real Redis)', () => {
     await first.close()
 
     // A restarted process that did not read the position (it learns it from the conflict).
+    // It says which points it skipped: the run that wrote them counted them; this one must not.
     const second = leaderboardSink({url: testConfig.redisUrl, key})
     await second.open()
-    await second.write(points(0, [['Bob', 5], ['Sam', 1]]), context(0, 2))
+    expect(await second.write(points(0, [['Bob', 5], ['Sam', 1]]), context(0, 2))).toEqual({rejected: [], skipped: [0, 1]})
     // A batch that overlaps what is stored: only the points at or past offset 2 count.
-    await second.write(points(0, [['Bob', 5], ['Sam', 1], ['Sam', 4], ['Mike', 9]]), context(0, 4))
-    await second.write([], context(0, 6))
+    expect(await second.write(points(0, [['Bob', 5], ['Sam', 1], ['Sam', 4], ['Mike', 9]]), context(0, 4))).toEqual({rejected: [], skipped: [0, 1]})
+    expect(await second.write([], context(0, 6))).toBeUndefined()
     await second.close()
 
     expect(await readBoard(client, key)).toEqual([

@@ -1,11 +1,11 @@
 /**
  * Reviews for the predictions tests: produced with their keys and the default (key-hash) partitioner, as
  * the reviews generator does, so that a label's output partition is its review's input partition. The
- * expected labels are the model's, computed directly.
+ * expected labels are the model's (trained unless a test says lexicon), computed directly.
  */
 import {loadReviewCorpus} from '../../../src/core/generators/index.js'
 import {loadEvaluationSet} from '../../../src/core/sentiment/dataset.js'
-import {createSentimentModel} from '../../../src/core/sentiment/index.js'
+import {createSentimentModel, type ModelKind} from '../../../src/core/sentiment/index.js'
 import {kafkaClient, readCommitted, type ReadRecord} from '../stream/fixtures.js'
 
 export interface Review {
@@ -14,7 +14,7 @@ export interface Review {
   value: string | null
 }
 
-const model = createSentimentModel()
+const models = {trained: createSentimentModel('trained'), lexicon: createSentimentModel('lexicon')}
 
 /** `count` reviews with unique, increasing ids (epoch-second style keys); a few tombstones and empty texts. */
 export async function makeReviews(count: number, {tombstoneEvery = 0} = {}): Promise<Review[]> {
@@ -54,8 +54,9 @@ export async function produceReviewsPaced(topic: string, reviews: Review[], perS
   }
 }
 
-export function expectedLabel(review: string): string {
-  return model.classify(review).label
+/** The label the model gives the review (the trained model, the default, unless `kind` says otherwise). */
+export function expectedLabel(review: string, kind: ModelKind = 'trained'): string {
+  return models[kind].classify(review).label
 }
 
 /**
@@ -63,8 +64,14 @@ export function expectedLabel(review: string): string {
  * once with the model's label, nothing else, on its input partition and in input order. Returns every
  * discrepancy found (empty: all good) and how many labels the topic holds.
  */
-export async function checkLabels(reviews: Review[], inputTopic: string, outputTopic: string): Promise<{problems: string[]; labelled: number}> {
-  const [input, output] = await Promise.all([readCommitted(inputTopic), readCommitted(outputTopic)])
+export async function checkLabels(
+  reviews: Review[],
+  inputTopic: string,
+  outputTopic: string,
+  kind: ModelKind = 'trained',
+  read: (topic: string) => Promise<LabelRecord[]> = readCommitted,
+): Promise<{problems: string[]; labelled: number}> {
+  const [input, output] = await Promise.all([read(inputTopic), read(outputTopic)])
   const text = new Map(reviews.map((r) => [r.key, r.value]))
   const problems: string[] = []
   const counts = new Map<string, number>()
@@ -74,7 +81,7 @@ export async function checkLabels(reviews: Review[], inputTopic: string, outputT
     counts.set(key, (counts.get(key) ?? 0) + 1)
     const review = text.get(key)
     if (review === undefined || review === null) problems.push(`a label for ${review === null ? 'the tombstone' : 'an unknown review'} ${key}`)
-    else if (o.value !== expectedLabel(review)) problems.push(`review ${key} is ${o.value}, expected ${expectedLabel(review)}`)
+    else if (o.value !== expectedLabel(review, kind)) problems.push(`review ${key} is ${o.value}, expected ${expectedLabel(review, kind)}`)
     else if (inputPartition.get(key) !== o.partition) problems.push(`review ${key} is on partition ${o.partition}, its input on ${inputPartition.get(key)}`)
   }
   for (const [key, n] of counts) if (n > 1) problems.push(`review ${key} labelled ${n} times`)
@@ -87,8 +94,11 @@ export async function checkLabels(reviews: Review[], inputTopic: string, outputT
   return {problems, labelled: output.length}
 }
 
+/** What the label check reads of a record (a topic read whole, read_committed, in offset order per partition). */
+export type LabelRecord = Pick<ReadRecord, 'partition' | 'key' | 'value'>
+
 /** Keys per partition, in topic order. */
-export function keysByPartition(records: ReadRecord[]): Map<number, string[]> {
+export function keysByPartition(records: LabelRecord[]): Map<number, string[]> {
   const out = new Map<number, string[]>()
   for (const r of records) {
     const keys = out.get(r.partition) ?? []

@@ -1,10 +1,10 @@
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {runPredictions, type Prediction} from '../../../src/core/pipelines/predictions.js'
-import {startSentimentServer, type SentimentServer} from '../../../src/core/sentiment/index.js'
+import {createLexiconModel, startSentimentServer, type SentimentServer} from '../../../src/core/sentiment/index.js'
 import {DEAD_LETTER_HEADERS, type PipelineEvent, type StatusEvent} from '../../../src/core/stream/index.js'
 import {TestServices} from '../../helpers/services.js'
-import {freePort} from '../sentiment/http-helpers.js'
+import {freePort} from '../../helpers/processes.js'
 import {brokers, readCommitted, waitFor} from '../stream/fixtures.js'
 import {checkLabels, expectedLabel, makeReviews, produceReviews} from './predictions-data.js'
 
@@ -16,8 +16,8 @@ afterAll(async () => {
   await services.cleanup()
 })
 
-async function sentimentServer(port = 0): Promise<SentimentServer> {
-  const server = await startSentimentServer({port})
+async function sentimentServer(port = 0, lexicon = false): Promise<SentimentServer> {
+  const server = await startSentimentServer({port, ...(lexicon ? {model: createLexiconModel()} : {})})
   servers.push(server)
   return server
 }
@@ -59,7 +59,7 @@ describe('run predictions against Kafka', () => {
     expect(dead.every((d) => d.headers[DEAD_LETTER_HEADERS.reason] === 'missing-value' && d.headers[DEAD_LETTER_HEADERS.pipeline] === 'predictions')).toBe(true)
   })
 
-  it('labels every review exactly once with the model in-process (--model local)', async () => {
+  it('labels every review exactly once with the trained model in-process (--local)', async () => {
     const [input, output, deadLetters] = await services.topics(['reviews', 'labels', 'dlq'])
     const reviews = await makeReviews(4000)
     await produceReviews(input, reviews)
@@ -69,13 +69,33 @@ describe('run predictions against Kafka', () => {
       inputTopic: input,
       outputTopic: output,
       deadLetterTopic: deadLetters,
-      model: 'local',
+      local: true,
       sentimentUrl: 'http://127.0.0.1:1/sentiment',
       idleTimeoutMs: 2000,
       untilIdle: true,
     })
     expect(summary.outputs.sentiment).toBe(reviews.length)
     expect(await checkLabels(reviews, input, output)).toEqual({problems: [], labelled: reviews.length})
+  })
+
+  it('labels with the lexicon model in-process with --local --model lexicon', async () => {
+    const [input, output, deadLetters] = await services.topics(['reviews', 'labels', 'dlq'])
+    const reviews = await makeReviews(1500)
+    await produceReviews(input, reviews)
+    const base = {brokers, inputTopic: input, outputTopic: output, deadLetterTopic: deadLetters, sentimentUrl: 'http://127.0.0.1:1/sentiment', idleTimeoutMs: 2000, untilIdle: true}
+    const summary = await runPredictions({...base, groupId: services.groupId('predictions'), local: true, model: 'lexicon'})
+    expect(summary.outputs.sentiment).toBe(reviews.length)
+    expect(await checkLabels(reviews, input, output, 'lexicon')).toEqual({problems: [], labelled: reviews.length})
+    // The two models disagree on some of these reviews: the labels are the lexicon's, not the trained model's.
+    expect((await checkLabels(reviews, input, output, 'trained')).problems.length).toBeGreaterThan(0)
+  })
+
+  it('refuses with a USAGE error when the service runs another model than --model names', async () => {
+    const [input, output, deadLetters] = await services.topics(['reviews', 'labels', 'dlq'])
+    const server = await sentimentServer(0, true)
+    await expect(
+      runPredictions({brokers, groupId: services.groupId('predictions'), inputTopic: input, outputTopic: output, deadLetterTopic: deadLetters, sentimentUrl: server.url, model: 'trained'}),
+    ).rejects.toMatchObject({code: 'USAGE', nextSteps: expect.arrayContaining([expect.stringMatching(/sstream serve sentiment --model trained/)])})
   })
 
   it('waits while the service is stopped for 10 s mid-run, then completes with no gap and no review labelled Error', async () => {
@@ -129,7 +149,7 @@ describe('run predictions against Kafka', () => {
     const started = Date.now()
     await expect(
       runPredictions({brokers, groupId: services.groupId('predictions'), inputTopic: input, outputTopic: output, deadLetterTopic: deadLetters, sentimentUrl: `http://127.0.0.1:${port}/sentiment`}),
-    ).rejects.toMatchObject({code: 'SENTIMENT_UNREACHABLE', nextSteps: expect.arrayContaining([expect.stringMatching(/sstream serve sentiment/), expect.stringMatching(/--model local/)])})
+    ).rejects.toMatchObject({code: 'SENTIMENT_UNREACHABLE', nextSteps: expect.arrayContaining([expect.stringMatching(/sstream serve sentiment/), expect.stringMatching(/--local/)])})
     expect(Date.now() - started).toBeLessThan(10_000)
   })
 })

@@ -1,4 +1,5 @@
 import {createServer, type IncomingMessage, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
@@ -6,6 +7,7 @@ import {loadEvaluationSet} from '../../../src/core/sentiment/dataset.js'
 import {
   createSentimentClient,
   createSentimentModel,
+  isSentimentRejection,
   probeSentimentService,
   startSentimentServer,
   type SentimentClient,
@@ -13,7 +15,7 @@ import {
   type SentimentRecoveredEvent,
   type SentimentServer,
 } from '../../../src/core/sentiment/index.js'
-import {freePort} from './http-helpers.js'
+import {freePort} from '../../helpers/processes.js'
 
 const model = createSentimentModel()
 const reviews = (await loadEvaluationSet('test')).map((r) => r.text)
@@ -79,7 +81,7 @@ describe('the sentiment client', () => {
     const client = track(createSentimentClient({url: service.url, concurrency: 3, batchSize: 5}))
     const texts = reviews.slice(0, 100)
     const [a, b] = await Promise.all([client.classify(texts.slice(0, 50)), client.classify(texts.slice(50))])
-    expect([...a, ...b].map((r) => r.label)).toEqual(texts.map((t) => model.classify(t).label))
+    expect([...a, ...b].map((r) => ('label' in r ? r.label : r.rejected))).toEqual(texts.map((t) => model.classify(t).label))
     expect(service.requests()).toBe(20)
     expect(service.maxInFlight()).toBe(3)
   })
@@ -117,7 +119,7 @@ describe('the sentiment client', () => {
     const server = track(await startSentimentServer({port}))
     const results = await pending
     expect(results).toEqual(texts.map((t) => model.classify(t)))
-    expect(results.some((r) => (r.label as string) === 'Error')).toBe(false)
+    expect(results.some((r) => !('label' in r) || (r.label as string) === 'Error')).toBe(false)
     expect(recoveries).toHaveLength(1)
     expect(recoveries[0].attempts).toBe(outages.length)
     expect(server.stats().texts).toBe(200)
@@ -147,19 +149,44 @@ describe('the sentiment client', () => {
     await expect(pending).rejects.toMatchObject({code: 'INTERRUPTED'})
   })
 
-  it('reports a request the service refuses as SENTIMENT_ERROR, without retrying', async () => {
+  it('answers a text the service refuses for its content (413) with a rejection, labels the others, without an outage', async () => {
     const server = track(await startSentimentServer({port: 0, maxBodyBytes: 200}))
     const outages: SentimentOutageEvent[] = []
     const client = track(createSentimentClient({url: server.url, batchSize: 50, onOutage: (e) => outages.push(e)}))
-    await expect(client.classify(reviews.slice(0, 50))).rejects.toMatchObject({code: 'SENTIMENT_ERROR', message: expect.stringMatching(/413/)})
+    const texts = ['a fine film', 'x'.repeat(400), 'a dull film']
+    const outcomes = await client.classify(texts)
+    expect(outcomes).toHaveLength(3)
+    expect(isSentimentRejection(outcomes[0]!)).toBe(false)
+    expect(outcomes[1]).toMatchObject({status: 413, rejected: expect.stringMatching(/refuses the text \(HTTP 413\)/)})
+    expect(isSentimentRejection(outcomes[2]!)).toBe(false)
     expect(outages).toEqual([])
+  })
+
+  it('reports a refusal that is not about the content as SENTIMENT_ERROR, without retrying', async () => {
+    let requests = 0
+    const refusing = createServer((request, response) => {
+      requests++
+      request.resume()
+      response.writeHead(401, {'content-type': 'text/plain'}).end('no entry')
+    })
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve))
+    try {
+      const {port} = refusing.address() as AddressInfo
+      const outages: SentimentOutageEvent[] = []
+      const client = track(createSentimentClient({url: `http://127.0.0.1:${port}/sentiment`, batchSize: 50, onOutage: (e) => outages.push(e)}))
+      await expect(client.classify(reviews.slice(0, 5))).rejects.toMatchObject({code: 'SENTIMENT_ERROR', message: expect.stringMatching(/401/)})
+      expect(requests).toBe(1)
+      expect(outages).toEqual([])
+    } finally {
+      await new Promise<void>((resolve) => refusing.close(() => resolve()))
+    }
   })
 })
 
 describe('probeSentimentService', () => {
   it('names the model of a reachable service', async () => {
     const server = track(await startSentimentServer({port: 0}))
-    expect(await probeSentimentService(server.url)).toEqual({model: model.name})
+    expect(await probeSentimentService(server.url)).toEqual({model: model.name, kind: model.kind, version: model.version})
   })
 
   it('fails with SENTIMENT_UNREACHABLE and the next step when nothing listens', async () => {

@@ -57,15 +57,3 @@ export function httpCall(
   })
 }
 
-/** A port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const {createServer} = await import('node:net')
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as {port: number}
-      server.close(() => resolve(port))
-    })
-  })
-}

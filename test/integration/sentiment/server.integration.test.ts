@@ -95,11 +95,12 @@ describe('the sentiment service over real HTTP', () => {
   })
 
   describe('the JSON API: POST /v1/sentiment', () => {
-    it('classifies one text with its score', async () => {
+    it('classifies one text with its score and the five class probabilities', async () => {
       const res = await httpCall(`${server.origin}/v1/sentiment`, {body: JSON.stringify({text: 'A wonderful, moving film.'}), contentType: 'application/json'})
       expect(res.status).toBe(200)
       expect(res.headers['content-type']).toBe('application/json')
-      expect(JSON.parse(res.body)).toEqual({model: model.name, ...model.classify('A wonderful, moving film.')})
+      expect(JSON.parse(res.body)).toEqual({model: model.name, version: model.version, ...model.classify('A wonderful, moving film.')})
+      expect(Object.keys(JSON.parse(res.body).probabilities)).toEqual([...LABELS])
     })
 
     it('classifies a batch in order', async () => {
@@ -108,7 +109,7 @@ describe('the sentiment service over real HTTP', () => {
       expect(res.status).toBe(200)
       const {results} = JSON.parse(res.body) as {results: Array<{label: string; score: number}>}
       expect(results).toEqual(texts.map((t) => model.classify(t)))
-      expect(results.at(-1)).toEqual({label: 'Neutral', score: 0})
+      expect(results.at(-1)).toMatchObject({label: 'Neutral', score: 0})
     })
 
     it('refuses bad JSON, wrong shapes and too large batches', async () => {
@@ -148,7 +149,7 @@ describe('the sentiment service over real HTTP', () => {
     it('reports health on GET and HEAD', async () => {
       const res = await httpCall(`${server.origin}/healthz`, {method: 'GET'})
       expect(res.status).toBe(200)
-      expect(JSON.parse(res.body)).toMatchObject({status: 'ok', model: model.name})
+      expect(JSON.parse(res.body)).toMatchObject({status: 'ok', model: model.name, kind: 'trained', version: model.version})
       const head = await httpCall(`${server.origin}/healthz`, {method: 'HEAD'})
       expect([head.status, head.body]).toEqual([200, ''])
     })

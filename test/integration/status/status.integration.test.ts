@@ -1,8 +1,8 @@
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {ProcessorStatsPublisher} from '../../../src/core/redis/index.js'
-import {gatherStatus} from '../../../src/core/status/status.js'
-import {createKafka} from '../../../src/core/kafka/index.js'
+import {gatherStatus, readTopicOffsets} from '../../../src/core/status/status.js'
+import {createKafka, KafkaAdmin} from '../../../src/core/kafka/index.js'
 import {testConfig, TestServices} from '../../helpers/services.js'
 
 const services = new TestServices()
@@ -34,9 +34,12 @@ describe('status', () => {
     expect(t?.records).toBe(5)
     const group = status.groups.find((g) => g.groupId === groupId)
     expect(group?.topics[0].partitions).toEqual([
-      {partition: 0, currentOffset: '2', logEndOffset: '3', lag: 1},
-      {partition: 1, currentOffset: null, logEndOffset: '2', lag: null},
+      {partition: 0, currentOffset: '2', logEndOffset: '3', lag: 1, readOffset: null, readLag: null},
+      {partition: 1, currentOffset: null, logEndOffset: '2', lag: null, readOffset: null, readLag: null},
     ])
+    // Running (a processor publishes live stats), but no positions published or committed: no read lag, no note.
+    expect(group).toMatchObject({running: true, readLag: null, readNotCommitted: 0})
+    expect(group?.note).toBeUndefined()
     const processor = status.processors.find((p) => p.groupId === groupId)
     expect(processor).toMatchObject({pipeline: 'analytics', recordsIn: 42, lag: 3})
 
@@ -44,5 +47,19 @@ describe('status', () => {
     const after = await gatherStatus({config: testConfig, all: false})
     expect(after.processors.some((p) => p.groupId === groupId)).toBe(false)
     expect(after.topics.some((x) => x.topic === topic)).toBe(false)
+  })
+
+  it('leaves out a topic deleted between the listing of the topics and the reading of their offsets', async () => {
+    const [kept, gone] = await services.topics(['status-kept', 'status-gone'], 1)
+    const admin = await KafkaAdmin.connect(testConfig.kafkaBrokers)
+    try {
+      // As when another client deletes a topic while status runs: listed, then gone before its offsets are read.
+      await admin.deleteTopics([gone])
+      const topics = await readTopicOffsets(admin, [kept, gone])
+      expect(topics.map((t) => t.topic)).toEqual([kept])
+      expect(topics[0].partitions).toHaveLength(1)
+    } finally {
+      await admin.close()
+    }
   })
 })

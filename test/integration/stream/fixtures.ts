@@ -3,19 +3,20 @@
  * kafkajs (exact SPEC §3 value formats), a fresh MariaDB database with the migrations applied, and
  * read_committed reads of output topics. Nothing here calls the engine.
  */
-// Before kafkajs (see the module): the engine's fixed read_committed filter.
-import '../../../src/core/kafka/read-committed.js'
+import type {IHeaders, Kafka} from 'kafkajs'
 
-import {Kafka, logLevel, type IHeaders} from 'kafkajs'
+import {installKafkajsPatches} from '../../../src/core/kafka/index.js'
+import {afterAll, beforeAll} from 'vitest'
 
-import {applyMigrations, createMariaPool, type Pool} from '../../../src/core/mariadb/index.js'
-import {testConfig, type TestServices} from '../../helpers/services.js'
+import {freshDatabase, testConfig, TestServices, type FreshDatabase} from '../../helpers/services.js'
 import {uniqueIdentifier, uniqueName} from '../../helpers/names.js'
 
 export const brokers = testConfig.kafkaBrokers
 export const ROOT_URL = 'mariadb://root@127.0.0.1:3306'
 
+/** A kafkajs client with kafkajs's own defaults, loaded as the engine loads it (its patches installed first). */
 export function kafkaClient(): Kafka {
+  const {Kafka, logLevel} = installKafkajsPatches()
   return new Kafka({brokers, clientId: 'sstream-test', logLevel: logLevel.NOTHING})
 }
 
@@ -137,24 +138,30 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return out
 }
 
-/** A fresh database with the migrations applied; `drop()` removes it. */
-export async function createTestDatabase(): Promise<{name: string; url: string; pool: Pool; drop: () => Promise<void>}> {
-  const name = uniqueIdentifier('sstream_test')
-  const root = createMariaPool(ROOT_URL, {connectionLimit: 2})
-  await root.query(`CREATE DATABASE \`${name}\``)
-  await root.end()
-  const url = `${ROOT_URL}/${name}`
-  const pool = createMariaPool(url, {connectionLimit: 2})
-  await applyMigrations(pool)
+/** A fresh database with the migrations applied (the helpers' `freshDatabase`); `drop()` removes it. */
+export function createTestDatabase(): Promise<FreshDatabase> {
+  return freshDatabase({prefix: 'sstream_test', serverUrl: ROOT_URL})
+}
+
+/**
+ * The services and the fresh database of one test file: the database is made before its tests, and both are
+ * cleaned up after them. `db` is the database, once the file's tests run.
+ */
+export function useFileServices(): {readonly services: TestServices; readonly db: FreshDatabase} {
+  const services = new TestServices()
+  let db: FreshDatabase | undefined
+  beforeAll(async () => {
+    db = await createTestDatabase()
+  })
+  afterAll(async () => {
+    await services.cleanup()
+    await db?.drop()
+  })
   return {
-    name,
-    url,
-    pool,
-    drop: async () => {
-      await pool.end().catch(() => undefined)
-      const r = createMariaPool(ROOT_URL, {connectionLimit: 1})
-      await r.query(`DROP DATABASE IF EXISTS \`${name}\``)
-      await r.end()
+    services,
+    get db() {
+      if (!db) throw new Error('the test database is made in beforeAll')
+      return db
     },
   }
 }

@@ -5,9 +5,9 @@
  */
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {runPipeline} from '../../../src/core/stream/runtime.js'
+import {runPipeline} from '../../../src/core/pipelines/run.js'
 import type {PipelineDefinition, StatsEvent, StoreSink} from '../../../src/core/stream/types.js'
-import {PauseGate} from '../../../src/core/watch/pause.js'
+import {PauseGate} from '../../../src/core/async.js'
 import {TestServices} from '../../helpers/services.js'
 import {brokers, produce, waitFor, type SeedRecord} from './fixtures.js'
 
@@ -35,7 +35,7 @@ describe('pausing a run', () => {
       name: 'pause-test',
       inputTopic: input,
       deadLetterTopic: deadLetters,
-      decode: (record) => record.value?.toString('utf8') ?? '',
+      decode: (record) => record.valueBytes()?.toString('utf8') ?? '',
       perRecord: [{name: 'memory', map: (value) => value, sink}],
     }
     const gate = new PauseGate()

@@ -2,7 +2,6 @@
  * The watch data sources against the real Redis, MariaDB and Kafka: unique keys, databases and topics.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
-import {createServer} from 'node:net'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -10,9 +9,11 @@ import {createKafka} from '../../../src/core/kafka/index.js'
 import {createMariaPool} from '../../../src/core/mariadb/index.js'
 import {connectRedis, createRedis} from '../../../src/core/redis/index.js'
 import type {ViewEvent} from '../../../src/core/tui/model.js'
-import {PauseGate, watchAlerts, watchBoard, watchOrders} from '../../../src/core/watch/index.js'
+import {PauseGate} from '../../../src/core/async.js'
+import {watchAlerts, watchBoard, watchOrders} from '../../../src/core/watch/index.js'
 import {uniqueName} from '../../helpers/names.js'
 import {createTestDatabase, testConfig, TestServices} from '../../helpers/services.js'
+import {freePort} from '../../helpers/processes.js'
 
 const services = new TestServices()
 const redis = createRedis(testConfig.redisUrl)
@@ -198,7 +199,7 @@ describe('watchAlerts (Kafka, read committed)', () => {
           {key: '3', value: '"2024-05-01 12:00:02.25","300","This is a CRITICAL alert "'},
         ],
       })
-      await committed.send({topic: highVolume, messages: [{key: '300', value: '"2024-05-01 12:00:00.0","300","4"'}]})
+      await committed.send({topic: highVolume, messages: [{key: '300', value: '"2024-05-01 12:00:00.0","300","4"'}, {key: '300', value: 'not an alert'}]})
       await committed.commit()
       const aborted = await producer.transaction()
       await aborted.send({topic: critical, messages: [{key: '9', value: '"2024-05-01 12:00:09.0","400","aborted"'}]})
@@ -209,10 +210,11 @@ describe('watchAlerts (Kafka, read committed)', () => {
     const result = await watchAlerts({brokers: testConfig.kafkaBrokers, criticalTopic: critical, highVolumeTopic: highVolume, once: true, signal: new AbortController().signal})
     expect(result.critical).toBe(3)
     expect(result.highVolume).toBe(1)
+    expect(result.unreadable).toBe(1)
     expect(result.byCode).toEqual({'100': {critical: 1, highVolume: 0}, '300': {critical: 2, highVolume: 1}})
     expect(result.byLevel).toEqual({CRITICAL: 3})
     expect(result.alerts.filter((a) => a.kind === 'critical').map((a) => a.ts).sort()).toEqual(['2024-05-01 12:00:00.5', '2024-05-01 12:00:01.0', '2024-05-01 12:00:02.25'])
-    expect(result.alerts.find((a) => a.kind === 'high-volume')).toEqual({kind: 'high-volume', ts: '2024-05-01 12:00:00.0', code: '300', count: 4, key: '300'})
+    expect(result.alerts.find((a) => a.kind === 'high-volume')).toEqual({kind: 'high-volume', ts: '2024-05-01 12:00:00.0', code: '300', count: 4, key: '300', format: 'sstream'})
     expect(JSON.stringify(result)).not.toContain('aborted')
   })
 
@@ -249,18 +251,6 @@ describe('watchAlerts (Kafka, read committed)', () => {
     expect(result.byCode['200'].highVolume).toBe(result.highVolume)
   })
 })
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 function startRedis(port: number): ChildProcess {
   return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {stdio: 'ignore'})

@@ -61,8 +61,8 @@ const COMMANDS: Array<[string, {flags?: object}, string[]]> = [
 ]
 
 describe('connection flags', () => {
-  it('are not global: the base class declares only --color (--json comes from enableJsonFlag)', () => {
-    expect(Object.keys(SstreamCommand.baseFlags)).toEqual(['color'])
+  it('are not global: the base class declares only --context and --color (--json comes from enableJsonFlag)', () => {
+    expect(Object.keys(SstreamCommand.baseFlags)).toEqual(['context', 'color'])
   })
 
   it.each(COMMANDS)('%s declares exactly the connections it uses', (_id, command, expected) => {
@@ -70,23 +70,46 @@ describe('connection flags', () => {
     expect(declared.sort()).toEqual([...expected].sort())
   })
 
-  it('keep their variable, default and help group', () => {
+  it('name their variable and default in the help, but leave both to the one resolver (so that a context is not bypassed)', () => {
     const {brokers, 'sentiment-url': sentiment} = connectionFlags('kafka', 'sentiment')
-    expect(brokers).toMatchObject({env: 'SSTREAM_KAFKA_BROKERS', default: 'localhost:9092', helpGroup: 'CONNECTION'})
-    expect(sentiment).toMatchObject({env: 'SSTREAM_SENTIMENT_URL', default: 'http://127.0.0.1:8001/sentiment', helpGroup: 'CONNECTION'})
+    expect(brokers).toMatchObject({helpGroup: 'CONNECTION'})
+    expect(brokers.description).toContain('[env: SSTREAM_KAFKA_BROKERS] [default: localhost:9092]')
+    expect(brokers).not.toHaveProperty('default')
+    expect(brokers).not.toHaveProperty('env')
+    expect(sentiment.description).toContain('[env: SSTREAM_SENTIMENT_URL]')
     expect(Object.keys(connectionFlags('redis', 'mariadb'))).toEqual(['redis-url', 'mariadb-url'])
+  })
+
+  it('bring the Kafka security flags wherever a command talks to Kafka', () => {
+    expect(Object.keys(connectionFlags('kafka'))).toEqual([
+      'brokers',
+      'security-protocol',
+      'sasl-mechanism',
+      'sasl-username',
+      'sasl-password-env',
+      'sasl-password-file',
+      'tls-ca',
+      'tls-cert',
+      'tls-key',
+      'tls-server-name',
+    ])
+    for (const [id, command, expected] of COMMANDS) {
+      const flags = Object.keys(command.flags ?? {})
+      expect(flags.includes('sasl-mechanism'), id).toBe(expected.includes('brokers'))
+    }
   })
 
   it('resolve flags > environment > defaults, the undeclared ones from the environment or their default', () => {
     const env = {SSTREAM_REDIS_URL: 'redis://env:1', SSTREAM_SENTIMENT_URL: 'http://env:2/sentiment'}
     // As parsed for `run views --brokers k:1`: its three flags (mariadb-url from the default), no sentiment-url.
     const flags = {brokers: 'k:1', 'mariadb-url': 'mariadb://default/streaming', 'redis-url': 'redis://env:1', tui: false}
-    expect(readConfig(connectionOverrides(flags), env)).toEqual({
+    expect(readConfig(connectionOverrides(flags), env, {file: {contexts: {}}})).toEqual({
       kafkaBrokers: ['k:1'],
+      kafkaSecurity: {protocol: 'PLAINTEXT'},
       mariadbUrl: 'mariadb://default/streaming',
       redisUrl: 'redis://env:1',
       sentimentUrl: 'http://env:2/sentiment',
     })
-    expect(readConfig(connectionOverrides({}), {}).sentimentUrl).toBe('http://127.0.0.1:8001/sentiment')
+    expect(readConfig(connectionOverrides({}), {}, {file: {contexts: {}}}).sentimentUrl).toBe('http://127.0.0.1:8001/sentiment')
   })
 })

@@ -117,21 +117,27 @@ describe('KafkaAdmin requests', () => {
   })
 
   /** A kafkajs client whose admin answers fetchTopicOffsets with the given outcomes, one per call. */
-  function clientAnswering(outcomes: Array<Error | Array<{partition: number; offset: string; high: string; low: string}>>): {kafka: Kafka; calls: () => number} {
+  function clientAnswering(outcomes: Array<Error | Array<{partition: number; offset: string; high: string; low: string}>>): {kafka: Kafka; calls: () => number; log: string[]} {
     let calls = 0
+    const log: string[] = []
     const admin = {
+      fetchTopicMetadata: async ({topics}: {topics: string[]}) => {
+        log.push(`metadata ${topics.join(',')}`)
+        return {topics: []}
+      },
       connect: async () => undefined,
       describeCluster: async () => ({brokers: [], controller: 1, clusterId: 'test'}),
       disconnect: async () => undefined,
       fetchTopicOffsets: async () => {
         calls++
+        log.push('offsets')
         const outcome = outcomes.shift()
         if (!outcome) throw new Error('no more answers')
         if (outcome instanceof Error) throw outcome
         return outcome
       },
     }
-    return {kafka: {admin: () => admin} as unknown as Kafka, calls: () => calls}
+    return {kafka: {admin: () => admin} as unknown as Kafka, calls: () => calls, log}
   }
 
   it('reads the offsets of a topic whose leader is not known yet at the first ask', async () => {
@@ -142,6 +148,28 @@ describe('KafkaAdmin requests', () => {
     await vi.advanceTimersByTimeAsync(1000)
     await expect(reading).resolves.toEqual({topic: 'fresh', partitions: [{partition: 0, low: '2', high: '5'}], records: 3})
     expect(calls()).toBe(3)
+  })
+
+  it('asks for the leaders again before each new ask, so that a leader that moved is found', async () => {
+    vi.useFakeTimers()
+    const {kafka, log} = clientAnswering([notLeader(), [{partition: 0, offset: '5', high: '5', low: '2'}]])
+    const admin = await KafkaAdmin.connect(['localhost:9092'], kafka)
+    const reading = admin.topicOffsets('moved')
+    await vi.advanceTimersByTimeAsync(1000)
+    await expect(reading).resolves.toMatchObject({records: 3})
+    expect(log).toEqual(['offsets', 'metadata moved', 'offsets'])
+  })
+
+  it('takes kafkajs failing on a topic without any leader (an election under way) for LEADER_NOT_AVAILABLE, and asks again', async () => {
+    vi.useFakeTimers()
+    // What kafkajs 2.2.4 throws when its metadata names no leader for the topic's partitions.
+    const leaderless = new TypeError("Cannot destructure property 'partitions' of 'high.pop(...)' as it is undefined.")
+    const {kafka, calls} = clientAnswering([leaderless, [{partition: 0, offset: '4', high: '4', low: '0'}]])
+    const admin = await KafkaAdmin.connect(['localhost:9092'], kafka)
+    const reading = admin.topicOffsets('electing')
+    await vi.advanceTimersByTimeAsync(1000)
+    await expect(reading).resolves.toMatchObject({records: 4})
+    expect(calls()).toBe(2)
   })
 
   it('says KAFKA_ERROR with the broker\'s reason when the error outlasts the retries', async () => {

@@ -4,10 +4,13 @@ import {parseBrokers, readConfig} from '../../../src/core/config/index.js'
 import {resolveTopicName, TOPICS} from '../../../src/core/names.js'
 import {colorEnabled, resolveOutputMode} from '../../../src/core/output/index.js'
 
+const NO_FILE = {file: {contexts: {}}}
+
 describe('readConfig', () => {
   it('defaults to the local stack', () => {
-    expect(readConfig({}, {})).toEqual({
+    expect(readConfig({}, {}, NO_FILE)).toEqual({
       kafkaBrokers: ['localhost:9092'],
+      kafkaSecurity: {protocol: 'PLAINTEXT'},
       mariadbUrl: 'mariadb://streaming:streaming@127.0.0.1:3306/streaming',
       redisUrl: 'redis://127.0.0.1:6379',
       sentimentUrl: 'http://127.0.0.1:8001/sentiment',
@@ -16,9 +19,9 @@ describe('readConfig', () => {
 
   it('takes the environment over defaults and flags over the environment', () => {
     const env = {SSTREAM_KAFKA_BROKERS: 'a:1,b:2', SSTREAM_REDIS_URL: 'redis://r:1'}
-    expect(readConfig({}, env).kafkaBrokers).toEqual(['a:1', 'b:2'])
-    expect(readConfig({redisUrl: 'redis://flag:2'}, env).redisUrl).toBe('redis://flag:2')
-    expect(readConfig({}, env).redisUrl).toBe('redis://r:1')
+    expect(readConfig({}, env, NO_FILE).kafkaBrokers).toEqual(['a:1', 'b:2'])
+    expect(readConfig({redisUrl: 'redis://flag:2'}, env, NO_FILE).redisUrl).toBe('redis://flag:2')
+    expect(readConfig({}, env, NO_FILE).redisUrl).toBe('redis://r:1')
   })
 
   it('splits and trims broker lists', () => {

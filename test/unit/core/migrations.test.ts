@@ -8,11 +8,24 @@ describe('migrations', () => {
   it('are numbered in order and create the SPEC tables with their unique window keys', async () => {
     const migrations = await loadMigrations()
     expect(migrations.map((m) => m.version)).toEqual([...migrations.map((m) => m.version)].sort((a, b) => a - b))
+    // Two files with one number: the second would never be applied.
+    expect(new Set(migrations.map((m) => m.version)).size).toBe(migrations.length)
     const all = migrations.map((m) => m.sql).join('\n')
     expect(all).toMatch(/CREATE TABLE IF NOT EXISTS order_summary/)
     expect(all).toMatch(/UNIQUE KEY \w+ \(INTERVAL_TIMESTAMP, PRODUCT\)/)
     expect(all).toMatch(/TOTAL_VALUE DECIMAL/)
     expect(all).toMatch(/UNIQUE KEY \w+ \(WINDOW_START, USER_NAME\)/)
+  })
+
+  it('give every column sstream adds a default, in a migration of its own, so the original three-column INSERT works', async () => {
+    const migrations = await loadMigrations()
+    const defaults = migrations.find((m) => m.name === 'added_column_defaults')
+    expect(defaults?.version).toBe(3)
+    const statements = splitStatements(defaults?.sql ?? '')
+    expect(statements).toEqual([
+      expect.stringMatching(/^ALTER TABLE order_summary\s+MODIFY WINDOW_END DATETIME\(3\) NULL DEFAULT NULL,\s+MODIFY ORDER_COUNT INT NULL DEFAULT NULL$/),
+      expect.stringMatching(/^ALTER TABLE user_view_summary\s+MODIFY WINDOW_END DATETIME\(3\) NULL DEFAULT NULL,\s+MODIFY VIEW_COUNT INT NULL DEFAULT NULL$/),
+    ])
   })
 
   it('splits statements and drops comments', () => {

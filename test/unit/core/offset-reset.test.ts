@@ -1,16 +1,17 @@
 /**
  * After an out-of-range fetch, kafkajs's offset manager moves the member's next fetch to the nearest offset
- * the log holds and commits nothing to the group (src/core/kafka/offset-reset.ts). The consumer against the
+ * the log holds and commits nothing to the group (src/core/kafka/kafkajs/offset-reset.ts). The consumer against the
  * real broker: test/integration/kafka/out-of-range.integration.test.ts.
  */
-// The engine's kafkajs modules first, as in the engine (index.ts installs them before kafkajs loads).
-import '../../../src/core/kafka/index.js'
-
 import {createRequire} from 'node:module'
 
 import {describe, expect, it} from 'vitest'
 
-import {outOfRangeResetInstalled, positionInRange} from '../../../src/core/kafka/offset-reset.js'
+import {installKafkajsPatches} from '../../../src/core/kafka/kafkajs/index.js'
+import {outOfRangeResetInstalled, positionInRange} from '../../../src/core/kafka/kafkajs/offset-reset.js'
+
+// The engine's patches of kafkajs, as the client factory installs them, before anything loads kafkajs.
+installKafkajsPatches()
 
 const require = createRequire(import.meta.url)
 

@@ -37,6 +37,7 @@ const stats = (pipeline: string, recordsIn: number, lag = 0): PipelineEvent => (
   rate: 20,
   deadLettered: 0,
   late: 0,
+  future: 0,
   watermark: null,
   openWindows: 0,
   lag,

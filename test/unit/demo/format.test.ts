@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {createDemoPrinter, formatDemoSummary, pipelinesOf, type DemoEvent, type DemoResult} from '../../../src/core/demo/index.js'
+import {createDemoPrinter, formatDemoSummary} from '../../../src/cli/present-demo.js'
+import {pipelinesOf, type DemoEvent, type DemoResult} from '../../../src/core/demo/index.js'
 import {PIPELINES} from '../../../src/core/names.js'
 import {createTheme} from '../../../src/core/output/index.js'
 
@@ -17,6 +18,7 @@ const stats = (pipeline: string, recordsIn: number): DemoEvent => ({
   rate: 20,
   deadLettered: 1,
   late: 0,
+  future: 0,
   watermark: null,
   openWindows: 0,
   lag: 2,

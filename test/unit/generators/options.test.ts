@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {defaultTimeStepMs, parseDuration, parseRate, parseStartTime} from '../../../src/core/generators/index.js'
+import {parseDuration} from '../../../src/core/duration.js'
+import {defaultTimeStepMs, parseRate, parseStartTime} from '../../../src/core/generators/index.js'
 import {SstreamError} from '../../../src/core/errors.js'
 
 describe('generator options', () => {
@@ -15,7 +16,7 @@ describe('generator options', () => {
   it('parses durations with a default unit', () => {
     expect(parseDuration('30s')).toBe(30_000)
     expect(parseDuration('30')).toBe(30_000)
-    expect(parseDuration('30', 'ms')).toBe(30)
+    expect(parseDuration('30', 'time-step', {defaultUnit: 'ms'})).toBe(30)
     expect(parseDuration('250ms')).toBe(250)
     expect(parseDuration('1.5m')).toBe(90_000)
     expect(parseDuration('2h')).toBe(7_200_000)

@@ -3,7 +3,7 @@ import {createRequire} from 'node:module'
 import {describe, expect, it} from 'vitest'
 
 import {crc32c, murmur2, partitionForKey} from '../../../src/core/kafka/index.js'
-import {nextSequence, RecordBatchBuilder, stampRecordBatch} from '../../../src/core/kafka/record-batch.js'
+import {nextSequence, RecordBatchBuilder, stampRecordBatch} from '../../../src/core/kafka/protocol/record-batch.js'
 
 // kafkajs's own decoder reads the batches back: an independent check of the wire format.
 const require = createRequire(import.meta.url)

@@ -1,12 +1,15 @@
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {alertsPipeline, decodeAlert, formatAlertsResult} from '../../../src/core/pipelines/alerts.js'
+import {formatAlertsResult} from '../../../src/cli/present-results.js'
+import {csvField} from '../../../src/core/pipelines/alert-formats.js'
+import {alertsPipeline, decodeAlert} from '../../../src/core/pipelines/alerts.js'
 import {parseCsvLine} from '../../../src/core/pipelines/common.js'
 import {formatTimestamp} from '../../../src/core/stream/timestamps.js'
 import {runInMemory} from '../../../src/core/stream/test-driver.js'
-import {type RecordError, type InputRecord} from '../../../src/core/stream/index.js'
+import {inputRecord, type RecordError, type InputRecord} from '../../../src/core/stream/index.js'
 
-const record = (value: string): InputRecord => ({topic: 'alerts', partition: 0, offset: 0, timestamp: 0, key: '7', value: Buffer.from(value)})
+const record = (value: string): InputRecord => inputRecord({topic: 'alerts', partition: 0, offset: 0, timestamp: 0, key: '7', value})
 const T0 = new Date(2024, 2, 1, 10, 0, 0).getTime()
 const alert = (time: number, level: string, code: string): string => `"${formatTimestamp(time)}","${level}","${code}","This is a ${level} alert "`
 
@@ -54,5 +57,48 @@ describe('alerts pipeline', () => {
     expect(driver.deadLetters().map((d) => d.reason)).toEqual(['malformed-csv'])
     const lines = driver.results().map(formatAlertsResult)
     expect(lines).toContain(`High Volume Alert : "${formatTimestamp(T0)}","100","3"`)
+  })
+
+  it('reads the fields as parseCsvLine does, however they are quoted', () => {
+    // Fields with and without quotes and commas, quoted or bare, and lines of other field counts: the split of
+    // the common quoting must give what the general CSV reading gives, or leave the line to it.
+    const text = fc.stringOf(fc.constantFrom('a', 'Z', '0', ' ', ',', '"', 'é', '\u{1F600}'), {maxLength: 12})
+    const field = fc.tuple(text, fc.boolean()).map(([t, quote]) => (quote || /[",]/.test(t) ? csvField(t) : t))
+    const stamp = fc.tuple(fc.integer({min: 0, max: 86_400_000 - 1}), fc.boolean()).map(([ms, quote]) => (quote ? `"${formatTimestamp(T0 + ms)}"` : formatTimestamp(T0 + ms)))
+    const line = fc.oneof(
+      fc.tuple(stamp, fc.constantFrom('"CRITICAL"', 'CRITICAL', '"HIGH"'), field, field).map((fields) => fields.join(',')),
+      fc.array(field, {maxLength: 6}).map((fields) => fields.join(',')),
+    )
+    fc.assert(
+      fc.property(line, (value) => {
+        let fields: string[] | undefined
+        try {
+          fields = parseCsvLine(value)
+        } catch {
+          fields = undefined
+        }
+        let outcome: unknown
+        try {
+          outcome = decodeAlert(record(value))
+        } catch (error) {
+          outcome = (error as RecordError).reason
+        }
+        if (fields === undefined || fields.length !== 4) expect(outcome).toBe(value === '' ? 'missing-value' : 'malformed-csv')
+        else if (typeof outcome === 'object') expect(outcome).toEqual({time: (outcome as {time: number}).time, level: fields[1], code: fields[2], message: fields[3]})
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('writes a critical alert with every quote in its fields doubled (sstream), or as it is (kstreams)', async () => {
+    const value = `"${formatTimestamp(T0)}","CRITICAL","1""0","say ""hi"", then go"`
+    for (const [format, expected] of [
+      ['sstream', `"${formatTimestamp(T0)}","1""0","say ""hi"", then go"`],
+      ['kstreams', `"${formatTimestamp(T0)}","1"0","say "hi", then go"`],
+    ] as const) {
+      const pipeline = alertsPipeline({inputTopic: 'alerts', deadLetterTopic: 'dlq', criticalTopic: 'crit', highVolumeTopic: 'high', outputFormat: format})
+      const {driver} = await runInMemory(pipeline, [{key: '1', value}], {now: T0})
+      expect(driver.messages('crit').map((m) => m.value)).toEqual([expected])
+    }
   })
 })

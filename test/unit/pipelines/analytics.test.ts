@@ -1,11 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
-import {analyticsPipeline, decodeOrder, formatAnalyticsResult, type OrderSummary} from '../../../src/core/pipelines/analytics.js'
+import {formatAnalyticsResult} from '../../../src/cli/present-results.js'
+import {analyticsPipeline, decodeOrder, type OrderSummary} from '../../../src/core/pipelines/analytics.js'
 import {runInMemory} from '../../../src/core/stream/test-driver.js'
-import {type RecordError, type InputRecord, type WindowResult} from '../../../src/core/stream/index.js'
+import {inputRecord, type RecordError, type InputRecord, type WindowResult} from '../../../src/core/stream/index.js'
 import {memorySink} from '../stream/helpers.js'
 
-const record = (value: string | null): InputRecord => ({topic: 'orders', partition: 0, offset: 0, timestamp: 0, key: '1', value: value === null ? null : Buffer.from(value)})
+const record = (value: string | null): InputRecord => inputRecord({topic: 'orders', partition: 0, offset: 0, timestamp: 0, key: '1', value})
 
 describe('analytics pipeline', () => {
   it('decodes the original order JSON', () => {

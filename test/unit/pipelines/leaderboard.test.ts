@@ -1,18 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
-import {decodeScore, formatBoard, leaderboardPipeline} from '../../../src/core/pipelines/leaderboard.js'
+import {formatBoard} from '../../../src/cli/present-results.js'
+import {decodeScore, leaderboardPipeline} from '../../../src/core/pipelines/leaderboard.js'
 import {sumPoints, type BoardPoint} from '../../../src/core/redis/leaderboard-sink.js'
-import {type RecordError, runInMemory, type InputRecord} from '../../../src/core/stream/index.js'
+import {inputRecord, type RecordError, runInMemory, type InputRecord} from '../../../src/core/stream/index.js'
 import {memorySink} from '../stream/helpers.js'
 
-const record = (key: string | null, value: string | null, offset = 0): InputRecord => ({
-  topic: 'scores',
-  partition: 0,
-  offset,
-  timestamp: 0,
-  key,
-  value: value === null ? null : Buffer.from(value),
-})
+const record = (key: string | null, value: string | null, offset = 0): InputRecord => inputRecord({topic: 'scores', partition: 0, offset, timestamp: 0, key, value})
 
 const reason = (key: string | null, value: string | null): string => {
   try {
@@ -33,6 +27,25 @@ describe('leaderboard pipeline', () => {
     expect(reason(null, '7')).toBe('bad-value')
     expect(reason('', '7')).toBe('bad-value')
     expect(reason('Bob', null)).toBe('missing-value')
+  })
+
+  it('reads a score of plain digits from its bytes as the decimal text would be read, and any other score as text', () => {
+    // Seeded: digit strings of 1 to 18 characters (leading zeros, and past 15 digits the text path), and decimals.
+    let seed = 7
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    const texts = ['0', '00', '007', '999999999999999', '9007199254740991', '9007199254740992', '-3', '+4', '1.5', '1e3', ' 12 ', '1 2', '١٢']
+    for (let i = 0; i < 2000; i++) texts.push(Array.from({length: 1 + next(18)}, () => String(next(10))).join(''))
+    for (const text of texts) {
+      let expected: number | string
+      const trimmed = text.trim()
+      if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(trimmed)) expected = 'bad-value'
+      else expected = Math.abs(Number(trimmed)) > Number.MAX_SAFE_INTEGER ? 'bad-value' : Number(trimmed)
+      const got = reason('p', text) === 'ok' ? decodeScore(record('p', text)).score : reason('p', text)
+      expect(got, text).toBe(expected)
+    }
   })
 
   it('turns every score into one point for its player, with its offset, and dead-letters the rest', async () => {

@@ -1,12 +1,14 @@
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {createViewFactory} from '../../../src/core/generators/views.js'
-import {decodeView, formatUserWindow, viewsPipeline, type UserViews} from '../../../src/core/pipelines/views.js'
-import {formatTimestamp, runInMemory, TestDriver, windowStartOf, type InputRecord, type RecordError, type WindowResult} from '../../../src/core/stream/index.js'
+import {formatUserWindow} from '../../../src/cli/present-results.js'
+import {decodeView, viewsPipeline, type UserViews} from '../../../src/core/pipelines/views.js'
+import {formatTimestamp, inputRecord, runInMemory, TestDriver, windowStartOf, type InputRecord, type RecordError, type WindowResult} from '../../../src/core/stream/index.js'
 import {memorySink} from '../stream/helpers.js'
 import {memoryBoardSink} from './leaderboard-helpers.js'
 
-const record = (value: string | null): InputRecord => ({topic: 'views', partition: 0, offset: 0, timestamp: 0, key: '1', value: value === null ? null : Buffer.from(value)})
+const record = (value: string | null): InputRecord => inputRecord({topic: 'views', partition: 0, offset: 0, timestamp: 0, key: '1', value})
 
 const reason = (value: string | null): string => {
   try {
@@ -107,5 +109,32 @@ describe('views pipeline', () => {
       window: {start: new Date(T0).toISOString(), end: new Date(T0 + 5000).toISOString()},
     })
     expect(line).toBe('User View Summary : [[2021-06-30 12:11:15.0,2021-06-30 12:11:20.0],Mike,17] (3 views)')
+  })
+
+  it('reads the fields as the original does (every quote removed, then split on commas), however they are quoted', () => {
+    const piece = fc.stringOf(fc.constantFrom('a', 'B', '"', ',', ' ', '7', 'é'), {maxLength: 6})
+    const quoted = (text: string, quote: boolean): string => (quote ? `"${text}"` : text)
+    const line = fc.oneof(
+      fc.tuple(fc.nat(10 ** 8), piece, piece, fc.nat(1000), fc.boolean(), fc.boolean(), fc.boolean()).map(
+        ([ms, user, topic, minutes, a, b, c]) => `${quoted(formatTimestamp(T0 + ms), a)},${quoted(user, b)},${quoted(topic, c)},${minutes}`,
+      ),
+      fc.array(piece, {maxLength: 6}).map((pieces) => pieces.join(',')),
+    )
+    fc.assert(
+      fc.property(line, (text) => {
+        // The original's reading, and what each of its fields must give.
+        const fields = text.replaceAll('"', '').split(',')
+        let outcome: unknown
+        try {
+          outcome = decodeView(record(text))
+        } catch (error) {
+          outcome = (error as RecordError).message
+        }
+        if (text === '') expect(outcome).toBe('The record has no value.')
+        else if (fields.length !== 4) expect(outcome).toBe(`A view has 4 fields, this one has ${fields.length}.`)
+        else if (typeof outcome === 'object') expect(outcome).toEqual({time: (outcome as {time: number}).time, user: fields[1], topic: fields[2], minutes: Number(fields[3])})
+      }),
+      {numRuns: 3000},
+    )
   })
 })

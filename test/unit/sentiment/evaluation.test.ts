@@ -57,5 +57,5 @@ describe('evaluateModels', () => {
     expect(report.candidates.map((c) => c.scorer)).toEqual(expect.arrayContaining(['afinn', 'vader', 'wink', 'rules']))
     expect(report.shipped.matchesChosen).toBe(true)
     expect(report.shipped.test.n).toBe(report.testSize)
-  })
+  }, 60_000)
 })

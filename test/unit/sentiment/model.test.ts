@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
-import {createSentimentModel, LABELS, labelFromScore, labelIndex, SHIPPED_MODEL, type SentimentLabel} from '../../../src/core/sentiment/index.js'
+import {createLexiconModel, LABELS, labelFromScore, labelIndex, SHIPPED_MODEL, type SentimentLabel} from '../../../src/core/sentiment/index.js'
 
-const model = createSentimentModel()
+const model = createLexiconModel()
 const label = (text: string): SentimentLabel => model.classify(text).label
 const polarity = (text: string): number => Math.sign(labelIndex(label(text)) - 2)
 
@@ -27,7 +27,7 @@ describe('labelFromScore', () => {
   })
 })
 
-describe('the shipped model', () => {
+describe('the lexicon model', () => {
   it('labels an empty or blank body Neutral, like the original', () => {
     expect(model.classify('')).toEqual({label: 'Neutral', score: 0})
     expect(label('   \n ')).toBe('Neutral')

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
 import {createTheme} from '../../../src/core/output/index.js'
-import {formatPrediction, localClassifier, predictionsPipeline, type Prediction, type ReviewClassifier} from '../../../src/core/pipelines/predictions.js'
+import {formatPrediction} from '../../../src/cli/present-results.js'
+import {localClassifier, predictionsPipeline, type Prediction, type ReviewClassifier} from '../../../src/core/pipelines/predictions.js'
 import {createSentimentModel, type SentimentLabel} from '../../../src/core/sentiment/index.js'
 import {runInMemory, type ResultEvent} from '../../../src/core/stream/index.js'
 
@@ -12,7 +13,7 @@ const reviews = ['A wonderful film.', 'Terrible, boring and far too long.', 'The
 describe('the predictions pipeline', () => {
   it('labels every review with the model, keyed by the review id, and dead-letters records without a value', async () => {
     const records = [...reviews.map((value, i) => ({partition: i % 2, key: String(1000 + i), value})), {partition: 1, key: '2000', value: null}]
-    const {results, deadLetters} = await runInMemory(predictionsPipeline({...options, model: 'local'}, localClassifier()), records, {partitions: 2})
+    const {results, deadLetters} = await runInMemory(predictionsPipeline({...options, local: true}, localClassifier()), records, {partitions: 2})
     const messages = new Map(results.map((r) => [r.key, r.message]))
     reviews.forEach((review, i) => expect(messages.get(String(1000 + i))).toEqual({topic: 'labels', key: String(1000 + i), value: model.classify(review).label}))
     // In input order within each partition.
@@ -24,8 +25,9 @@ describe('the predictions pipeline', () => {
   })
 
   it('gives each result the review with its label, for the live feed', async () => {
-    const {results} = await runInMemory(predictionsPipeline({...options, model: 'local'}, localClassifier()), [{key: '7', value: 'A wonderful film.'}])
-    expect(results[0].value).toEqual({id: '7', review: 'A wonderful film.', ...model.classify('A wonderful film.')} satisfies Prediction)
+    const {results} = await runInMemory(predictionsPipeline({...options, local: true}, localClassifier()), [{key: '7', value: 'A wonderful film.'}])
+    const {label, score} = model.classify('A wonderful film.')
+    expect(results[0].value).toEqual({id: '7', review: 'A wonderful film.', label, score} satisfies Prediction)
   })
 
   it('keeps the input order per partition when async labels come back out of order', async () => {

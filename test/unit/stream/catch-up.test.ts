@@ -5,7 +5,7 @@
  */
 import {describe, expect, it} from 'vitest'
 
-import {RecordError, SourceTask, type InputRecord, type PipelineDefinition, type StoreSink} from '../../../src/core/stream/index.js'
+import {inputRecord, RecordError, SourceTask, type InputRecord, type PipelineDefinition, type StoreSink} from '../../../src/core/stream/index.js'
 import {memorySink, type Reading} from './helpers.js'
 
 const T0 = Date.UTC(2024, 0, 1)
@@ -22,7 +22,7 @@ function definition(sink: StoreSink<string>): PipelineDefinition<Reading> {
     deadLetterTopic: 'dlq',
     decode: (record: InputRecord) => {
       try {
-        return JSON.parse(record.value!.toString()) as Reading
+        return JSON.parse(record.valueBytes()!.toString()) as Reading
       } catch {
         throw new RecordError('malformed-json', 'not JSON')
       }
@@ -32,7 +32,7 @@ function definition(sink: StoreSink<string>): PipelineDefinition<Reading> {
   } as unknown as PipelineDefinition<Reading>
 }
 
-const record = (offset: number, key: string, value?: string): InputRecord => ({topic: 'in', partition: 0, offset, timestamp: T0 + offset * 4000, key: null, value: Buffer.from(value ?? JSON.stringify({key, n: offset}))})
+const record = (offset: number, key: string, value?: string): InputRecord => inputRecord({topic: 'in', partition: 0, offset, timestamp: T0 + offset * 4000, key: null, value: value ?? JSON.stringify({key, n: offset})})
 
 /** The items the store writes of a task output would add to the board. */
 const boardItems = (out: Awaited<ReturnType<SourceTask['process']>>): string[] => out.storeWrites.filter((w) => w.stage === 'board').flatMap((w) => w.items as string[])

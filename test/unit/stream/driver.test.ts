@@ -202,16 +202,19 @@ describe('per-record stages with a store that keeps its position', () => {
   it('skips the records the store already holds, at start and after a crash (as the runtime does)', async () => {
     const positions = new Map<string, number>()
     const written: string[] = []
-    const sink: StoreSink<string> = {
+    const sink: StoreSink<{value: string; offset: number}> = {
       kind: 'store',
       name: 'board',
       service: 'redis',
       open: async () => undefined,
       close: async () => undefined,
-      // The store writes its items and the position atomically; a crash after it must not count them twice.
+      // The store writes its items and the position atomically, and skips what it holds (as the Redis board
+      // does): a crash after it must not count them twice.
       write: async (items, context) => {
-        written.push(...items)
-        positions.set(`${context.topic}:${context.partition}`, context.nextOffset)
+        const field = `${context.topic}:${context.partition}`
+        const from = positions.get(field) ?? 0
+        written.push(...items.filter((item) => item.offset >= from).map((item) => item.value))
+        positions.set(field, context.nextOffset)
       },
       storedPosition: async (topic, partition) => positions.get(`${topic}:${partition}`),
     }
@@ -219,8 +222,8 @@ describe('per-record stages with a store that keeps its position', () => {
       name: 'board',
       inputTopic: 'in',
       deadLetterTopic: 'dlq',
-      decode: (record) => record.value!.toString(),
-      perRecord: [{name: 'board', map: (value) => value, sink}],
+      decode: (record) => record.valueBytes()!.toString(),
+      perRecord: [{name: 'board', map: (value, record) => ({value, offset: record.offset}), sink}],
     }
     // The store already holds the first two records (written before a Kafka commit that never happened).
     positions.set('in:0', 2)
@@ -230,5 +233,122 @@ describe('per-record stages with a store that keeps its position', () => {
     driver.crash()
     await driver.send([{value: 'd'}])
     expect(written).toEqual(['a', 'b', 'c', 'd'])
+  })
+})
+
+describe('results a store refuses for their content', () => {
+  it('a refused window result is dead-lettered `rejected` with its window, key and the store’s words; the others are written', async () => {
+    const {definition, sink} = sumPipeline()
+    const write = sink.write
+    sink.write = async (items, context) => {
+      await write(items.filter((r) => r.key !== 'big'), context)
+      const rejected = items.flatMap((r, index) => (r.key === 'big' ? [{index, message: `Out of range value for ${r.key}`}] : []))
+      return rejected.length > 0 ? {rejected} : undefined
+    }
+    const {results, deadLetters, driver} = await runInMemory(
+      definition,
+      [
+        {value: reading('a', 1), timestamp: T0},
+        {value: reading('big', 2), timestamp: T0 + 1000},
+        {value: reading('a', 3), timestamp: T0 + 6000},
+      ],
+      {now: T0},
+    )
+    expect(summarize(sink.items, T0)).toEqual(['0/a=1#1', '5000/a=3#1'])
+    expect(results.map((r) => r.key)).toEqual(['a', 'a'])
+    expect(deadLetters.map((d) => d.reason)).toEqual(['rejected'])
+    const [message] = driver.messages('dlq')
+    expect(message.key).toBe('big')
+    expect(JSON.parse(String(message.value))).toEqual({sum: 2, count: 1})
+    expect(message.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.reason]: 'rejected',
+      [DEAD_LETTER_HEADERS.error]: 'Out of range value for big',
+      [DEAD_LETTER_HEADERS.windowStart]: new Date(T0).toISOString(),
+      [DEAD_LETTER_HEADERS.windowEnd]: new Date(T0 + 5000).toISOString(),
+    })
+  })
+
+  it('a point refused by a store that keeps its position is dead-lettered once, also when the store’s write went through and the commit did not', async () => {
+    // Like the Redis board: the position and the refusals are stored with the data; a replay skips what the
+    // store holds and reports again what it refused.
+    const positions = new Map<string, number>()
+    const refusals = new Map<number, string>()
+    const sink: StoreSink<{value: string; offset: number}> = {
+      kind: 'store',
+      name: 'board',
+      service: 'redis',
+      open: async () => undefined,
+      close: async () => undefined,
+      write: async (items, context) => {
+        const field = `${context.topic}:${context.partition}`
+        const from = positions.get(field) ?? 0
+        const rejected: Array<{index: number; message: string}> = []
+        items.forEach((item, index) => {
+          if (item.offset < from) {
+            const message = refusals.get(item.offset)
+            if (message) rejected.push({index, message})
+          } else if (item.value === 'x') {
+            refusals.set(item.offset, 'refused x')
+            rejected.push({index, message: 'refused x'})
+          }
+        })
+        positions.set(field, context.nextOffset)
+        return rejected.length > 0 ? {rejected} : undefined
+      },
+      storedPosition: async (topic, partition) => positions.get(`${topic}:${partition}`),
+    }
+    const definition: PipelineDefinition<string> = {
+      name: 'board',
+      inputTopic: 'in',
+      deadLetterTopic: 'dlq',
+      decode: (record) => record.valueBytes()!.toString(),
+      perRecord: [{name: 'board', map: (value, record) => ({value, offset: record.offset}), sink}],
+    }
+    const driver = new TestDriver(definition, {batchSize: 2, now: T0})
+    await driver.send([{value: 'a'}])
+    // The store then took the second record and refused its 'x', and the process died before the transaction
+    // with its dead letter committed: the store stands at 2, the group's commit at 1.
+    driver.crash()
+    positions.set('in:0', 2)
+    refusals.set(1, 'refused x')
+    await driver.send(['x', 'c', 'x'].map((value) => ({value})))
+    driver.crash()
+    await driver.send([{value: 'd'}])
+    expect(driver.deadLetters().map((d) => `${d.offset}:${d.reason}:${d.message}`)).toEqual(['1:rejected:refused x', '3:rejected:refused x'])
+    expect(driver.messages('dlq').map((m) => String(m.value))).toEqual(['x', 'x'])
+    expect(driver.results().map((r) => (r.value as {value: string}).value)).toEqual(['a', 'c', 'd'])
+  })
+})
+
+describe('event times beyond --max-future', () => {
+  it('a record dated far ahead of the clock is dead-lettered `future-timestamp`, moves no watermark and closes no window', async () => {
+    const {definition, sink} = sumPipeline()
+    const driver = new TestDriver(definition, {now: T0 + 60_000, maxFutureMs: 3_600_000})
+    await driver.send([
+      {value: reading('a', 1), timestamp: T0},
+      {value: reading('a', 2), timestamp: Date.UTC(2999, 0, 1)},
+      {value: reading('a', 8), timestamp: T0 + 1000},
+      // Within the bound: 59 minutes ahead of the clock is still an event time.
+      {value: reading('b', 4), timestamp: T0 + 60_000 + 59 * 60_000},
+    ])
+    expect(driver.deadLetters().map((d) => `${d.offset}:${d.reason}`)).toEqual(['1:future-timestamp'])
+    expect(driver.deadLetters()[0].message).toMatch(/2999-01-01T00:00:00.000Z is .* ahead of the wall clock, more than --max-future \(3600 s\)/)
+    expect(driver.future).toBe(1)
+    expect(driver.late).toBe(0)
+    await driver.finish()
+    expect(summarize(sink.items, T0)).toEqual(['0/a=9#2', '3600000/b=4#1'])
+  })
+
+  it('without a bound the same record is a window of its own, and the records after it are late', async () => {
+    const {definition, sink} = sumPipeline()
+    const driver = new TestDriver(definition, {now: T0})
+    await driver.send([
+      {value: reading('a', 1), timestamp: T0},
+      {value: reading('a', 2), timestamp: Date.UTC(2999, 0, 1)},
+      {value: reading('a', 8), timestamp: T0 + 1000},
+    ])
+    await driver.finish()
+    expect(driver.late).toBe(1)
+    expect(summarize(sink.items, T0)).toHaveLength(2)
   })
 })

@@ -30,7 +30,7 @@ export function sumPipeline(options: {sizeMs?: number; latenessMs?: number} = {}
     deadLetterTopic: 'dlq',
     decode: (record) => {
       try {
-        return JSON.parse(record.value!.toString()) as Reading
+        return JSON.parse(record.valueBytes()!.toString()) as Reading
       } catch {
         throw new RecordError('malformed-json', 'not JSON')
       }

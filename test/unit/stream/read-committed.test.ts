@@ -2,7 +2,11 @@ import {createRequire} from 'node:module'
 
 import {describe, expect, it} from 'vitest'
 
-import {filterAbortedMessages, readCommittedFilterInstalled} from '../../../src/core/kafka/read-committed.js'
+import {installKafkajsPatches} from '../../../src/core/kafka/kafkajs/index.js'
+import {filterAbortedMessages, readCommittedFilterInstalled} from '../../../src/core/kafka/kafkajs/read-committed.js'
+
+// The engine's patches of kafkajs, as the client factory installs them, before anything loads kafkajs.
+installKafkajsPatches()
 
 const require = createRequire(import.meta.url)
 

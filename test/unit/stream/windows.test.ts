@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest'
 
 import {floorWatermark, windowStartOf} from '../../../src/core/stream/windows.js'
 import {formatTimestamp, parseTimestamp} from '../../../src/core/stream/timestamps.js'
-import {decodeRepartition, encodeMarker, encodePartial, partitionForKey} from '../../../src/core/stream/repartition.js'
-import {parseDuration} from '../../../src/core/stream/duration.js'
+import {decodeRepartition, encodeMarker, encodePartial, repartitionOfKey} from '../../../src/core/stream/repartition.js'
+import {parseDuration} from '../../../src/core/duration.js'
 
 describe('windows', () => {
   it('aligns windows to the epoch; a time on a boundary opens the next window', () => {
@@ -69,8 +69,8 @@ describe('repartition messages', () => {
   })
 
   it('partitions keys stably across runs', () => {
-    expect(partitionForKey('Mouse', 3)).toBe(partitionForKey('Mouse', 3))
-    const spread = new Set(['Keyboard', 'Mouse', 'Monitor', '100', '200', '300', '400'].map((k) => partitionForKey(k, 3)))
+    expect(repartitionOfKey('Mouse', 3)).toBe(repartitionOfKey('Mouse', 3))
+    const spread = new Set(['Keyboard', 'Mouse', 'Monitor', '100', '200', '300', '400'].map((k) => repartitionOfKey(k, 3)))
     expect(spread.size).toBeGreaterThan(1)
   })
 })

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {toViewEvents, windowValue} from '../../../src/core/tui/adapt.js'
 import type {PipelineEvent} from '../../../src/core/stream/types.js'
+import {formatTimestamp} from '../../../src/core/stream/timestamps.js'
 import {T0} from './fixtures.js'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -46,6 +47,28 @@ describe('toViewEvents', () => {
     expect(toViewEvents('alerts', event)).toEqual([{type: 'high-volume', ts: '2024-05-01 12:00:00.0', code: '300', count: 4}])
   })
 
+  it('reads the results of a run in the Spark and Kafka Streams output formats', () => {
+    const spark: PipelineEvent = {
+      type: 'result',
+      pipeline: 'alerts',
+      output: 'critical',
+      key: null,
+      value: {key: '1714557601', time: T0 + 500, code: '300', message: 'This is a CRITICAL alert '},
+      message: {topic: 'streaming.alerts.critical', key: null, value: `${(T0 + 500) * 1000},300,This is a CRITICAL alert `},
+    }
+    expect(toViewEvents('alerts', spark)).toEqual([{type: 'critical', ts: formatTimestamp(T0 + 500), code: '300', message: 'This is a CRITICAL alert '}])
+    const kstreams: PipelineEvent = {
+      type: 'result',
+      pipeline: 'alerts',
+      output: 'highvolume',
+      key: `[300@${T0}/${T0 + 10_000}]`,
+      value: 4,
+      window: {start: iso(T0), end: iso(T0 + 10_000)},
+      message: {topic: 'streaming.alerts.highvolume', key: `[300@${T0}/${T0 + 10_000}]`, value: `"${iso(T0).replace('.000Z', 'Z')}","300","4"`},
+    }
+    expect(toViewEvents('alerts', kstreams)).toEqual([{type: 'high-volume', ts: formatTimestamp(T0), code: '300', count: 4}])
+  })
+
   it('turns a prediction result into a feed item, with or without the review text', () => {
     const bare: PipelineEvent = {type: 'result', pipeline: 'predictions', output: 'sentiment', key: '1714557600', value: 'Positive'}
     expect(toViewEvents('predictions', bare)).toEqual([{type: 'prediction', id: '1714557600', review: '', label: 'Positive'}])
@@ -64,6 +87,7 @@ describe('toViewEvents', () => {
       rate: 5.5,
       deadLettered: 1,
       late: 0,
+      future: 0,
       watermark: iso(T0),
       openWindows: 2,
       lag: 7,
@@ -71,7 +95,7 @@ describe('toViewEvents', () => {
       sinkLatencyMs: null,
       endToEndLatencyMs: null,
     }
-    expect(toViewEvents('analytics', event)).toEqual([{type: 'stats', at: T0 + 1, stats: {rate: 5.5, recordsIn: 10, recordsOut: 2, lag: 7, watermark: T0, deadLetters: 1, late: 0, openWindows: 2}}])
+    expect(toViewEvents('analytics', event)).toEqual([{type: 'stats', at: T0 + 1, stats: {rate: 5.5, recordsIn: 10, recordsOut: 2, lag: 7, watermark: T0, deadLetters: 1, late: 0, future: 0, openWindows: 2}}])
   })
 
   it('turns status events into service health', () => {

@@ -42,6 +42,24 @@ describe('AnalyticsView', () => {
     expect(Math.abs(filled - empty)).toBeLessThanOrEqual(1)
   })
 
+  it('shows – for the orders of a window the original job wrote (it stores no count)', () => {
+    const state = stateOf('orders', [
+      {
+        type: 'windows-snapshot',
+        windows: [
+          {windowStart: T0, windowEnd: T0 + 5000, key: 'Mouse', value: 31.5, count: null},
+          {windowStart: T0, windowEnd: T0 + 5000, key: 'Monitor', value: 280, count: 2},
+        ],
+        totals: {records: 2, value: 311.5},
+        at: T0,
+      },
+    ])
+    const frame = stripAnsi(renderThemed(<AnalyticsView analytics={state.analytics} table="order_summary" width={100} />).lastFrame() ?? '')
+    expect(row(frame, 'Mouse')).toMatch(/^Mouse\s+\d\d:\d\d:00–\d\d:\d\d:05\s+31\.5\s+–\s/)
+    expect(row(frame, 'Monitor')).toMatch(/^Monitor\s+\S+\s+280\s+2\s/)
+    expect(frame).toContain(' DB Summary : Records = 2, Value = 311.5')
+  })
+
   it('shows the totals as the original DB summary line', () => {
     const frame = stripAnsi(renderThemed(<AnalyticsView analytics={analytics} table="order_summary" width={100} />).lastFrame() ?? '')
     expect(frame).toContain(' DB Summary : Records = 5, Value = 1116.5')

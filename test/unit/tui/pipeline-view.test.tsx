@@ -30,6 +30,7 @@ const stats = (recordsIn: number): PipelineEvent => ({
   rate: 250,
   deadLettered: 0,
   late: 0,
+  future: 0,
   watermark: iso(T0),
   openWindows: 3,
   lag: 12,

@@ -1,10 +1,13 @@
 import {describe, expect, it} from 'vitest'
 
 import {createTheme} from '../../../src/core/output/index.js'
-import {alertEvent, parseAlertFields, serviceNotes, watchJson, watchLines} from '../../../src/core/watch/index.js'
+import {serviceNotes, watchJson, watchLines} from '../../../src/cli/present-watch.js'
+import {splitAlertValue} from '../../../src/core/pipelines/alert-formats.js'
+import {alertEvent} from '../../../src/core/tui/adapt.js'
 import {board, T0} from './fixtures.js'
 
 const plain = createTheme(false)
+const fieldsOf = (value: string): [string, string, string] | undefined => splitAlertValue(value)?.fields
 
 describe('watch plain lines', () => {
   it('prints boards in the original printers’ format', () => {
@@ -27,6 +30,22 @@ describe('watch plain lines', () => {
       'CRITICAL    2024-05-01 12:00:00.5    code 300  This is a CRITICAL alert',
     ])
     expect(watchLines('alerts', {type: 'high-volume', ts: '2024-05-01 12:00:00.0', code: '300', count: 4}, plain)).toEqual(['HIGH VOLUME 2024-05-01 12:00:00.0    code 300  count 4'])
+  })
+
+  it('names the original job’s format when an alert was written in one', () => {
+    expect(watchLines('alerts', {type: 'critical', ts: '2024-05-01 12:00:00.5', code: '300', message: 'm ', format: 'spark'}, plain)).toEqual([
+      'CRITICAL    2024-05-01 12:00:00.5    code 300  m  (spark)',
+    ])
+    expect(watchLines('alerts', {type: 'high-volume', ts: '2024-05-01 12:00:00.0', code: '300', count: 4, format: 'kstreams'}, plain)).toEqual([
+      'HIGH VOLUME 2024-05-01 12:00:00.0    code 300  count 4  (kstreams)',
+    ])
+    expect(watchJson('alerts', {type: 'high-volume', ts: '2024-05-01 12:00:00.0', code: '300', count: 4, format: 'spark'})).toEqual({
+      type: 'high-volume',
+      ts: '2024-05-01 12:00:00.0',
+      code: '300',
+      count: 4,
+      format: 'spark',
+    })
   })
 
   it('notes outages and recoveries once each', () => {
@@ -71,6 +90,13 @@ describe('watch NDJSON events', () => {
     })
   })
 
+  it('gives null orders for a window whose count is unknown (a row of the original job)', () => {
+    const windows = [{windowStart: T0, windowEnd: T0 + 5000, key: 'Mouse', value: 31.5, count: null}]
+    expect(watchJson('orders', {type: 'windows-snapshot', windows, totals: {records: 1, value: 31.5}, at: T0})).toMatchObject({
+      latest: [{windowStart: new Date(T0).toISOString(), windowEnd: new Date(T0 + 5000).toISOString(), product: 'Mouse', value: 31.5, orders: null}],
+    })
+  })
+
   it('gives nothing for events that are not results or status', () => {
     expect(watchJson('alerts', {type: 'paused', paused: true})).toBeUndefined()
   })
@@ -78,13 +104,33 @@ describe('watch NDJSON events', () => {
 
 describe('alert records', () => {
   it('reads the quoted values of the output topics', () => {
-    expect(parseAlertFields('"2024-05-01 12:00:00.5","300","This is a CRITICAL alert "')).toEqual(['2024-05-01 12:00:00.5', '300', 'This is a CRITICAL alert '])
-    expect(alertEvent('high-volume', '300', '"2024-05-01 12:00:00.0","300","4"')).toEqual({type: 'high-volume', ts: '2024-05-01 12:00:00.0', code: '300', count: 4, key: '300'})
+    expect(fieldsOf('"2024-05-01 12:00:00.5","300","This is a CRITICAL alert "')).toEqual(['2024-05-01 12:00:00.5', '300', 'This is a CRITICAL alert '])
+    expect(alertEvent('high-volume', '300', '"2024-05-01 12:00:00.0","300","4"')).toEqual({type: 'high-volume', ts: '2024-05-01 12:00:00.0', code: '300', count: 4, key: '300', format: 'sstream'})
+  })
+
+  it('reads the Spark and Kafka Streams jobs’ records with their times as timestamps', () => {
+    const time = new Date(2024, 4, 1, 12, 0, 0, 500).getTime()
+    expect(alertEvent('critical', undefined, `${time * 1000},300,This is a CRITICAL alert `)).toEqual({
+      type: 'critical',
+      ts: '2024-05-01 12:00:00.5',
+      code: '300',
+      message: 'This is a CRITICAL alert ',
+      format: 'spark',
+    })
+    const start = new Date(2024, 4, 1, 12, 0, 0).getTime()
+    expect(alertEvent('high-volume', `[300@${start}/${start + 10_000}]`, `"${new Date(start).toISOString().replace('.000Z', 'Z')}","300","4"`)).toEqual({
+      type: 'high-volume',
+      ts: '2024-05-01 12:00:00.0',
+      code: '300',
+      count: 4,
+      key: `[300@${start}/${start + 10_000}]`,
+      format: 'kstreams',
+    })
   })
 
   it('reads the unquoted values of the original Spark job, and the trailing comma of the Flink one', () => {
-    expect(parseAlertFields('1625047875123000,300,This is a CRITICAL alert ')).toEqual(['1625047875123000', '300', 'This is a CRITICAL alert '])
-    expect(parseAlertFields('"t","300","3",')).toEqual(['t', '300', '3'])
+    expect(fieldsOf('1625047875123000,300,This is a CRITICAL alert ')).toEqual(['1625047875123000', '300', 'This is a CRITICAL alert '])
+    expect(fieldsOf('"t","300","3",')).toEqual(['t', '300', '3'])
   })
 
   it('rejects what is not an alert', () => {

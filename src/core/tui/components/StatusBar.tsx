@@ -41,6 +41,7 @@ export function StatusBar({status, mode, source, refreshMs, now, width}: StatusB
           ...(status.openWindows === null ? [] : [`open windows ${formatCount(status.openWindows)}`]),
           warnIfPositive(`dead letters ${formatCount(status.deadLetters)}`, status.deadLetters, theme),
           warnIfPositive(`late ${formatCount(status.late)}`, status.late, theme),
+          ...(status.future ? [warnIfPositive(`future ${formatCount(status.future)}`, status.future, theme)] : []),
         ]
       : [
           ...(source ? [source] : []),

@@ -1,0 +1,204 @@
+/**
+ * Faults of Kafka itself, on a private three-node cluster (replication factor 3, min.insync.replicas=2), one
+ * cluster for the file:
+ * - sstream's own generator writes every record exactly once while the leader of a partition it writes to
+ *   is killed with SIGKILL (the producer refreshes its metadata on NOT_LEADER and leader-epoch errors), and
+ *   through a rolling restart of the three nodes;
+ * - `run analytics`, fed live, through kill -9 of the leader of an input partition, then of the group
+ *   coordinator, then of the transaction coordinator of one of its tasks (each started again before the
+ *   next): order_summary must equal the batch recomputation of the input topic, with no partial aggregate
+ *   dead-lettered as late. It found some, or windows short of partials, until the input partitions' idleness
+ *   was measured between the broker's answers (src/core/stream/idle-evidence.ts), kafkajs's send retried
+ *   per partition (src/core/kafka/kafkajs/send-messages.ts: a retry across a node crash wrote records twice
+ *   in one transaction, or not at all) and the repartition topic got the input topic's replicas (with one
+ *   replica, its partitions on a killed node were offline, and commits failed on too few in-sync replicas).
+ *   One failed run also held a hanging transaction in the repartition topic (an abandoned attempt without
+ *   abort marker, committed with the producer's next epoch); it has not been seen since, but its cause was
+ *   not found: if this test fails with late partials, read the repartition partition with read_uncommitted.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {runGenerator} from '../../../src/core/generators/index.js'
+import {createKafka, KafkaAdmin, readTopic} from '../../../src/core/kafka/index.js'
+import {runAnalytics} from '../../../src/core/pipelines/analytics.js'
+import type {PipelineEvent} from '../../../src/core/stream/index.js'
+import {uniqueName} from '../../helpers/names.js'
+import {createTestDatabase, waitFor, type SeedRecord} from '../stream/fixtures.js'
+import {expectedSummaries, rowsAsWindows} from '../stream/orders-data.js'
+import {startPrivateCluster, waitForNode, type PrivateCluster} from './private-cluster.js'
+
+let cluster: PrivateCluster
+const cleanups: Array<() => Promise<void>> = []
+
+beforeAll(async () => {
+  cluster = await startPrivateCluster(3)
+}, 300_000)
+
+afterAll(async () => {
+  for (const step of cleanups.reverse()) await step().catch(() => undefined)
+  await cluster?.destroy()
+})
+
+/** The node that leads a partition now. */
+async function leaderOf(topic: string, partition: number): Promise<number> {
+  const admin = createKafka({brokers: cluster.brokers, clientId: 'sstream-test'}).admin()
+  await admin.connect()
+  try {
+    const {topics} = await admin.fetchTopicMetadata({topics: [topic]})
+    return topics[0].partitions.find((p) => p.partitionId === partition)!.leader
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** The coordinator of a group (type 0) or a transactional id (type 1), asked through kafkajs's cluster. */
+async function coordinatorOf(key: string, coordinatorType: 0 | 1): Promise<number> {
+  const kafka = createKafka({brokers: cluster.brokers, clientId: 'sstream-test'})
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster')
+  if (!symbol) throw new Error('kafkajs no longer has its private createCluster: find the coordinator another way')
+  const client = (kafka as unknown as Record<symbol, (options: object) => {connect(): Promise<void>; disconnect(): Promise<void>; refreshMetadata(): Promise<void>; findGroupCoordinatorMetadata(o: object): Promise<{coordinator: {nodeId: number}}>}>)[symbol]({})
+  await client.connect()
+  try {
+    await client.refreshMetadata()
+    const {coordinator} = await client.findGroupCoordinatorMetadata({groupId: key, coordinatorType})
+    return coordinator.nodeId
+  } finally {
+    await client.disconnect()
+  }
+}
+
+/** SIGKILL of a node, a pause, and the node started again until it answers. */
+async function crashNode(id: number, log: string[], what: string): Promise<void> {
+  const node = cluster.node(id)
+  await node.stop('SIGKILL')
+  log.push(`${new Date().toISOString()} ${what}: node ${id} killed`)
+  await new Promise((resolve) => setTimeout(resolve, 5000))
+  const at = Date.now()
+  await node.start()
+  await waitForNode(node)
+  log.push(`${what}: node ${id} killed, back after ${Date.now() - at} ms`)
+}
+
+async function createTopics(...topics: string[]): Promise<void> {
+  const admin = await KafkaAdmin.connect(cluster.brokers)
+  try {
+    await admin.ensureTopics(topics.map((topic) => ({topic, partitions: 3, replicationFactor: 3})))
+  } finally {
+    await admin.close()
+  }
+}
+
+describe('the generator on a three-node cluster through kill -9 of a partition leader', () => {
+  it('writes every record exactly once while the node leading a partition it writes to is killed, and says it retried', async () => {
+    const topic = uniqueName('t-orders-gen')
+    await createTopics(topic)
+    // Fed until the node is back (a stop signal, so the feed lasts as long as the crash does).
+    const stopFeed = new AbortController()
+    const feed = runGenerator({generator: 'orders', brokers: cluster.brokers, topic, rate: 250, seed: 7, signal: stopFeed.signal})
+    feed.catch(() => undefined) // awaited below
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const log: string[] = []
+    // The node that leads partition 0, killed with SIGKILL while the generator writes to it, then started again.
+    await crashNode(await leaderOf(topic, 0), log, `leader of ${topic}:0`)
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    stopFeed.abort()
+    const fed = await feed
+
+    const keys: string[] = []
+    await readTopic({brokers: cluster.brokers, topic, fromBeginning: true, exitAtEnd: true, onRecord: (r) => keys.push(r.key ?? '')})
+    expect(fed.sent, log.join('\n')).toBeGreaterThan(0)
+    expect(keys, log.join('\n')).toHaveLength(fed.sent)
+    expect(new Set(keys).size).toBe(fed.sent)
+    // The crash was seen: sends to the dead leader failed and were sent again to the new one.
+    expect(fed.errors, log.join('\n')).toBeGreaterThan(0)
+  })
+})
+
+/** Waits until every partition of the topics has its three replicas in sync again (a rolling restart's pace). */
+async function waitForFullIsr(topics: string[], timeoutMs = 60_000): Promise<void> {
+  const admin = createKafka({brokers: cluster.brokers, clientId: 'sstream-test'}).admin()
+  await admin.connect()
+  try {
+    await waitFor(
+      async () => {
+        const {topics: described} = await admin.fetchTopicMetadata({topics})
+        return described.flatMap((t) => t.partitions).every((p) => p.isr.length === 3)
+      },
+      (full) => full,
+      {what: `three replicas in sync on ${topics.join(', ')}`, timeoutMs},
+    )
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+describe('a rolling restart of the three-node cluster under the generator', () => {
+  it('restarts each node in turn (SIGTERM, start, replicas in sync again) and loses no record nor writes one twice', async () => {
+    const topic = uniqueName('t-orders-roll')
+    await createTopics(topic)
+    // Fed until the last node is back (a stop signal, so the feed lasts as long as the restarts do).
+    const stopFeed = new AbortController()
+    const feed = runGenerator({generator: 'orders', brokers: cluster.brokers, topic, rate: 250, seed: 11, signal: stopFeed.signal})
+    feed.catch(() => undefined) // awaited below
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    const log: string[] = []
+    for (const node of cluster.nodes) {
+      await node.stop('SIGTERM')
+      log.push(`${new Date().toISOString()} node ${node.id} stopped`)
+      await node.start()
+      await waitForNode(node)
+      await waitForFullIsr([topic])
+      log.push(`${new Date().toISOString()} node ${node.id} back, replicas in sync`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    stopFeed.abort()
+    const fed = await feed
+
+    const keys: string[] = []
+    await readTopic({brokers: cluster.brokers, topic, fromBeginning: true, exitAtEnd: true, onRecord: (r) => keys.push(r.key ?? '')})
+    expect(fed.sent, log.join('\n')).toBeGreaterThan(0)
+    expect(keys, log.join('\n')).toHaveLength(fed.sent)
+    expect(new Set(keys).size).toBe(fed.sent)
+  })
+})
+
+describe('analytics on a three-node cluster through kill -9 of a leader and of the coordinators', () => {
+  it('survives a kill -9 of the input leader, the group coordinator and the transaction coordinator; the generator writes every record once', async () => {
+    const input = uniqueName('t-orders')
+    const deadLetters = uniqueName('t-dlq')
+    await createTopics(input, deadLetters)
+    const groupId = uniqueName('cluster-analytics')
+    const db = await createTestDatabase()
+    cleanups.push(() => db.drop())
+    const events: PipelineEvent[] = []
+    let feeding = true
+    const feed = runGenerator({generator: 'orders', brokers: cluster.brokers, topic: input, rate: 300, count: 24_000, seed: 21}).finally(() => (feeding = false))
+    const run = runAnalytics({brokers: cluster.brokers, groupId, mariadbUrl: db.url, inputTopic: input, deadLetterTopic: deadLetters, table: 'order_summary', idleTimeoutMs: 3000, untilIdle: true, onEvent: (e) => events.push(e.type === 'deadletter' ? {...e, message: `${new Date().toISOString()} ${e.message}`} : e)})
+    run.catch(() => undefined) // awaited below
+    feed.catch(() => undefined)
+    await waitFor(() => events.filter((e) => e.type === 'result').length, (n) => n > 0, {what: 'a first window written', timeoutMs: 120_000})
+
+    const log: string[] = []
+    await crashNode(await leaderOf(input, 0), log, `leader of ${input}:0`)
+    await crashNode(await coordinatorOf(groupId, 0), log, 'group coordinator')
+    await crashNode(await coordinatorOf(`${groupId}-analytics-${input}-0`, 1), log, 'transaction coordinator of the task of partition 0')
+    expect(feeding, `the feed ended before the last crash: make it longer\n${log.join('\n')}`).toBe(true)
+    const fed = await feed
+    const summary = await run
+
+    const records: Array<SeedRecord & {offset: number}> = []
+    await readTopic({brokers: cluster.brokers, topic: input, fromBeginning: true, exitAtEnd: true, onRecord: (r) => records.push({partition: r.partition, offset: Number(r.offset), key: r.key ?? '', value: r.value ?? '', timestamp: r.timestamp})})
+    records.sort((a, b) => a.partition - b.partition || a.offset - b.offset)
+    // The generator: every record once, none twice.
+    expect(fed.sent).toBe(24_000)
+    expect(records).toHaveLength(24_000)
+    expect(new Set(records.map((r) => r.key)).size).toBe(24_000)
+
+    const expected = expectedSummaries(records)
+    const rows = await db.pool.query('SELECT INTERVAL_TIMESTAMP, PRODUCT, TOTAL_VALUE, ORDER_COUNT FROM order_summary')
+    const late = events.filter((e) => e.type === 'deadletter').map((e) => JSON.stringify(e)).slice(0, 12)
+    log.push(...late)
+    expect(summary.late, log.join('\n')).toBe(expected.late)
+    expect(rowsAsWindows(rows), log.join('\n')).toEqual(expected.windows)
+  }, 360_000)
+})
