@@ -3,14 +3,14 @@
  * its own broker, ports and data; the jars are the cached ones): the broker gains a SASL_SSL listener with a
  * SCRAM user, and a context that reaches it, which `status` then uses. The shared stack is never touched.
  */
-import {mkdtempSync, readFileSync, rmSync, statSync, symlinkSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {brokerPaths, ensureBrokerJars} from '../../src/core/stack/index.js'
-import {freePort} from '../helpers/processes.js'
+import {freePorts} from '../helpers/processes.js'
 import {lastJson, runCli} from '../helpers/cli.js'
 
 const home = mkdtempSync(join(tmpdir(), 'sstream-stack-home-'))
@@ -31,8 +31,10 @@ describe('stack up --security sasl-ssl', () => {
   it('starts a broker with a SASL_SSL listener and writes the context local-sasl-ssl, which status uses', async () => {
     const shared = await brokerPaths()
     await ensureBrokerJars(shared)
-    symlinkSync(join(shared.home, `kafka-${shared.version}`), join(home, `kafka-${shared.version}`))
-    const port = await freePort()
+    const jars = join(home, `kafka-${shared.version}`)
+    if (!existsSync(jars)) symlinkSync(join(shared.home, `kafka-${shared.version}`), jars)
+    // The broker listens on port (PLAINTEXT), port + 1 (controller) and port + 2 (SASL_SSL).
+    const [port] = await freePorts(3)
     const env = {SSTREAM_HOME: home, XDG_CONFIG_HOME: configHome}
     const up = await runCli(['stack', 'up', '--security', 'sasl-ssl', '--brokers', `localhost:${port}`, '--json'], {env, timeoutMs: 170_000})
     expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0)
