@@ -60,11 +60,140 @@ function splitView(text: string): boolean {
   return true
 }
 
+/** Node's Buffer has it: what `toString('latin1', start, end)` calls after checking its arguments. */
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string
+}
+
+/** Slots of each table of recent texts (a power of two). */
+const INTERNED = 256
+
+/**
+ * The users and the topics last read, by a hash of their bytes: a view's user and topic are the same few
+ * texts over and over, so a field read again is the same string (no string made per record, and the
+ * window's and the board's maps hash it once).
+ */
+const users: string[] = new Array<string>(INTERNED).fill('')
+const topics: string[] = new Array<string>(INTERNED).fill('')
+
+/** The text of bytes [start, end), printable ASCII, from `table` when it holds it (the slot of `hash`). */
+function internedText(table: string[], bytes: Buffer, start: number, end: number, hash: number): string {
+  const slot = hash & (INTERNED - 1)
+  const known = table[slot]
+  const length = end - start
+  if (known.length === length) {
+    let i = 0
+    while (i < length && known.charCodeAt(i) === bytes[start + i]) i++
+    if (i === length) return known
+  }
+  const text = (bytes as Buffer & Latin1Slicer).latin1Slice(start, end)
+  table[slot] = text
+  return text
+}
+
+/** The 19 bytes `yyyy-mm-dd hh:mm:ss` of the last second read from bytes, and its time (ms). */
+const lastSecond = Buffer.alloc(19)
+let lastSecondSet = false
+let lastSecondTime = 0
+
+/**
+ * The end of a quoted field of printable ASCII other than `"` and `,` that starts at `start` (just after its
+ * opening quote) and is followed by `","`, with its hash in `fieldHash`; -1 for anything else.
+ */
+let fieldHash = 0
+function quotedFieldEnd(bytes: Buffer, start: number): number {
+  let hash = 0
+  for (let i = start; i < bytes.length; i++) {
+    const b = bytes[i]
+    if (b === 34) {
+      if (i === start || bytes[i + 1] !== 44) return -1
+      fieldHash = hash
+      return i
+    }
+    if (b < 0x21 || b > 0x7e || b === 44) return -1
+    hash = (Math.imul(hash, 31) + b) | 0
+  }
+  return -1
+}
+
+/**
+ * The usual view, `"<yyyy-mm-dd hh:mm:ss[.f[f[f]]]>","<user>","<topic>",<digits>` in printable ASCII,
+ * read from its bytes: what `decodeViewText` gives for it, without the text, its fields' copies or a user
+ * and a topic string per record. Undefined for anything else, a view it would refuse included (the text is
+ * then read, and any error is its reading's).
+ */
+function decodeUsualView(bytes: Buffer): View | undefined {
+  const length = bytes.length
+  // The timestamp: `"` + 19 to 23 bytes + `","`.
+  if (length < 30 || bytes[0] !== 34) return undefined
+  let close = 20
+  while (close < 24 && bytes[close] !== 34) close++
+  if (bytes[close] !== 34 || bytes[close + 1] !== 44 || bytes[close + 2] !== 34) return undefined
+  let ms = 0
+  if (close > 20) {
+    // `.` and one to three digits, as timestamps.ts reads them.
+    if (bytes[20] !== 46 || close === 21) return undefined
+    for (let i = 21, scale = 100; i < close; i++, scale /= 10) {
+      const digit = bytes[i] - 48
+      if (digit < 0 || digit > 9) return undefined
+      ms += digit * scale
+    }
+  }
+  let time: number
+  let same = lastSecondSet
+  for (let i = 0; same && i < 19; i++) same = lastSecond[i] === bytes[i + 1]
+  if (same) time = lastSecondTime + ms
+  else {
+    const second = (bytes as Buffer & Latin1Slicer).latin1Slice(1, 20)
+    // A year before 1000 is refused (checkTimestampYear): by the text's reading.
+    if (second.charCodeAt(0) === 48) return undefined
+    const parsed = parseTimestamp(second)
+    if (parsed === undefined) return undefined
+    bytes.copy(lastSecond, 0, 1, 20)
+    lastSecondSet = true
+    // As timestamps.ts keeps its last second.
+    lastSecondTime = parsed - (parsed - Math.floor(parsed / 1000) * 1000)
+    time = lastSecondTime + ms
+  }
+  const userStart = close + 3
+  const userEnd = quotedFieldEnd(bytes, userStart)
+  if (userEnd < 0 || bytes[userEnd + 2] !== 34) return undefined
+  const userHash = fieldHash
+  const topicStart = userEnd + 3
+  const topicEnd = quotedFieldEnd(bytes, topicStart)
+  if (topicEnd < 0) return undefined
+  const topicHash = fieldHash
+  const {userColumn, maxMinutes} = viewLimits()
+  if (userEnd - userStart > userColumn.length) return undefined
+  // The minutes: `,` then one to ten digits, to the end.
+  const digitsStart = topicEnd + 2
+  const digits = length - digitsStart
+  if (digits < 1 || digits > 10) return undefined
+  let minutes = 0
+  for (let i = digitsStart; i < length; i++) {
+    const digit = bytes[i] - 48
+    if (digit < 0 || digit > 9) return undefined
+    minutes = minutes * 10 + digit
+  }
+  if (minutes > maxMinutes) return undefined
+  return {time, user: internedText(users, bytes, userStart, userEnd, userHash), topic: internedText(topics, bytes, topicStart, topicEnd, topicHash), minutes}
+}
+
 /**
  * Parses a view as the original does: every `"` removed, then split on commas into the timestamp
  * (`yyyy-mm-dd hh:mm:ss.f`, local time), the user, the topic and the minutes (an integer).
  */
 export function decodeView(record: InputRecord): View {
+  const bytes = record.valueBytes()
+  if (bytes !== null) {
+    const view = decodeUsualView(bytes)
+    if (view !== undefined) return view
+  }
+  return decodeViewText(record)
+}
+
+/** `decodeView` by its text: any view, and every error. */
+export function decodeViewText(record: InputRecord): View {
   const text = recordText(record)
   checkRecordUtf8(record, text, 'malformed-csv', 'a view')
   let timestamp: string, user: string, topic: string, minutesText: string

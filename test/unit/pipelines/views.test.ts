@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 
 import {createViewFactory} from '../../../src/core/generators/views.js'
 import {formatUserWindow} from '../../../src/cli/present-results.js'
-import {decodeView, viewsPipeline, type UserViews} from '../../../src/core/pipelines/views.js'
+import {decodeView, decodeViewText, viewsPipeline, type UserViews} from '../../../src/core/pipelines/views.js'
 import {formatTimestamp, inputRecord, runInMemory, TestDriver, windowStartOf, type InputRecord, type RecordError, type WindowResult} from '../../../src/core/stream/index.js'
 import {memorySink} from '../stream/helpers.js'
 import {memoryBoardSink} from './leaderboard-helpers.js'
@@ -97,6 +97,51 @@ describe('views pipeline', () => {
     expect(windows(userSink.items)).toEqual([...expectedWindows].map(([k, v]) => `${k}=${v.minutes}#${v.views}`).sort())
     expect(Object.fromEntries(topicsSink.scores)).toEqual(Object.fromEntries(expectedTopics))
     expect(driver.deadLetters()).toEqual([])
+  })
+
+  it('reads a view from its bytes exactly as from its text, whatever the bytes', () => {
+    const outcome = (decode: (r: InputRecord) => unknown, value: Buffer): unknown => {
+      try {
+        return decode(inputRecord({topic: 'views', partition: 0, offset: 0, timestamp: 0, key: '1', value}))
+      } catch (error) {
+        const e = error as RecordError
+        return {reason: e.reason, message: e.message, field: e.field}
+      }
+    }
+    // Near the usual form: timestamps of a few seconds (read again and again), with 0 to 4 fraction digits or
+    // broken; users and topics of printable ASCII, quotes, commas, spaces, non-ASCII and invalid UTF-8.
+    const second = fc.constantFrom('2021-06-30 12:11:15', '2021-06-30 12:11:16', '0999-06-30 12:11:15', '2021-02-30 12:11:15', '2021-06-30 24:11:15', '2021-06-30 12:11:1x', ' 2021-06-30 12:11:1')
+    const fraction = fc.oneof(fc.constant(''), fc.constant('.'), fc.stringOf(fc.constantFrom('0', '5', '9', 'a'), {minLength: 1, maxLength: 4}).map((d) => `.${d}`))
+    const field = fc.oneof(
+      fc.constantFrom('Bob', 'Mike', 'AI', 'CI_CD', '', ' ', 'x'.repeat(64), 'x'.repeat(65)),
+      fc.stringOf(fc.constantFrom('a', 'Z', '_', '"', ',', ' ', '~', '\x7f', 'é', '\ufffd'), {maxLength: 5}),
+    )
+    const minutes = fc.oneof(fc.nat(100).map(String), fc.constantFrom('0', '007', '2147483647', '2147483648', '9999999999', '12345678901', '', ' 3', '3 ', '"3"', '-1', '1.5'))
+    const line = fc.tuple(second, fraction, field, field, minutes, fc.boolean()).map(([s, f, user, topic, m, quoted]) => (quoted ? `"${s}${f}","${user}","${topic}",${m}` : `${s}${f},${user},${topic},${m}`))
+    const bytes = fc.oneof(
+      {weight: 8, arbitrary: line.map((text) => Buffer.from(text))},
+      {weight: 1, arbitrary: fc.tuple(line, fc.nat(40), fc.constantFrom(0x80, 0xff, 0x22, 0x2c, 0x00)).map(([text, at, byte]) => {
+        const b = Buffer.from(text)
+        if (b.length > 0) b[at % b.length] = byte
+        return b
+      })},
+    )
+    fc.assert(
+      fc.property(fc.array(bytes, {minLength: 1, maxLength: 8}), (values) => {
+        for (const value of values) expect(outcome(decodeView, value)).toEqual(outcome(decodeViewText, value))
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('reads many different users and topics of one length, each as itself, again and again', () => {
+    const names = Array.from({length: 3000}, (_, i) => `u${String(i).padStart(4, '0')}`)
+    for (const round of [0, 1]) {
+      for (const [i, name] of names.entries()) {
+        const topic = names[(i * 7 + round) % names.length]
+        expect(decodeView(record(`"2021-06-30 12:11:15.${i % 10}","${name}","${topic}",${i % 11}`))).toEqual({time: T0 + (i % 10) * 100, user: name, topic, minutes: i % 11})
+      }
+    }
   })
 
   it('prints a closed user window like the original console', () => {
