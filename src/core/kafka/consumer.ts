@@ -21,6 +21,8 @@ export interface ConsumedRecord {
   readonly key: string | null
   /** The value's bytes (null: no value), a view made when first asked for. */
   valueBytes(): Buffer | null
+  /** The value read where it lies, without a view (`none`: no value). */
+  readValue<T>(read: (bytes: Buffer, start: number, end: number) => T, none: T): T
 }
 
 const NO_BYTES = Buffer.alloc(0)

@@ -19,6 +19,7 @@ import {
   type WindowResult,
 } from '../stream/types.js'
 import {checkRecordUtf8, parseCsvLine, recordText} from './common.js'
+import {quotedFieldEnd, quotedTimestamp, RecentTexts, scanned} from './quoted-bytes.js'
 import {addExact, incrementExact, toNumber, type ExactInteger} from './exact.js'
 import {eventTimeCheck, checkTimestampYear, excerpt, FieldError, isWellFormed, MAX_OUTPUT_MESSAGE_BYTES} from './validate.js'
 
@@ -68,8 +69,54 @@ function splitQuotedAlert(text: string): boolean {
   return false
 }
 
-/** Parses `"<ts>","<LEVEL>","<CODE>","<message>"`. */
+/** The levels, codes and messages last read from bytes. */
+const levels = new RecentTexts()
+const codes = new RecentTexts()
+const messages = new RecentTexts()
+
+/** The longest code read from bytes (a longer one is left to the text reading, which checks it). */
+const USUAL_CODE_BYTES = 256
+
+/**
+ * The usual alert, `"<yyyy-mm-dd hh:mm:ss[.f[f[f]]]>","<level>","<code>","<message>"` in printable ASCII with
+ * no quote inside a field, read from its bytes: what `decodeAlertText` gives for it, without the text, its
+ * fields' copies or a level, code and message string per record. Undefined for anything else, an alert it
+ * would refuse included (the text is then read, and any error is its reading's).
+ */
+function decodeUsualAlert(bytes: Buffer, record: InputRecord): Alert | undefined {
+  const time = quotedTimestamp(bytes)
+  if (time === undefined) return undefined
+  const afterTimestamp = scanned.timestampEnd
+  if (bytes[afterTimestamp + 1] !== 44 || bytes[afterTimestamp + 2] !== 34) return undefined
+  const levelStart = afterTimestamp + 3
+  const levelEnd = quotedFieldEnd(bytes, levelStart)
+  if (levelEnd < 0 || bytes[levelEnd + 1] !== 44 || bytes[levelEnd + 2] !== 34) return undefined
+  const levelHash = scanned.hash
+  const codeStart = levelEnd + 3
+  const codeEnd = quotedFieldEnd(bytes, codeStart)
+  if (codeEnd < 0 || codeEnd - codeStart > USUAL_CODE_BYTES || bytes[codeEnd + 1] !== 44 || bytes[codeEnd + 2] !== 34) return undefined
+  const codeHash = scanned.hash
+  const messageStart = codeEnd + 3
+  const messageEnd = quotedFieldEnd(bytes, messageStart)
+  if (messageEnd !== bytes.length - 1) return undefined
+  const level = levels.text(bytes, levelStart, levelEnd, levelHash)
+  // A critical alert near an output message's size: the text reading checks it.
+  if (level === 'CRITICAL' && bytes.length + (record.key?.length ?? 0) > MAX_OUTPUT_MESSAGE_BYTES / 4) return undefined
+  return {time, level, code: codes.text(bytes, codeStart, codeEnd, codeHash), message: messages.text(bytes, messageStart, messageEnd, scanned.hash)}
+}
+
+/** Parses `"<ts>","<LEVEL>","<CODE>","<message>"`: the usual alert from its bytes, any other from its text. */
 export function decodeAlert(record: InputRecord): Alert {
+  const bytes = record.valueBytes()
+  if (bytes !== null) {
+    const alert = decodeUsualAlert(bytes, record)
+    if (alert !== undefined) return alert
+  }
+  return decodeAlertText(record)
+}
+
+/** `decodeAlert` by its text: any alert, and every error. */
+export function decodeAlertText(record: InputRecord): Alert {
   const text = recordText(record)
   checkRecordUtf8(record, text, 'malformed-csv', 'an alert')
   const quoted = splitQuotedAlert(text)

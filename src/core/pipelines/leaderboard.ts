@@ -13,33 +13,35 @@ import {runPipeline} from './run.js'
 import {RecordError, type InputRecord, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type Sink} from '../stream/types.js'
 import {excerpt, FieldError, isWellFormed} from './validate.js'
 
-export interface Score {
-  player: string
-  score: number
-}
-
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 
-/** A score record: key = the player, value = the score as a decimal string (the original's `7`). */
-export function decodeScore(record: InputRecord): Score {
-  const bytes = record.valueBytes()
-  if (bytes === null || bytes.length === 0) throw new RecordError('missing-value', 'The record has no value.')
+/** What `plainDigits` reads for a record without a value, or with an empty one. */
+const MISSING = -1
+
+/**
+ * A score record as the point it adds to the board: key = the player, value = the score as a decimal string
+ * (the original's `7`). One object per record, the sink's item itself; the usual score, a few ASCII digits,
+ * is read where the fetch left it (no view, no text), anything else as decimal text.
+ */
+export function decodePoint(record: InputRecord): BoardPoint {
+  const digits = record.readValue(plainDigits, MISSING)
+  if (digits === MISSING) throw new RecordError('missing-value', 'The record has no value.')
   const player = record.key
   if (player === null || player === '') throw new FieldError('player', 'the record has no key: the key names the player.')
   if (!isWellFormed(player)) throw new FieldError('player', 'the key has a lone surrogate, which Redis would store as another name.')
-  // The usual score, a few ASCII digits, is read from the bytes; anything else as decimal text.
-  const digits = plainDigits(bytes)
-  return {player, score: Number.isNaN(digits) ? decimalScore(bytes.toString().trim()) : digits}
+  return {member: player, delta: Number.isNaN(digits) ? record.readValue(decimalScore, Number.NaN) : digits, offset: record.offset}
 }
 
 /**
- * The value of up to 15 ASCII digits and nothing else, read from the bytes (no text made): below 10^15, so
- * exact and within ±MAX_EXACT_SCORE, and what Number() gives for the same text. NaN for anything else.
+ * The value of up to 15 ASCII digits and nothing else, read from `bytes[start, end)` (no text made): below
+ * 10^15, so exact and within ±MAX_EXACT_SCORE, and what Number() gives for the same text. MISSING for no
+ * bytes, NaN for anything else.
  */
-function plainDigits(bytes: Buffer): number {
-  if (bytes.length > 15) return Number.NaN
+function plainDigits(bytes: Buffer, start: number, end: number): number {
+  if (end === start) return MISSING
+  if (end - start > 15) return Number.NaN
   let value = 0
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     const digit = bytes[i] - 0x30
     if (digit < 0 || digit > 9) return Number.NaN
     value = value * 10 + digit
@@ -48,7 +50,8 @@ function plainDigits(bytes: Buffer): number {
 }
 
 /** A score written as decimal text (sign, fraction, exponent), checked: finite, within ±MAX_EXACT_SCORE. */
-function decimalScore(text: string): number {
+function decimalScore(bytes: Buffer, start: number, end: number): number {
+  const text = bytes.toString('utf8', start, end).trim()
   if (!DECIMAL.test(text)) throw new FieldError('score', `${excerpt(text)} is not a number.`)
   const score = Number(text)
   if (!Number.isFinite(score)) throw new FieldError('score', `${excerpt(text)} is not a finite number.`)
@@ -64,19 +67,14 @@ export interface LeaderboardOptions {
   sink: Sink<BoardPoint>
 }
 
-export function leaderboardPipeline(options: LeaderboardOptions): PipelineDefinition<Score> {
+export function leaderboardPipeline(options: LeaderboardOptions): PipelineDefinition<BoardPoint> {
   return {
     name: 'leaderboard',
     inputTopic: options.inputTopic,
     deadLetterTopic: options.deadLetterTopic,
-    decode: decodeScore,
-    perRecord: [
-      {
-        name: 'board',
-        map: (score: Score, record: InputRecord): BoardPoint => ({member: score.player, delta: score.score, offset: record.offset}),
-        sink: options.sink,
-      },
-    ],
+    decode: decodePoint,
+    // The decoded point is the item: nothing more per record.
+    perRecord: [{name: 'board', map: (point: BoardPoint): BoardPoint => point, sink: options.sink}],
   }
 }
 

@@ -4,7 +4,7 @@
  * takes and starts again.
  */
 import {LatencyRecorder, type LatencyHistogram} from './latency.js'
-import type {StoreWrite, TaskOutput} from './task-output.js'
+import {resultCount, type StoreWrite, type TaskOutput} from './task-output.js'
 import type {ResultEvent} from './types.js'
 
 export interface RunTotals {
@@ -54,7 +54,7 @@ export class RunMetrics {
     this.counts.late += out.late
     this.counts.future += out.future
     this.counts.deadLettered += out.deadLetters.length
-    for (const write of out.storeWrites) this.addResults(write.results)
+    for (const write of out.storeWrites) this.addStored(write)
     this.addResults(out.results)
   }
 
@@ -63,7 +63,10 @@ export class RunMetrics {
    * same, and never counted again (the replay finds it stored and skips it).
    */
   addStored(write: StoreWrite): void {
-    this.addResults(write.results)
+    const count = resultCount(write)
+    if (count === 0) return
+    this.counts.recordsOut += count
+    this.counts.outputs[write.sink.name] = (this.counts.outputs[write.sink.name] ?? 0) + count
   }
 
   /** Counts results per output, a run of results of one output at a time (no array, one update per run). */

@@ -15,7 +15,7 @@ import {repartitionTopicName} from './repartition.js'
 import {RunMetrics} from './run-metrics.js'
 import type {Task, TaskContext} from './task.js'
 import {commitOutput, restoreTask, type PartitionBounds} from './task-host.js'
-import {refuseOversized, type TaskOutput} from './task-output.js'
+import {forEachResult, refuseOversized, type TaskOutput} from './task-output.js'
 import {DEFAULT_MAX_FUTURE_MS, type PartitionStats, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type ServiceName, type RunStopReason} from './types.js'
 import {UntilIdle} from './until-idle.js'
 import {isoOrNull} from './windows.js'
@@ -554,13 +554,13 @@ class Runtime {
       for (const write of out.storeWrites) {
         if (!write.settled || write.stage === undefined) continue
         this.metrics.addStored(write)
-        for (const event of write.results) this.emit(event)
+        forEachResult(write, this.emit)
       }
       throw error
     }
     if (committed) this.reportOk('kafka')
     this.metrics.add(out, out.storeWrites.length > 0 || out.commit ? performance.now() - started : undefined, Date.now())
-    for (const write of out.storeWrites) for (const event of write.results) this.emit(event)
+    for (const write of out.storeWrites) forEachResult(write, this.emit)
     for (const event of out.results) this.emit(event)
     for (const event of out.deadLetters) this.emit(event)
   }

@@ -23,7 +23,7 @@ import {BugError} from '../errors.js'
 import {decodeSourceState, encodeSourceState, type Checkpoint} from './checkpoint.js'
 import {encodeMarker, encodePartial, repartitionOfKey} from './repartition.js'
 import {DIRECT_CONTEXT, type Task, type TaskContext} from './task.js'
-import {addDeadLetter, emptyOutput, routeItems, type RoutedItem, type TaskOutput} from './task-output.js'
+import {addDeadLetter, emptyOutput, routeItems, storeWrite, type RoutedItem, type StoreWrite, type TaskOutput} from './task-output.js'
 import {RecordError, type InputRecord, type PerRecordStage, type PipelineDefinition, type WindowStage} from './types.js'
 import {floorWatermark, windowStartOf} from './windows.js'
 
@@ -325,6 +325,13 @@ export class SourceTask implements Task {
     const todo = inputs.takenBy(isPositioned(stage), stored)
     if (todo.length === 0) return
     const mapped = stage.mapBatch ? await mapBatch(inputs, todo, stage, context) : await mapOrdered(inputs, todo, stage, context)
+    const {name, deadLetterTopic} = this.definition
+    const sinkContext = {pipeline: name, topic: this.topic, partition: this.partition, nextOffset: this.position ?? 0}
+    const {sink} = stage
+    // A store sink's items go into its write with their records (no object per item); a store sink with stored
+    // positions gets a write even with no item, to record the position.
+    let write: StoreWrite | undefined
+    if (sink.kind === 'store' && sink.storedPosition) out.storeWrites.push((write = storeWrite(sink, sinkContext, name, deadLetterTopic, stage.name)))
     const items: Array<RoutedItem<unknown>> = []
     for (let i = 0; i < todo.length; i++) {
       const result = mapped[i]
@@ -332,20 +339,20 @@ export class SourceTask implements Task {
       const record = inputs.records[index]
       const again = inputs.again !== undefined && inputs.again[index]
       if (result instanceof RecordError) {
-        if (!again) addDeadLetter(out, this.definition.name, this.definition.deadLetterTopic, record, result.reason, result.message, fieldOf(result))
+        if (!again) addDeadLetter(out, name, deadLetterTopic, record, result.reason, result.message, fieldOf(result))
       } else if (result !== null && result !== undefined) {
+        if (sink.kind === 'store') {
+          if (write === undefined) out.storeWrites.push((write = storeWrite(sink, sinkContext, name, deadLetterTopic, stage.name)))
+          if (again) (write.again ??= new Set()).add(write.items.length)
+          write.items.push(result)
+          ;(write.records ??= []).push(record)
+          continue
+        }
         const source = {topic: record.topic, partition: record.partition, offset: record.offset}
         items.push(again ? {item: result, key: record.key, source, record, again} : {item: result, key: record.key, source, record})
       }
     }
-    const nextOffset = this.position ?? 0
-    const {name, deadLetterTopic} = this.definition
-    routeItems(out, name, deadLetterTopic, stage.sink, items, {pipeline: name, topic: this.topic, partition: this.partition, nextOffset}, stage.name)
-    // A store sink with stored positions must record the position even when this batch had no items for it.
-    if (items.length === 0 && stage.sink.kind === 'store' && stage.sink.storedPosition) {
-      const context = {pipeline: name, topic: this.topic, partition: this.partition, nextOffset}
-      out.storeWrites.push({sink: stage.sink, items: [], context, results: [], sources: [], pipeline: name, deadLetterTopic, stage: stage.name})
-    }
+    routeItems(out, name, deadLetterTopic, sink, items, sinkContext, stage.name)
   }
 
   /** After a store write with a stored position succeeded. */

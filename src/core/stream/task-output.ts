@@ -29,30 +29,60 @@ export const DEAD_LETTER_HEADERS = {
  */
 export const MAX_DEAD_LETTER_BYTES = 1_000_000
 
-/** Where a store write's items came from, to dead-letter those the store refuses. */
-export interface ItemSource {
-  /** The input record of a per-record item. */
-  record?: Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes'>
-  /** Seen before (a replay or a catch-up): its dead letter, if any, was committed then. */
-  again?: boolean
-  /** The window result of a window item. */
-  window?: WindowResult<unknown>
-}
+/** The input record of a per-record item, as a store write keeps it (for its result and a dead letter). */
+export type ItemRecord = Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes'>
 
+/**
+ * Items for one store sink, with where each came from (to report it and to dead-letter it if the store refuses
+ * it): parallel arrays, no object per item. Its result events are made when they are reported
+ * (`forEachResult`), after the commit, not kept with the write while it is in flight.
+ */
 export interface StoreWrite {
   sink: StoreSink<unknown>
   items: unknown[]
   context: SinkWriteContext
-  /** Reported once the write and the commit are done. */
-  results: ResultEvent[]
   /** Set by per-record stages with a stored position: the position to remember after the write. */
   stage?: string
-  /** Where each item came from (parallel to `items`), for the dead letters of items the store refuses. */
-  sources: ItemSource[]
+  /** A per-record stage's write: each item's input record (parallel to `items`). */
+  records?: ItemRecord[]
+  /** A window stage's write: each item's window result (parallel to `items`). */
+  windows?: Array<WindowResult<unknown>>
+  /** The items seen before (a replay or a catch-up), by index: their dead letters, if any, were committed then. */
+  again?: Set<number>
+  /** The items not reported as written, by index: refused by the store, or held by it before (settleStoreWrite). */
+  unreported?: Set<number>
   pipeline: string
   deadLetterTopic: string
-  /** The store took the write (`results` then holds what it added): durable, whatever the commit after it does. */
+  /** The store took the write (its results are then what it added): durable, whatever the commit after it does. */
   settled?: boolean
+}
+
+/** A store write for `sink` with no items yet. */
+export function storeWrite(sink: StoreSink<unknown>, context: SinkWriteContext, pipeline: string, deadLetterTopic: string, stage?: string): StoreWrite {
+  return {sink, items: [], context, pipeline, deadLetterTopic, ...(stage ? {stage} : {})}
+}
+
+/** Calls `report` with the result event of each item a store write added, in order. */
+export function forEachResult(write: StoreWrite, report: (event: ResultEvent) => void): void {
+  const {items, records, windows, unreported, pipeline} = write
+  const output = write.sink.name
+  for (let index = 0; index < items.length; index++) {
+    if (unreported !== undefined && unreported.has(index)) continue
+    const window = windows?.[index]
+    if (window !== undefined) {
+      report({type: 'result', pipeline, output, key: window.key, value: window.value, window: {start: isoOrNull(window.windowStart) ?? '', end: isoOrNull(window.windowEnd) ?? ''}})
+      continue
+    }
+    const record = records?.[index]
+    const event: ResultEvent = {type: 'result', pipeline, output, key: record ? record.key : null, value: items[index]}
+    if (record) event.source = {topic: record.topic, partition: record.partition, offset: record.offset}
+    report(event)
+  }
+}
+
+/** How many items a store write reports as written. */
+export function resultCount(write: StoreWrite): number {
+  return write.items.length - (write.unreported?.size ?? 0)
 }
 
 export interface TaskOutput {
@@ -131,25 +161,28 @@ function cutText(text: string, max: number): string {
 export function settleStoreWrite(out: TaskOutput, write: StoreWrite, result: SinkWriteResult | void): void {
   write.settled = true
   if (!result) return
-  const skipped = new Set(result.skipped)
-  const refused = new Set<number>()
+  const unreported = new Set<number>()
+  let refused = 0
   for (const {index, message} of result.rejected) {
-    const source = write.sources[index]
-    if (!source || refused.has(index)) continue
-    refused.add(index)
-    if (source.again) continue
-    if (source.window) {
-      const {windowStart, windowEnd, key, value} = source.window
-      const record = inputRecord({topic: write.context.topic, partition: write.context.partition, offset: Math.max(0, write.context.nextOffset - 1), timestamp: 0, key, value: JSON.stringify(value) ?? ''})
-      addDeadLetter(out, write.pipeline, write.deadLetterTopic, record, 'rejected', message, {
+    if (!(index >= 0 && index < write.items.length) || unreported.has(index)) continue
+    unreported.add(index)
+    refused += 1
+    if (write.again?.has(index)) continue
+    const window = write.windows?.[index]
+    const record = write.records?.[index]
+    if (window) {
+      const {windowStart, windowEnd, key, value} = window
+      const source = inputRecord({topic: write.context.topic, partition: write.context.partition, offset: Math.max(0, write.context.nextOffset - 1), timestamp: 0, key, value: JSON.stringify(value) ?? ''})
+      addDeadLetter(out, write.pipeline, write.deadLetterTopic, source, 'rejected', message, {
         headers: {[DEAD_LETTER_HEADERS.windowStart]: isoOrNull(windowStart) ?? String(windowStart), [DEAD_LETTER_HEADERS.windowEnd]: isoOrNull(windowEnd) ?? String(windowEnd)},
       })
-    } else if (source.record) {
-      addDeadLetter(out, write.pipeline, write.deadLetterTopic, source.record, 'rejected', message)
+    } else if (record) {
+      addDeadLetter(out, write.pipeline, write.deadLetterTopic, record, 'rejected', message)
     }
   }
-  if (refused.size > 0 || skipped.size > 0) write.results = write.results.filter((_, index) => !refused.has(index) && !skipped.has(index))
-  if (refused.size > 0) out.commit = true
+  for (const index of result.skipped ?? []) if (index >= 0 && index < write.items.length) unreported.add(index)
+  if (unreported.size > 0) write.unreported = unreported
+  if (refused > 0) out.commit = true
 }
 
 /** Bytes a record takes in a record batch beyond its key, value and headers, and the batch's own header: a bound. */
@@ -227,17 +260,20 @@ export function routeItems<T>(
   }
   // Several emissions in one batch (stage 2) make one write.
   const last = out.storeWrites.at(-1)
-  const write: StoreWrite =
-    last && last.sink === sink && last.stage === stage
-      ? last
-      : {sink: sink as StoreSink<unknown>, items: [], context, results: [], sources: [], pipeline, deadLetterTopic, ...(stage ? {stage} : {})}
-  if (write === last) write.context = context
-  else out.storeWrites.push(write)
+  let write: StoreWrite
+  if (last && last.sink === sink && last.stage === stage) {
+    write = last
+    write.context = context
+  } else {
+    write = storeWrite(sink as StoreSink<unknown>, context, pipeline, deadLetterTopic, stage)
+    out.storeWrites.push(write)
+  }
   for (const routed of items) {
+    const index = write.items.length
     write.items.push(routed.item)
-    write.results.push(resultEvent(pipeline, sink.name, routed))
-    // A routed item is its own source: its input record (and whether it was seen before), or its window.
-    write.sources.push(routed)
+    if (routed.window) (write.windows ??= [])[index] = routed.window
+    else if (routed.record) (write.records ??= [])[index] = routed.record
+    if (routed.again) (write.again ??= new Set()).add(index)
   }
 }
 

@@ -8,7 +8,7 @@
 import {repartitionTopicName} from './repartition.js'
 import {DIRECT_CONTEXT, type Task} from './task.js'
 import {commitOutput, restoreTask, type TaskSpec} from './task-host.js'
-import type {TaskOutput} from './task-output.js'
+import {forEachResult, type TaskOutput} from './task-output.js'
 import {inputRecord, type DeadLetterEvent, type InputRecord, type OutputMessage, type PipelineDefinition, type ResultEvent} from './types.js'
 
 export interface TestRecord {
@@ -223,7 +223,7 @@ export class TestDriver {
     this.counts.recordsIn += out.recordsIn
     this.counts.late += out.late
     this.counts.future += out.future
-    this.resultEvents.push(...out.storeWrites.flatMap((w) => w.results))
+    for (const write of out.storeWrites) forEachResult(write, (event) => this.resultEvents.push(event))
     if (!committed) return
     this.resultEvents.push(...out.results)
     this.deadLetterEvents.push(...out.deadLetters)

@@ -23,13 +23,27 @@ export interface InputRecord {
    * is first asked for, and gives the same view after that: read it once, decode from it.
    */
   valueBytes(): Buffer | null
+  /**
+   * Reads the value where it lies, without a view: `read(bytes, start, end)` with the value in
+   * `bytes[start, end)`, or `none` when the record has no value. For a decoder of small values (a score of a
+   * few digits), which would otherwise make a Buffer view per record and keep it as long as the record.
+   */
+  readValue<T>(read: (bytes: Buffer, start: number, end: number) => T, none: T): T
 }
 
 /** An input record from its fields (the test driver's records, and records made outside a fetch). */
 export function inputRecord(fields: {topic: string; partition: number; offset: number; timestamp: number; key: string | null; value: Buffer | string | null}): InputRecord {
   const {topic, partition, offset, timestamp, key, value} = fields
   const bytes = value === null || Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')
-  return {topic, partition, offset, timestamp, key, valueBytes: () => bytes}
+  return {
+    topic,
+    partition,
+    offset,
+    timestamp,
+    key,
+    valueBytes: () => bytes,
+    readValue: <T>(read: (bytes: Buffer, start: number, end: number) => T, none: T): T => (bytes === null ? none : read(bytes, 0, bytes.length)),
+  }
 }
 
 /** Why a record went to the dead-letter topic (the `sstream-reason` header). */

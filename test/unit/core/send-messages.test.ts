@@ -5,7 +5,7 @@
  * numbers). kafkajs 2.2.4's own fails both: it never sends the partition whose leader moved, and sends again,
  * with new sequence numbers, what the replaced broker had taken.
  */
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 
 import {createSendMessages} from '../../../src/core/kafka/kafkajs/send-messages.js'
 
@@ -144,5 +144,67 @@ describe('the producer send, retried', () => {
     await send(cluster)
     expect(node2Asks).toBe(2)
     expect(retriedEarly).toBe(false)
+  })
+})
+
+describe('a transactional send while the coordinator completes the previous transaction', () => {
+  const concurrent = (): Error => Object.assign(new Error('The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'), {name: 'KafkaJSProtocolError', type: 'CONCURRENT_TRANSACTIONS', retriable: true})
+
+  function transactional(failures: number) {
+    let asked = 0
+    return {
+      ...sequences(),
+      isTransactional: () => true,
+      getTransactionalId: () => 'tx',
+      addPartitionsToTransaction: async () => {
+        asked += 1
+        if (asked <= failures) throw concurrent()
+      },
+      get asked() {
+        return asked
+      },
+    }
+  }
+
+  function sendWith(cluster: unknown, eosManager: unknown, attempts: {count: number}) {
+    const logger = {debug: () => undefined, error: () => undefined, info: () => undefined, warn: () => undefined}
+    const partitioner = ({message}: {message: {partition: number}}) => message.partition
+    const counting = (work: Parameters<typeof retrier>[0]) => retrier((bail, count, time) => ((attempts.count += 1), work(bail, count, time)))
+    return createSendMessages({logger, cluster: cluster as never, partitioner: partitioner as never, eosManager: eosManager as never, retrier: counting as never})({
+      acks: -1,
+      timeout: 1000,
+      topicMessages: [{topic: 't', messages: [{key: 'a', value: 'a', partition: 0}]}],
+    })
+  }
+
+  it('asks AddPartitionsToTxn again within the attempt, without a metadata refresh', async () => {
+    const {cluster, calls} = fakeCluster([{leaders: {0: 1}, generation: 0}, {leaders: {0: 1}, generation: 1}], () => undefined)
+    let refreshes = 0
+    cluster.refreshMetadata = async () => void (refreshes += 1)
+    const eos = transactional(3)
+    const attempts = {count: 0}
+    await sendWith(cluster, eos, attempts)
+    expect(eos.asked).toBe(4)
+    expect(attempts.count).toBe(1)
+    expect(refreshes).toBe(0)
+    expect(calls.map((c) => c.partitions.map((p) => `${p.partition}@${p.firstSequence}`))).toEqual([['0@0']])
+  })
+
+  it('fails the attempt as before when the coordinator stays busy', async () => {
+    const {cluster} = fakeCluster([{leaders: {0: 1}, generation: 0}], () => undefined)
+    const eos = transactional(Number.POSITIVE_INFINITY)
+    const attempts = {count: 0}
+    vi.useFakeTimers()
+    try {
+      const sent = sendWith(cluster, eos, attempts)
+      const failed = expect(sent).rejects.toMatchObject({type: 'CONCURRENT_TRANSACTIONS'})
+      await vi.runAllTimersAsync()
+      await failed
+    } finally {
+      vi.useRealTimers()
+    }
+    expect(attempts.count).toBe(5)
+    // Each attempt asked again for about 250 ms before it failed.
+    expect(eos.asked).toBeGreaterThan(5 * 5)
   })
 })

@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 
 import {formatAlertsResult} from '../../../src/cli/present-results.js'
 import {csvField} from '../../../src/core/pipelines/alert-formats.js'
-import {alertsPipeline, decodeAlert} from '../../../src/core/pipelines/alerts.js'
+import {alertsPipeline, decodeAlert, decodeAlertText} from '../../../src/core/pipelines/alerts.js'
 import {parseCsvLine} from '../../../src/core/pipelines/common.js'
 import {formatTimestamp} from '../../../src/core/stream/timestamps.js'
 import {runInMemory} from '../../../src/core/stream/test-driver.js'
@@ -88,6 +88,52 @@ describe('alerts pipeline', () => {
       }),
       {numRuns: 3000},
     )
+  })
+
+  it('reads an alert from its bytes exactly as from its text, whatever the bytes', () => {
+    const outcome = (decode: (r: InputRecord) => unknown, value: Buffer, key: string | null): unknown => {
+      try {
+        return decode(inputRecord({topic: 'alerts', partition: 0, offset: 0, timestamp: 0, key, value}))
+      } catch (error) {
+        const e = error as RecordError
+        return {reason: e.reason, message: e.message, field: e.field}
+      }
+    }
+    // Near the usual form: timestamps of a few seconds (read again and again), with 0 to 4 fraction digits or
+    // broken; levels, codes and messages of printable ASCII, quotes, commas, spaces, tabs, non-ASCII, long codes.
+    const second = fc.constantFrom('2021-06-30 12:11:15', '2021-06-30 12:11:16', '0999-06-30 12:11:15', '2021-02-30 12:11:15', '2021-06-30 24:11:15', '2021-06-30 12:11:1x', ' 2021-06-30 12:11:1')
+    const fraction = fc.oneof(fc.constant(''), fc.constant('.'), fc.constant(' '), fc.stringOf(fc.constantFrom('0', '5', '9', 'a'), {minLength: 1, maxLength: 4}).map((d) => `.${d}`))
+    const field = fc.oneof(
+      fc.constantFrom('CRITICAL', 'HIGH', '100', '400', 'This is a CRITICAL alert ', '', ' ', 'x'.repeat(256), 'x'.repeat(257), 'y'.repeat(10_001)),
+      fc.stringOf(fc.constantFrom('a', 'Z', '_', '"', ',', ' ', '~', '\t', '\x7f', 'é', '\ufffd', '\u{1F600}'), {maxLength: 6}),
+    )
+    const line = fc.tuple(second, fraction, field, field, field, fc.constantFrom('"', '",', '', '" ')).map(([s, f, level, code, message, end]) => `"${s}${f}","${level}","${code}","${message}${end}`)
+    const bytes = fc.oneof(
+      {weight: 8, arbitrary: line.map((text) => Buffer.from(text))},
+      {weight: 1, arbitrary: fc.tuple(line, fc.nat(60), fc.constantFrom(0x80, 0xff, 0x22, 0x2c, 0x00)).map(([text, at, byte]) => {
+        const b = Buffer.from(text)
+        if (b.length > 0) b[at % b.length] = byte
+        return b
+      })},
+    )
+    const key = fc.oneof(fc.constant(null), fc.constant('7'), fc.constant('k'.repeat(249_990)))
+    fc.assert(
+      fc.property(fc.array(fc.tuple(bytes, key), {minLength: 1, maxLength: 8}), (values) => {
+        for (const [value, k] of values) expect(outcome(decodeAlert, value, k)).toEqual(outcome(decodeAlertText, value, k))
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('reads many different codes and messages of one length, each as itself, again and again', () => {
+    const names = Array.from({length: 3000}, (_, i) => `c${String(i).padStart(4, '0')}`)
+    for (const round of [0, 1]) {
+      for (const [i, name] of names.entries()) {
+        const message = names[(i * 7 + round) % names.length]
+        const level = i % 3 === 0 ? 'CRITICAL' : 'HIGH'
+        expect(decodeAlert(record(`"2021-06-30 12:11:15.${i % 10}","${level}","${name}","${message}"`))).toEqual({time: new Date(2021, 5, 30, 12, 11, 15, (i % 10) * 100).getTime(), level, code: name, message})
+      }
+    }
   })
 
   it('writes a critical alert with every quote in its fields doubled (sstream), or as it is (kstreams)', async () => {

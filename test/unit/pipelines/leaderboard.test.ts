@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {formatBoard} from '../../../src/cli/present-results.js'
-import {decodeScore, leaderboardPipeline} from '../../../src/core/pipelines/leaderboard.js'
+import {decodePoint, leaderboardPipeline} from '../../../src/core/pipelines/leaderboard.js'
 import {sumPoints, type BoardPoint} from '../../../src/core/redis/leaderboard-sink.js'
 import {inputRecord, type RecordError, runInMemory, type InputRecord} from '../../../src/core/stream/index.js'
 import {memorySink} from '../stream/helpers.js'
@@ -10,7 +10,7 @@ const record = (key: string | null, value: string | null, offset = 0): InputReco
 
 const reason = (key: string | null, value: string | null): string => {
   try {
-    decodeScore(record(key, value))
+    decodePoint(record(key, value))
     return 'ok'
   } catch (error) {
     return (error as RecordError).reason
@@ -19,14 +19,16 @@ const reason = (key: string | null, value: string | null): string => {
 
 describe('leaderboard pipeline', () => {
   it('reads the original score records: key = player, value = a decimal score', () => {
-    expect(decodeScore(record('Kathy', '7'))).toEqual({player: 'Kathy', score: 7})
-    expect(decodeScore(record('Bob', ' 2.5 '))).toEqual({player: 'Bob', score: 2.5})
+    expect(decodePoint(record('Kathy', '7', 12))).toEqual({member: 'Kathy', delta: 7, offset: 12})
+    expect(decodePoint(record('Bob', ' 2.5 '))).toEqual({member: 'Bob', delta: 2.5, offset: 0})
     expect(reason('Bob', 'seven')).toBe('bad-value')
     expect(reason('Bob', '7 points')).toBe('bad-value')
     expect(reason('Bob', '1e999')).toBe('bad-value')
     expect(reason(null, '7')).toBe('bad-value')
     expect(reason('', '7')).toBe('bad-value')
     expect(reason('Bob', null)).toBe('missing-value')
+    expect(reason('Bob', '')).toBe('missing-value')
+    expect(reason(null, null)).toBe('missing-value')
   })
 
   it('reads a score of plain digits from its bytes as the decimal text would be read, and any other score as text', () => {
@@ -43,7 +45,7 @@ describe('leaderboard pipeline', () => {
       const trimmed = text.trim()
       if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(trimmed)) expected = 'bad-value'
       else expected = Math.abs(Number(trimmed)) > Number.MAX_SAFE_INTEGER ? 'bad-value' : Number(trimmed)
-      const got = reason('p', text) === 'ok' ? decodeScore(record('p', text)).score : reason('p', text)
+      const got = reason('p', text) === 'ok' ? decodePoint(record('p', text)).delta : reason('p', text)
       expect(got, text).toBe(expected)
     }
   })

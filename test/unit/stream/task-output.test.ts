@@ -4,22 +4,27 @@
  */
 import {describe, expect, it} from 'vitest'
 
-import {emptyOutput, settleStoreWrite, type StoreWrite} from '../../../src/core/stream/task-output.js'
+import {emptyOutput, forEachResult, resultCount, settleStoreWrite, type StoreWrite} from '../../../src/core/stream/task-output.js'
 import type {ResultEvent, StoreSink} from '../../../src/core/stream/index.js'
 
 const sink = {kind: 'store', name: 'board'} as unknown as StoreSink<unknown>
 
 function write(count: number): StoreWrite {
-  const results: ResultEvent[] = Array.from({length: count}, (_, i) => ({type: 'result', pipeline: 'leaderboard', output: 'board', key: `k${i}`, value: i}) as unknown as ResultEvent)
   return {
     sink,
-    items: results.map((_, i) => i),
+    items: Array.from({length: count}, (_, i) => i),
     context: {pipeline: 'leaderboard', topic: 'scores', partition: 0, nextOffset: count},
-    results,
-    sources: results.map((_, i) => ({record: {topic: 'scores', partition: 0, offset: i, key: `k${i}`, valueBytes: () => Buffer.from(String(i))}})),
+    records: Array.from({length: count}, (_, i) => ({topic: 'scores', partition: 0, offset: i, key: `k${i}`, valueBytes: () => Buffer.from(String(i))})),
     pipeline: 'leaderboard',
     deadLetterTopic: 'dlq',
   }
+}
+
+const results = (w: StoreWrite): ResultEvent[] => {
+  const events: ResultEvent[] = []
+  forEachResult(w, (event) => events.push(event))
+  expect(resultCount(w)).toBe(events.length)
+  return events
 }
 
 describe('settleStoreWrite', () => {
@@ -28,7 +33,7 @@ describe('settleStoreWrite', () => {
     const w = write(6)
     settleStoreWrite(out, w, {rejected: [{index: 4, message: 'too large'}], skipped: [0, 1, 3]})
     expect(w.settled).toBe(true)
-    expect(w.results.map((r) => r.key)).toEqual(['k2', 'k5'])
+    expect(results(w).map((r) => r.key)).toEqual(['k2', 'k5'])
     expect(out.deadLetters.map((d) => d.offset)).toEqual([4])
     expect(out.commit).toBe(true)
   })
@@ -37,7 +42,7 @@ describe('settleStoreWrite', () => {
     const out = emptyOutput()
     const w = write(3)
     settleStoreWrite(out, w, {rejected: [], skipped: [0, 1, 2]})
-    expect(w.results).toEqual([])
+    expect(results(w)).toEqual([])
     expect(out.deadLetters).toEqual([])
     expect(out.commit).toBe(false)
   })
@@ -47,6 +52,9 @@ describe('settleStoreWrite', () => {
     const w = write(2)
     settleStoreWrite(out, w, undefined)
     expect(w.settled).toBe(true)
-    expect(w.results).toHaveLength(2)
+    expect(results(w)).toEqual([
+      {type: 'result', pipeline: 'leaderboard', output: 'board', key: 'k0', value: 0, source: {topic: 'scores', partition: 0, offset: 0}},
+      {type: 'result', pipeline: 'leaderboard', output: 'board', key: 'k1', value: 1, source: {topic: 'scores', partition: 0, offset: 1}},
+    ])
   })
 })

@@ -49,7 +49,7 @@ interface Utf8Slicer {
 /**
  * A fetched record: kafkajs's message and the engine's record in one object (see above). The key and value
  * stay in the fetch response's bytes until read: `valueBytes()` (the engine's InputRecord) and `value`
- * (kafkajs's message) make one view of the value's bytes, when first read.
+ * (kafkajs's message) make one view of the value's bytes, when first read; `readValue` reads them in place.
  */
 export class FetchedRecord {
   readonly magicByte = 2
@@ -91,6 +91,11 @@ export class FetchedRecord {
   valueBytes(): Buffer | null {
     if (this.view === undefined) this.view = this.valueLength < 0 ? null : this.bytes.subarray(this.valueStart, this.valueStart + this.valueLength)
     return this.view
+  }
+
+  /** The value read in the fetched bytes, without a view: `read(bytes, start, end)`, or `none` without a value. */
+  readValue<T>(read: (bytes: Buffer, start: number, end: number) => T, none: T): T {
+    return this.valueLength < 0 ? none : read(this.bytes, this.valueStart, this.valueStart + this.valueLength)
   }
 
   /** kafkajs's message value: the same view. */

@@ -8,7 +8,8 @@
  * - fetch-decoder.ts: a faster decoder of fetched record batches (one object per record, bytes kept);
  * - produce-encoder.ts: a faster produce request encoder, byte for byte kafkajs's;
  * - send-messages.ts: the producer's send retried per partition (kafkajs's lost or duplicated records
- *   when a retry crosses a leader move or a replaced broker connection).
+ *   when a retry crosses a leader move or a replaced broker connection);
+ * - coordinator-cache.ts: a transactional producer looks its coordinators up once, not before every request.
  *
  * The replacements of kafkajs modules take effect only when kafkajs has not loaded those modules yet; the
  * check after installing says whether every patch is in force, and fails loudly (a BugError) if one is not.
@@ -18,6 +19,7 @@ import type * as KafkajsModule from 'kafkajs'
 import {createRequire} from 'node:module'
 
 import {BugError} from '../../errors.js'
+import {coordinatorCacheInstalled, installCoordinatorCache} from './coordinator-cache.js'
 import {fastFetchInstalled, installFastFetch} from './fetch-decoder.js'
 import {installOutOfRangeReset, outOfRangeResetInstalled} from './offset-reset.js'
 import {fastProduceInstalled, installFastProduce} from './produce-encoder.js'
@@ -38,6 +40,7 @@ export function missingKafkajsPatches(): string[] {
   if (!fastFetchInstalled()) missing.push('fetch decoder (fetch-decoder.ts)')
   if (!fastProduceInstalled()) missing.push('produce encoder (produce-encoder.ts)')
   if (!sendMessagesInstalled()) missing.push('producer send (send-messages.ts): a retried send could lose or duplicate records')
+  if (!coordinatorCacheInstalled()) missing.push('coordinator cache (coordinator-cache.ts)')
   return missing
 }
 
@@ -53,6 +56,7 @@ export function installKafkajsPatches(): Kafkajs {
   installFastFetch()
   installFastProduce()
   installSendMessages()
+  installCoordinatorCache()
   installOutOfRangeReset()
   const loaded = require('kafkajs') as Kafkajs
   const missing = missingKafkajsPatches()

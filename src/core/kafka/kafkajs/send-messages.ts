@@ -13,11 +13,18 @@
  * records are sent until one answer takes them, once: a retry sends only the partitions without an answer,
  * to their leaders of then, after every request of the attempt has settled.
  *
+ * A transaction's first send follows the previous transaction's EndTxn at once, and while the coordinator
+ * still writes that transaction's markers it answers AddPartitionsToTxn with CONCURRENT_TRANSACTIONS. kafkajs
+ * retried the whole send after its retry time (20 ms for a transactional producer of the engine) and a
+ * metadata refresh; here AddPartitionsToTxn is asked again after a few milliseconds, as the engine's producer
+ * does for AddOffsetsToTxn (src/core/kafka/producer.ts), and only then does the send fail as before.
+ *
  * Like the other patches, `installSendMessages()` puts it in Node's module cache before kafkajs loads its
  * producer (`installKafkajsPatches()` in index.ts); `sendMessagesInstalled()` says whether it worked.
  */
 import {createRequire} from 'node:module'
 
+import {retry} from '../../async.js'
 import {installModule} from './module-cache.js'
 
 const require = createRequire(import.meta.url)
@@ -57,6 +64,17 @@ interface EosManager {
   addPartitionsToTransaction(topicData: TopicData[]): Promise<void>
   acquireBrokerLock(broker: Broker): Promise<void>
   releaseBrokerLock(broker: Broker): Promise<void>
+}
+
+/**
+ * AddPartitionsToTxn answered CONCURRENT_TRANSACTIONS is asked again after 2, 3, 5 … ms, for about 250 ms in
+ * all (the coordinator writes the previous transaction's markers in a few milliseconds).
+ */
+const CONCURRENT_RETRY = {initialMs: 2, maxMs: 25, multiplier: 1.5, budgetMs: 250}
+
+/** The coordinator is still completing this producer's previous transaction. */
+function isConcurrentTransactions(error: unknown): boolean {
+  return (error as {type?: string} | undefined)?.type === 'CONCURRENT_TRANSACTIONS'
 }
 
 interface TopicData {
@@ -128,7 +146,7 @@ export function createSendMessages({logger, cluster, partitioner, eosManager, re
         const broker = await cluster.findBroker({nodeId})
         await eosManager.acquireBrokerLock(broker)
         try {
-          if (eosManager.isTransactional()) await eosManager.addPartitionsToTransaction(topicData)
+          if (eosManager.isTransactional()) await retry(() => eosManager.addPartitionsToTransaction(topicData), {...CONCURRENT_RETRY, retriable: isConcurrentTransactions})
           for (const {topic, partitions} of topicData) {
             for (const entry of partitions) {
               entry.firstSequence = eosManager.getSequence(topic, entry.partition)

@@ -9,8 +9,11 @@
  *    of the side, positive or negative, for the phrases that have one;
  *  - Adam for the dense layers, Adagrad for the rows (sparse updates), mini-batches, both step sizes
  *    falling linearly to zero over the epochs;
- *  - after every epoch the dev split is measured, and the epoch with the best dev five-class accuracy is
- *    kept (the dev split chooses; it never trains).
+ *  - after every epoch the choosing set (the dev split, or sentences held out of train) is measured, and
+ *    the epoch with its best five-class accuracy is kept, or (`lastEpoch`) the last epoch whatever it says;
+ *  - knowledge distillation (`distill`): `teachers` networks (seeds seed, seed + 1, …) are trained as
+ *    above, their probabilities averaged per train phrase, and one network (seed `seed`) is trained on
+ *    `weight` × those probabilities + (1 − weight) × the phrase's own label.
  * Everything is seeded: the same data, vectors and options give the same weights, bit for bit, on the same
  * Node version.
  */
@@ -47,6 +50,19 @@ export interface TrainOptions {
   /** Adagrad's step size and the L2 penalty of the linear model. */
   linearRate: number
   linearL2: number
+  /** Keep the last epoch rather than the best on the choosing set (nothing is chosen on it). */
+  lastEpoch?: boolean
+  /** The mix of the linear model's score into the log-odds, fixed (else chosen on the choosing set). */
+  linearMix?: number
+  /** One network trained on the averaged probabilities of `teachers` networks, mixed with the labels. */
+  distill?: DistillOptions
+}
+
+export interface DistillOptions {
+  /** Networks averaged into the soft targets: seeds seed, seed + 1, …, seed + teachers − 1. */
+  teachers: number
+  /** Weight of the soft targets against the phrase's label (1: soft targets only). */
+  weight: number
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -84,8 +100,14 @@ export interface TrainingData {
   phrases: LabelledPhrase[]
   /** The train sentences' tokens (for the bigram list). */
   trainSentences: string[][]
-  /** Dev sentences: tokens from the run-time tokeniser of the raw text, and labels 0–4. */
+  /**
+   * The sentences the training measures after each epoch and chooses on (the epoch, the linear model's mix;
+   * see `lastEpoch` and `linearMix`): the dev split (tokens from the run-time tokeniser of the raw text), or
+   * train sentences held out; labels 0–4.
+   */
   dev: Array<{tokens: string[]; label: number}>
+  /** What the log calls those sentences ("dev" by default). */
+  devName?: string
 }
 
 export interface EpochReport {
@@ -111,6 +133,15 @@ export interface NetworkTensors {
   best: EpochReport
   phrases: number
   vocabulary: {words: number; bigrams: number; pretrained: number}
+}
+
+/**
+ * Networks already trained, by their options (seed included) and the data: the training gives the same
+ * network for the same options and data, so a cache saves minutes and changes no bit of the result.
+ */
+export interface NetworkCache {
+  get(options: TrainOptions): NetworkTensors | undefined
+  put(options: TrainOptions, net: NetworkTensors): void
 }
 
 /** A small, fast, seeded generator (mulberry32). */
@@ -149,6 +180,7 @@ export function encodeNetworks(
   vectors: string,
   nets: NetworkTensors[],
   linear: LinearTensors | undefined,
+  extra: Record<string, unknown> = {},
 ): Buffer {
   const tensors: Record<string, Float32Array | Int8Array | string> = {vocabulary: nets[0].keys.join('\n')}
   nets.forEach((net, m) => {
@@ -176,6 +208,7 @@ export function encodeNetworks(
         ...(nets.length === 1
           ? {epochs: epochs(nets[0]), chosenEpoch: nets[0].best.epoch}
           : {networks: nets.map((net, m) => ({seed: options.seed + m, epochs: epochs(net), chosenEpoch: net.best.epoch}))}),
+        ...extra,
         ...(linear ? {linear: linear.report} : {}),
       },
     },
@@ -183,7 +216,18 @@ export function encodeNetworks(
   )
 }
 
-export function trainNetworkTensors(data: TrainingData, pretrained: PretrainedVectors, options: TrainOptions, onEpoch?: (report: EpochReport) => void): NetworkTensors {
+/**
+ * One network. With `soft` (five probabilities per phrase of data.phrases, in its order), the target of a
+ * phrase is options.distill.weight × its soft probabilities + the rest on its label.
+ */
+export function trainNetworkTensors(
+  data: TrainingData,
+  pretrained: PretrainedVectors,
+  options: TrainOptions,
+  onEpoch?: (report: EpochReport) => void,
+  soft?: Float32Array,
+): NetworkTensors {
+  const softWeight = soft ? (options.distill?.weight ?? 1) : 0
   const rand = seededRandom(options.seed)
   const gauss = (): number => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
   const D = pretrained.dimensions
@@ -240,7 +284,7 @@ export function trainNetworkTensors(data: TrainingData, pretrained: PretrainedVe
     }
     return Int32Array.from(ids)
   }
-  const train = data.phrases.map((p) => ({ids: idsOf(p.tokens), y: p.label})).filter((x) => x.ids.length > 0)
+  const train = data.phrases.map((p, i) => ({ids: idsOf(p.tokens), y: p.label, i})).filter((x) => x.ids.length > 0)
   const dev = data.dev.map((s) => ({ids: idsOf(s.tokens), y: s.label}))
 
   const layer = (o: number, i: number): Float32Array => {
@@ -350,7 +394,14 @@ export function trainNetworkTensors(data: TrainingData, pretrained: PretrainedVe
         for (let k = 0; k < ex.ids.length && n < kept.length; k++) if (rand() >= options.wordDropout) kept[n++] = ex.ids[k]
         if (n === 0) kept[n++] = ex.ids[Math.floor(rand() * ex.ids.length)]
         forward(kept, n)
-        loss -= Math.log(out[ex.y] + 1e-12)
+        if (soft) {
+          // cross-entropy against t = w·q + (1 − w)·onehot(y): its gradient is p − t
+          const off = ex.i * CLASSES
+          for (let k = 0; k < CLASSES; k++) {
+            const t = softWeight * soft[off + k] + (k === ex.y ? 1 - softWeight : 0)
+            if (t > 0) loss -= t * Math.log(out[k] + 1e-12)
+          }
+        } else loss -= Math.log(out[ex.y] + 1e-12)
         if (ex.y !== 2 && options.binaryWeight > 0) {
           // d/do_k of -log(S_c / (S_c + S_o)) = -[k in C] p_k / S_c + [k in C or O] p_k / (S_c + S_o)
           const positive = ex.y > 2
@@ -364,7 +415,11 @@ export function trainNetworkTensors(data: TrainingData, pretrained: PretrainedVe
           }
           sideGrad[2] = 0
         } else sideGrad.fill(0)
-        out[ex.y] -= 1
+        if (soft) {
+          const off = ex.i * CLASSES
+          for (let k = 0; k < CLASSES; k++) out[k] -= softWeight * soft[off + k]
+          out[ex.y] -= 1 - softWeight
+        } else out[ex.y] -= 1
         for (let k = 0; k < CLASSES; k++) out[k] += sideGrad[k]
         denseBackward(out, W3, a2, gW3, gb3, dz2)
         for (let d = 0; d < H2; d++) if (z2[d] <= 0) dz2[d] = 0
@@ -423,7 +478,7 @@ export function trainNetworkTensors(data: TrainingData, pretrained: PretrainedVe
     }
     epochs.push(report)
     onEpoch?.(report)
-    if (!best || report.devAccuracy > best.devAccuracy) {
+    if (options.lastEpoch ? epoch === options.epochs : !best || report.devAccuracy > best.devAccuracy) {
       best = report
       bestSnapshot = [E, W1, b1, W2, b2, W3, b3].map((a) => a.slice())
     }
@@ -482,14 +537,67 @@ function round4(v: number): number {
   return Math.round(v * 10_000) / 10_000
 }
 
-/** The mixes of the linear model's score into the networks' log-odds that training tries on the dev split. */
+/** The mixes of the linear model's score into the networks' log-odds that training tries on the choosing set. */
 export const LINEAR_MIXES = [0.25, 0.5, 0.75, 1, 1.5, 2] as const
 
+/** The line a network's epoch prints. */
+function epochLogger(log: (line: string) => void, label: string, dev = 'dev'): (e: EpochReport) => void {
+  return (e) => log(`${label}, epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, ${dev} five-class ${pct(e.devAccuracy)}, ${dev} binary ${pct(e.devBinary)} (${e.seconds.toFixed(0)} s)`)
+}
+
 /**
- * The whole model: `members` networks (seeds seed, seed + 1, …), then, with `linearEpochs`, the linear model
- * of the side, trained on the phrases that are not Neutral (logistic loss, Adagrad, L2) over the features the
- * run time computes (AveragingNetwork.linearFeatures). After its last epoch, the mix of its score into the
- * networks' log-odds is chosen on the dev split (best binary accuracy, the smaller mix on a tie).
+ * The networks of `options`: `members` networks (seeds seed, seed + 1, …), or with `distill` one network
+ * distilled from `distill.teachers` networks. `trained` holds networks already trained with these options,
+ * in seed order from `seed` (networks trained here are appended to it): the held-out search shares them
+ * between its candidates. Returns the networks to write and the teachers' reports.
+ */
+export function trainNetworks(
+  data: TrainingData,
+  pretrained: PretrainedVectors,
+  options: TrainOptions,
+  log: (line: string) => void,
+  trained: NetworkTensors[] = [],
+  cache?: NetworkCache,
+): {nets: NetworkTensors[]; extra: Record<string, unknown>} {
+  const plain: TrainOptions = {...options}
+  delete plain.distill
+  const count = options.distill ? options.distill.teachers : options.members
+  for (let m = trained.length; m < count; m++) {
+    const seed = options.seed + m
+    const cached = cache?.get({...plain, seed})
+    if (cached) log(`network ${m + 1} (seed ${seed}): from the cache`)
+    const net = cached ?? trainNetworkTensors(data, pretrained, {...plain, seed}, epochLogger(log, `network ${m + 1} (seed ${seed})`, data.devName))
+    if (!cached) cache?.put({...plain, seed}, net)
+    trained.push(net)
+  }
+  if (!options.distill) return {nets: trained.slice(0, count), extra: {}}
+  const teachers = trained.slice(0, count)
+  // The teachers' averaged probabilities per phrase, as they run (rows rounded to int8).
+  const ensemble = new AveragingNetwork(decodeWeights(encodeNetworks({name: 'teachers', version: '0'}, plain, pretrained.source, teachers, undefined), 'the teachers'))
+  const soft = new Float32Array(data.phrases.length * CLASSES)
+  const p = new Float64Array(CLASSES)
+  data.phrases.forEach((phrase, i) => soft.set(ensemble.predictTokens(phrase.tokens, p), i * CLASSES))
+  const {teachers: k, weight} = options.distill
+  const cached = cache?.get(options)
+  if (cached) log(`distilled network (seed ${options.seed}, ${k} teachers, soft weight ${weight}): from the cache`)
+  const student = cached ?? trainNetworkTensors(data, pretrained, options, epochLogger(log, `distilled network (seed ${options.seed}, ${k} teachers, soft weight ${weight})`, data.devName), soft)
+  if (!cached) cache?.put(options, student)
+  const epochs = (net: NetworkTensors): unknown =>
+    net.epochs.map((e) => ({epoch: e.epoch, loss: round4(e.loss), devAccuracy: round4(e.devAccuracy), devBinary: round4(e.devBinary)}))
+  return {nets: [student], extra: {teachers: teachers.map((net, m) => ({seed: options.seed + m, epochs: epochs(net), chosenEpoch: net.best.epoch}))}}
+}
+
+export interface LinearChoice {
+  mix: number
+  devAccuracy: number
+  devBinary: number
+}
+
+/**
+ * The whole model: the networks (trainNetworks), then, with `linearEpochs`, the linear model of the side,
+ * trained on the phrases that are not Neutral (logistic loss, Adagrad, L2) over the features the run time
+ * computes (AveragingNetwork.linearFeatures). After its last epoch, the mix of its score into the networks'
+ * log-odds is `linearMix`, or chosen on the choosing set (best binary accuracy, the smaller mix on a tie).
  */
 export function trainModel(
   data: TrainingData,
@@ -497,18 +605,12 @@ export function trainModel(
   options: TrainOptions,
   meta: {name: string; version: string},
   log: (line: string) => void,
-): {weights: Buffer; nets: NetworkTensors[]} {
-  const nets: NetworkTensors[] = []
-  for (let m = 0; m < options.members; m++) {
-    const seed = options.seed + m
-    nets.push(
-      trainNetworkTensors(data, pretrained, {...options, seed}, (e) =>
-        log(`network ${m + 1} (seed ${seed}), epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, dev five-class ${pct(e.devAccuracy)}, dev binary ${pct(e.devBinary)} (${e.seconds.toFixed(0)} s)`),
-      ),
-    )
-  }
-  const networksOnly = encodeNetworks(meta, options, pretrained.source, nets, undefined)
-  if (options.linearEpochs <= 0) return {weights: networksOnly, nets}
+  trained: NetworkTensors[] = [],
+  cache?: NetworkCache,
+): {weights: Buffer; networksOnly: Buffer; nets: NetworkTensors[]; linear?: LinearChoice; mixes?: LinearChoice[]} {
+  const {nets, extra} = trainNetworks(data, pretrained, options, log, trained, cache)
+  const networksOnly = encodeNetworks(meta, options, pretrained.source, nets, undefined, extra)
+  if (options.linearEpochs <= 0) return {weights: networksOnly, networksOnly, nets}
 
   const base = new AveragingNetwork(decodeWeights(networksOnly, 'the networks just trained'))
   const V = 2 * base.info.vocabulary
@@ -548,7 +650,9 @@ export function trainModel(
   const rand = seededRandom(options.seed)
   const order = train.map((_, i) => i)
   const {linearRate: rate, linearL2: l2} = options
-  const epochs: Array<{epoch: number; loss: number; mixes: Array<{mix: number; devAccuracy: number; devBinary: number}>}> = []
+  const mixesTried = options.linearMix === undefined ? [...LINEAR_MIXES] : [options.linearMix]
+  const epochs: Array<{epoch: number; loss: number; mixes: LinearChoice[]}> = []
+  let lastMixes: LinearChoice[] = []
   for (let epoch = 1; epoch <= options.linearEpochs; epoch++) {
     shuffle(order, rand)
     let loss = 0
@@ -565,24 +669,32 @@ export function trainModel(
       gb2 += g * g
       b -= (rate * g) / Math.sqrt(gb2)
     }
-    const mixes = LINEAR_MIXES.map((mix) => {
+    lastMixes = mixesTried.map((mix) => {
       const m = measure(mix)
-      return {mix, devAccuracy: round4(m.accuracy), devBinary: round4(m.binary)}
+      return {mix, devAccuracy: m.accuracy, devBinary: m.binary}
     })
+    const mixes = lastMixes.map((m) => ({mix: m.mix, devAccuracy: round4(m.devAccuracy), devBinary: round4(m.devBinary)}))
     epochs.push({epoch, loss: round4(loss / train.length), mixes})
-    log(`linear model, epoch ${epoch}: loss ${(loss / train.length).toFixed(4)}; dev five-class / binary per mix: ${mixes.map((m) => `${m.mix}: ${pct(m.devAccuracy)} / ${pct(m.devBinary)}`).join(', ')}`)
+    log(`linear model, epoch ${epoch}: loss ${(loss / train.length).toFixed(4)}; ${data.devName ?? 'dev'} five-class / binary per mix: ${mixes.map((m) => `${m.mix}: ${pct(m.devAccuracy)} / ${pct(m.devBinary)}`).join(', ')}`)
   }
   const last = epochs[epochs.length - 1].mixes
   const chosen = last.reduce((best, m) => (m.devBinary > best.devBinary ? m : best), last[0])
-  log(`linear model: chose mix ${chosen.mix} (dev five-class ${pct(chosen.devAccuracy)}, binary ${pct(chosen.devBinary)}).`)
+  log(options.linearMix === undefined ? `linear model: chose mix ${chosen.mix} (${data.devName ?? 'dev'} five-class ${pct(chosen.devAccuracy)}, binary ${pct(chosen.devBinary)}).` : `linear model: mix ${chosen.mix} as given.`)
   const scaled = new Float32Array(V)
   for (let i = 0; i < V; i++) scaled[i] = w[i] * chosen.mix
-  const weights = encodeNetworks(meta, options, pretrained.source, nets, {
-    w: scaled,
-    b: b * chosen.mix,
-    report: {examples: train.length, features: V, epochs, chosenMix: chosen.mix},
-  })
-  return {weights, nets}
+  const weights = encodeNetworks(
+    meta,
+    options,
+    pretrained.source,
+    nets,
+    {
+      w: scaled,
+      b: b * chosen.mix,
+      report: {examples: train.length, features: V, epochs, chosenMix: chosen.mix},
+    },
+    extra,
+  )
+  return {weights, networksOnly, nets, linear: chosen, mixes: lastMixes}
 }
 
 function pct(v: number): string {
@@ -597,4 +709,18 @@ function shuffle(order: number[], rand: () => number): void {
     order[i] = order[j]
     order[j] = t
   }
+}
+
+/**
+ * Splits the train trees into the trees to train on and a seeded `fraction` of them held out (the sentences
+ * the training then chooses on instead of the dev split), both in their original order. Folds 0, 1, … hold
+ * out disjoint parts of the same seeded order.
+ */
+export function holdOutTrees<T>(trees: readonly T[], fraction: number, seed: number, fold = 0): {train: T[]; heldOut: T[]} {
+  const order = trees.map((_, i) => i)
+  shuffle(order, seededRandom(seed))
+  const size = Math.round(trees.length * fraction)
+  if ((fold + 1) * size > trees.length) throw new Error(`there are not ${fold + 1} disjoint parts of ${size} sentences in ${trees.length}`)
+  const held = new Set(order.slice(fold * size, (fold + 1) * size))
+  return {train: trees.filter((_, i) => !held.has(i)), heldOut: trees.filter((_, i) => held.has(i))}
 }
