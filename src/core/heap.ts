@@ -5,6 +5,7 @@
  * 172 MiB of heap in use, most of it garbage waiting for the next full collection. A growth factor of 1.2
  * (`--heap-growing-percent=20`) kept it at 169 MiB with 77 MiB of heap at the same CPU per record
  * (docs/benchmarks.md); the heap still grows to whatever the records held in windows and batches need.
+ * The young generation's size cannot be set from here: V8 fixes it when the process starts.
  */
 import {setFlagsFromString} from 'node:v8'
 
