@@ -5,6 +5,7 @@
 import type {Admin, Kafka} from 'kafkajs'
 
 import {retry, sleep} from '../async.js'
+import {SstreamError} from '../errors.js'
 import type {KafkaSecurity} from '../config/index.js'
 import {createKafka, isKafkaConnectionError, toKafkaError, withKafkaDeadline} from './client.js'
 
@@ -60,6 +61,14 @@ export interface ProtocolRetryOptions {
 export const PROTOCOL_RETRY: ProtocolRetryOptions = {budgetMs: 5000, initialDelayMs: 100, maxDelayMs: 1000}
 
 /**
+ * How long a request is asked again on a cluster of several nodes when one of them cannot be reached: the
+ * controller moves a crashed node's leaders and coordinators once its session expires (Kafka's
+ * `broker.session.timeout.ms`, 9 s by default), so a command run in the first seconds after a crash waits for
+ * that instead of failing.
+ */
+export const NODE_FAILOVER_RETRY: ProtocolRetryOptions = {budgetMs: 30_000, initialDelayMs: 250, maxDelayMs: 2000}
+
+/**
  * Whether Kafka refused a request with an error that passes by itself: a protocol error marked retriable, such
  * as NOT_LEADER_OR_FOLLOWER or LEADER_NOT_AVAILABLE while a topic created a moment ago gets its leader. Not a
  * broker that cannot be reached (that is KAFKA_UNREACHABLE, at once), nor an error the client already retried
@@ -99,21 +108,31 @@ export class KafkaAdmin {
   private constructor(
     private readonly admin: Admin,
     readonly brokers: string[],
+    /** The nodes the cluster named when the client connected. */
+    readonly nodes: number,
   ) {}
+
+  /** When a request first found a node of the cluster unreachable: the wait for fail-over is counted from there, over all requests. */
+  private unreachableSince: number | undefined
+
+  private awaitingFailover(): boolean {
+    this.unreachableSince ??= Date.now()
+    return Date.now() - this.unreachableSince < NODE_FAILOVER_RETRY.budgetMs
+  }
 
   /** Connects with a client of its own (built with `security`), or through the given kafkajs client. */
   static async connect(brokers: string[], options: {security?: KafkaSecurity; kafka?: Kafka} | Kafka = {}): Promise<KafkaAdmin> {
     const {security, kafka = createKafka({brokers, clientId: 'sstream-admin', ...(security ? {security} : {})})} = 'admin' in options ? {kafka: options, security: undefined} : options
     const admin = kafka.admin()
-    await withKafkaDeadline(
+    const cluster = await withKafkaDeadline(
       brokers,
       async () => {
         await admin.connect()
-        await admin.describeCluster()
+        return admin.describeCluster()
       },
       {security},
     )
-    return new KafkaAdmin(admin, brokers)
+    return new KafkaAdmin(admin, brokers, cluster.brokers.length)
   }
 
   async close(): Promise<void> {
@@ -260,21 +279,49 @@ export class KafkaAdmin {
   }
 
   /**
-   * Runs an admin request, asked again on retriable errors (`retryProtocolErrors`). With `topics`, each new ask
-   * is preceded by a metadata request for them: kafkajs keeps the leaders it knows for minutes, so after a
-   * leader moved (a broker of a cluster crashed or restarted) only a fresh view sends the request to the new one.
+   * Runs an admin request, asked again on retriable errors (`retryProtocolErrors`) and, on a cluster of several
+   * nodes, while a node cannot be reached (`NODE_FAILOVER_RETRY`, counted from the first such failure of this
+   * client: the cluster answered when it connected). Each new ask is preceded by a metadata request (of `topics`, or of the whole cluster): kafkajs
+   * keeps the leaders it knows for minutes, so after a leader moved only a fresh view sends the request to the
+   * new one.
    */
   private async call<T>(work: () => Promise<T>, doing: string, topics?: string[]): Promise<T> {
     let attempts = 0
+    const failover = this.nodes > 1
+    const policy = failover ? NODE_FAILOVER_RETRY : PROTOCOL_RETRY
     try {
-      return await retryProtocolErrors(async () => {
-        if (attempts++ > 0 && topics) await this.admin.fetchTopicMetadata({topics}).catch(() => undefined)
-        return work()
-      })
+      return await retry(
+        async () => {
+          if (attempts++ > 0) await this.admin.fetchTopicMetadata(topics ? {topics} : undefined).catch(() => undefined)
+          return work()
+        },
+        {
+          initialMs: policy.initialDelayMs,
+          maxMs: policy.maxDelayMs,
+          budgetMs: policy.budgetMs,
+          retriable: (error) => isRetriableProtocolError(error) || (failover && isKafkaConnectionError(error) && this.awaitingFailover()),
+        },
+      )
     } catch (error) {
-      throw toKafkaError(error, this.brokers, doing)
+      const node = failover && isKafkaConnectionError(error) ? unreachableNode(error) : undefined
+      if (node === undefined) throw toKafkaError(error, this.brokers, doing)
+      throw new SstreamError('KAFKA_UNREACHABLE', `Kafka at ${this.brokers.join(',')} answers, but its node at ${node} does not, and after ${NODE_FAILOVER_RETRY.budgetMs / 1000} s what it held has no other leader: could not ${doing}.`, {
+        cause: error,
+        nextSteps: ['Start that node again, or check that the topics are replicated (`sstream status` lists their replication factor).'],
+      })
     }
   }
+}
+
+/** The broker a kafkajs connection error names ("host:port"), looked for along its causes. */
+function unreachableNode(error: unknown): string {
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const e = current as {broker?: unknown; cause?: unknown; originalError?: unknown}
+    if (typeof e.broker === 'string' && e.broker) return e.broker
+    current = e.originalError ?? e.cause
+  }
+  return 'one of its nodes'
 }
 
 /**

@@ -135,8 +135,12 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
       autoCommit: false,
       eachBatch: async ({batch}: EachBatchPayload) => {
         if (done || !partitions.includes(batch.partition)) return
+        // A consumer restarted after a crash (a broker gone, a leader moving) fetches again from where it
+        // started, as it commits nothing: what was already printed is skipped.
+        const printed = positions.get(batch.partition) ?? -1n
         for (const message of batch.messages) {
           if (done) return
+          if (BigInt(message.offset) < printed) continue
           lastActivity = Date.now()
           records++
           options.onRecord({

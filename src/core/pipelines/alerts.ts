@@ -77,42 +77,44 @@ const messages = new RecentTexts()
 /** The longest code read from bytes (a longer one is left to the text reading, which checks it). */
 const USUAL_CODE_BYTES = 256
 
+/** The record decodeUsualAlert reads (set just before, so that reading in place needs no closure per record). */
+let reading: InputRecord | undefined
+
 /**
  * The usual alert, `"<yyyy-mm-dd hh:mm:ss[.f[f[f]]]>","<level>","<code>","<message>"` in printable ASCII with
- * no quote inside a field, read from its bytes: what `decodeAlertText` gives for it, without the text, its
- * fields' copies or a level, code and message string per record. Undefined for anything else, an alert it
- * would refuse included (the text is then read, and any error is its reading's).
+ * no quote inside a field, read from its bytes where they lie (`bytes[start, end)`, the value of `reading`):
+ * what `decodeAlertText` gives for it, without the text, a view of the bytes, its fields' copies or a level,
+ * code and message string per record. Undefined for anything else, an alert it would refuse included (the
+ * text is then read, and any error is its reading's).
  */
-function decodeUsualAlert(bytes: Buffer, record: InputRecord): Alert | undefined {
-  const time = quotedTimestamp(bytes)
+function decodeUsualAlert(bytes: Buffer, start: number, end: number): Alert | undefined {
+  const time = quotedTimestamp(bytes, start, end)
   if (time === undefined) return undefined
   const afterTimestamp = scanned.timestampEnd
   if (bytes[afterTimestamp + 1] !== 44 || bytes[afterTimestamp + 2] !== 34) return undefined
   const levelStart = afterTimestamp + 3
-  const levelEnd = quotedFieldEnd(bytes, levelStart)
+  const levelEnd = quotedFieldEnd(bytes, levelStart, end)
   if (levelEnd < 0 || bytes[levelEnd + 1] !== 44 || bytes[levelEnd + 2] !== 34) return undefined
   const levelHash = scanned.hash
   const codeStart = levelEnd + 3
-  const codeEnd = quotedFieldEnd(bytes, codeStart)
+  const codeEnd = quotedFieldEnd(bytes, codeStart, end)
   if (codeEnd < 0 || codeEnd - codeStart > USUAL_CODE_BYTES || bytes[codeEnd + 1] !== 44 || bytes[codeEnd + 2] !== 34) return undefined
   const codeHash = scanned.hash
   const messageStart = codeEnd + 3
-  const messageEnd = quotedFieldEnd(bytes, messageStart)
-  if (messageEnd !== bytes.length - 1) return undefined
+  const messageEnd = quotedFieldEnd(bytes, messageStart, end)
+  if (messageEnd !== end - 1) return undefined
   const level = levels.text(bytes, levelStart, levelEnd, levelHash)
   // A critical alert near an output message's size: the text reading checks it.
-  if (level === 'CRITICAL' && bytes.length + (record.key?.length ?? 0) > MAX_OUTPUT_MESSAGE_BYTES / 4) return undefined
+  if (level === 'CRITICAL' && end - start + (reading!.key?.length ?? 0) > MAX_OUTPUT_MESSAGE_BYTES / 4) return undefined
   return {time, level, code: codes.text(bytes, codeStart, codeEnd, codeHash), message: messages.text(bytes, messageStart, messageEnd, scanned.hash)}
 }
 
 /** Parses `"<ts>","<LEVEL>","<CODE>","<message>"`: the usual alert from its bytes, any other from its text. */
 export function decodeAlert(record: InputRecord): Alert {
-  const bytes = record.valueBytes()
-  if (bytes !== null) {
-    const alert = decodeUsualAlert(bytes, record)
-    if (alert !== undefined) return alert
-  }
-  return decodeAlertText(record)
+  reading = record
+  const alert = record.readValue(decodeUsualAlert, undefined)
+  reading = undefined
+  return alert ?? decodeAlertText(record)
 }
 
 /** `decodeAlert` by its text: any alert, and every error. */

@@ -48,11 +48,12 @@ export const scanned = {
 
 /**
  * The end (its closing quote) of a quoted field of printable ASCII without `"` (spaces and commas allowed)
- * that starts at `start`, just after its opening quote, with its hash in `scanned.hash`; -1 for anything else.
+ * that starts at `start`, just after its opening quote, before `end`, with its hash in `scanned.hash`; -1 for
+ * anything else.
  */
-export function quotedFieldEnd(bytes: Buffer, start: number): number {
+export function quotedFieldEnd(bytes: Buffer, start: number, end: number): number {
   let hash = 0
-  for (let i = start; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     const b = bytes[i]
     if (b === 34) {
       scanned.hash = hash
@@ -70,34 +71,34 @@ let lastSecondSet = false
 let lastSecondTime = 0
 
 /**
- * The time of `"<yyyy-mm-dd hh:mm:ss[.f[f[f]]]>"` at the start of `bytes`, as parseTimestamp reads its text,
- * with its closing quote's index in `scanned.timestampEnd`; undefined for anything else (another form, a year
- * before 1000, a date that is none): the caller then reads the text.
+ * The time of `"<yyyy-mm-dd hh:mm:ss[.f[f[f]]]>"` at `start` in `bytes` (before `end`), as parseTimestamp reads
+ * its text, with its closing quote's index in `scanned.timestampEnd`; undefined for anything else (another
+ * form, a year before 1000, a date that is none): the caller then reads the text.
  */
-export function quotedTimestamp(bytes: Buffer): number | undefined {
-  if (bytes.length < 21 || bytes[0] !== 34) return undefined
-  let close = 20
-  while (close < 24 && close < bytes.length && bytes[close] !== 34) close++
-  if (bytes[close] !== 34) return undefined
+export function quotedTimestamp(bytes: Buffer, start: number, end: number): number | undefined {
+  if (end - start < 21 || bytes[start] !== 34) return undefined
+  let close = start + 20
+  while (close < start + 24 && close < end && bytes[close] !== 34) close++
+  if (close >= end || bytes[close] !== 34) return undefined
   let ms = 0
-  if (close > 20) {
+  if (close > start + 20) {
     // `.` and one to three digits, as timestamps.ts reads them.
-    if (bytes[20] !== 46 || close === 21) return undefined
-    for (let i = 21, scale = 100; i < close; i++, scale /= 10) {
+    if (bytes[start + 20] !== 46 || close === start + 21) return undefined
+    for (let i = start + 21, scale = 100; i < close; i++, scale /= 10) {
       const digit = bytes[i] - 48
       if (digit < 0 || digit > 9) return undefined
       ms += digit * scale
     }
   }
   let same = lastSecondSet
-  for (let i = 0; same && i < 19; i++) same = lastSecond[i] === bytes[i + 1]
+  for (let i = 0; same && i < 19; i++) same = lastSecond[i] === bytes[start + 1 + i]
   if (!same) {
-    const second = (bytes as Buffer & Latin1Slicer).latin1Slice(1, 20)
+    const second = (bytes as Buffer & Latin1Slicer).latin1Slice(start + 1, start + 20)
     // A year before 1000 is refused (checkTimestampYear): by the text's reading.
     if (second.charCodeAt(0) === 48) return undefined
     const parsed = parseTimestamp(second)
     if (parsed === undefined) return undefined
-    bytes.copy(lastSecond, 0, 1, 20)
+    bytes.copy(lastSecond, 0, start + 1, start + 20)
     lastSecondSet = true
     // As timestamps.ts keeps its last second.
     lastSecondTime = parsed - (parsed - Math.floor(parsed / 1000) * 1000)

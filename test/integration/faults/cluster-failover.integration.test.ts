@@ -39,18 +39,6 @@ afterAll(async () => {
   await cluster?.destroy()
 })
 
-/** The node that leads a partition now. */
-async function leaderOf(topic: string, partition: number): Promise<number> {
-  const admin = createKafka({brokers: cluster.brokers, clientId: 'sstream-test'}).admin()
-  await admin.connect()
-  try {
-    const {topics} = await admin.fetchTopicMetadata({topics: [topic]})
-    return topics[0].partitions.find((p) => p.partitionId === partition)!.leader
-  } finally {
-    await admin.disconnect()
-  }
-}
-
 /** The coordinator of a group (type 0) or a transactional id (type 1), asked through kafkajs's cluster. */
 async function coordinatorOf(key: string, coordinatorType: 0 | 1): Promise<number> {
   const kafka = createKafka({brokers: cluster.brokers, clientId: 'sstream-test'})
@@ -99,7 +87,7 @@ describe('the generator on a three-node cluster through kill -9 of a partition l
     await new Promise((resolve) => setTimeout(resolve, 3000))
     const log: string[] = []
     // The node that leads partition 0, killed with SIGKILL while the generator writes to it, then started again.
-    await crashNode(await leaderOf(topic, 0), log, `leader of ${topic}:0`)
+    await crashNode(await cluster.leaderOf(topic, 0), log, `leader of ${topic}:0`)
     await new Promise((resolve) => setTimeout(resolve, 2000))
     stopFeed.abort()
     const fed = await feed
@@ -179,7 +167,7 @@ describe('analytics on a three-node cluster through kill -9 of a leader and of t
     await waitFor(() => events.filter((e) => e.type === 'result').length, (n) => n > 0, {what: 'a first window written', timeoutMs: 120_000})
 
     const log: string[] = []
-    await crashNode(await leaderOf(input, 0), log, `leader of ${input}:0`)
+    await crashNode(await cluster.leaderOf(input, 0), log, `leader of ${input}:0`)
     await crashNode(await coordinatorOf(groupId, 0), log, 'group coordinator')
     await crashNode(await coordinatorOf(`${groupId}-analytics-${input}-0`, 1), log, 'transaction coordinator of the task of partition 0')
     expect(feeding, `the feed ended before the last crash: make it longer\n${log.join('\n')}`).toBe(true)

@@ -11,7 +11,7 @@ import {mkdtemp, open, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {KafkaAdmin} from '../../../src/core/kafka/index.js'
+import {createKafka, KafkaAdmin} from '../../../src/core/kafka/index.js'
 import {resourcePath} from '../../../src/core/paths.js'
 import {brokerPaths, clusterId, ensureBrokerJars} from '../../../src/core/stack/index.js'
 import {CLUSTER_NODE_JVM, clusterNodeProperties} from '../../../src/core/stack/kafka-cluster.js'
@@ -31,6 +31,8 @@ export interface PrivateCluster {
   brokers: string[]
   nodes: ClusterNode[]
   node(id: number): ClusterNode
+  /** The node that leads a partition now. */
+  leaderOf(topic: string, partition: number): Promise<number>
   destroy(): Promise<void>
 }
 
@@ -80,6 +82,16 @@ export async function startPrivateCluster(size = 3): Promise<PrivateCluster> {
     brokers,
     nodes,
     node: (id) => nodes.find((n) => n.id === id)!,
+    leaderOf: async (topic, partition) => {
+      const admin = createKafka({brokers, clientId: 'sstream-test'}).admin()
+      await admin.connect()
+      try {
+        const {topics} = await admin.fetchTopicMetadata({topics: [topic]})
+        return topics[0].partitions.find((p) => p.partitionId === partition)!.leader
+      } finally {
+        await admin.disconnect()
+      }
+    },
     destroy: async () => {
       await Promise.all(nodes.map((n) => n.stop('SIGKILL')))
       await rm(dir, {recursive: true, force: true})
