@@ -294,7 +294,12 @@ export function viewsPipeline(options: ViewsOptions): PipelineDefinition<View> {
     perRecord: [
       {
         name: 'topics',
-        map: (view: View, record: InputRecord): BoardPoint => ({member: view.topic, delta: 1, offset: record.offset}),
+        // One point per view, the batch's in one loop.
+        mapBatch: (views: readonly View[], records: readonly InputRecord[]): BoardPoint[] => {
+          const points: BoardPoint[] = []
+          for (let i = 0; i < views.length; i++) points.push({member: views[i].topic, delta: 1, offset: records[i].offset})
+          return points
+        },
         sink: options.topicsSink,
       },
     ],

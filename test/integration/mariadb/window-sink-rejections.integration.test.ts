@@ -124,6 +124,29 @@ describe('the user_view_summary sink', () => {
   })
 })
 
+describe('a large write', () => {
+  it('upserts more rows than one statement holds, each as given, and rejects only the refused one', async () => {
+    const sink = userViewSummarySink({url: db.url, table: 'user_view_summary'})
+    await sink.open()
+    try {
+      await db.pool.query('DELETE FROM user_view_summary')
+      const users = ['Bob', "O'Brien", 'Zoë', 'back\\slash', 'Mike']
+      const items = Array.from({length: 1203}, (_, i) => {
+        const start = T0 + 86_400_000 + Math.floor(i / users.length) * 5000
+        return {windowStart: start, windowEnd: start + 5000, key: users[i % users.length], value: {minutes: i === 700 ? 2 ** 31 : i, views: i + 1}}
+      })
+      const result = (await sink.write(items, context)) as SinkWriteResult
+      expect(result.rejected.map((r) => r.index)).toEqual([700])
+      const written = (await db.pool.query('SELECT WINDOW_START, WINDOW_END, USER_NAME, TOTAL_MINUTES, VIEW_COUNT FROM user_view_summary ORDER BY WINDOW_START, ID')) as Array<Record<string, unknown>>
+      expect(written.map((r) => [(r.WINDOW_START as Date).getTime(), (r.WINDOW_END as Date).getTime(), r.USER_NAME, r.TOTAL_MINUTES, r.VIEW_COUNT])).toEqual(
+        items.filter((_, i) => i !== 700).map((w) => [w.windowStart, w.windowEnd, w.key, w.value.minutes, w.value.views]),
+      )
+    } finally {
+      await sink.close()
+    }
+  })
+})
+
 describe('rejection vs outage, side by side', () => {
   it('a stopped private mariadbd is an outage (thrown, whatever the rows); after its restart the same batch is written and its bad row rejected', async () => {
     privateDb = await startPrivateMariaDb()
