@@ -98,15 +98,15 @@ let lastSecondTime = 0
 
 /**
  * The end of a quoted field of printable ASCII other than `"` and `,` that starts at `start` (just after its
- * opening quote) and is followed by `","`, with its hash in `fieldHash`; -1 for anything else.
+ * opening quote) and is followed by `",` before `end`, with its hash in `fieldHash`; -1 for anything else.
  */
 let fieldHash = 0
-function quotedFieldEnd(bytes: Buffer, start: number): number {
+function quotedFieldEnd(bytes: Buffer, start: number, end: number): number {
   let hash = 0
-  for (let i = start; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     const b = bytes[i]
     if (b === 34) {
-      if (i === start || bytes[i + 1] !== 44) return -1
+      if (i === start || i + 1 >= end || bytes[i + 1] !== 44) return -1
       fieldHash = hash
       return i
     }
@@ -118,22 +118,21 @@ function quotedFieldEnd(bytes: Buffer, start: number): number {
 
 /**
  * The usual view, `"<yyyy-mm-dd hh:mm:ss[.f[f[f]]]>","<user>","<topic>",<digits>` in printable ASCII,
- * read from its bytes: what `decodeViewText` gives for it, without the text, its fields' copies or a user
- * and a topic string per record. Undefined for anything else, a view it would refuse included (the text is
- * then read, and any error is its reading's).
+ * read from its bytes, `bytes[start, end)`, where they lie: what `decodeViewText` gives for it, without a view
+ * of the bytes, the text, its fields' copies or a user and a topic string per record. Undefined for anything
+ * else, a view it would refuse included (the text is then read, and any error is its reading's).
  */
-function decodeUsualView(bytes: Buffer): View | undefined {
-  const length = bytes.length
+function decodeUsualView(bytes: Buffer, start: number, end: number): View | undefined {
   // The timestamp: `"` + 19 to 23 bytes + `","`.
-  if (length < 30 || bytes[0] !== 34) return undefined
-  let close = 20
-  while (close < 24 && bytes[close] !== 34) close++
+  if (end - start < 30 || bytes[start] !== 34) return undefined
+  let close = start + 20
+  while (close < start + 24 && bytes[close] !== 34) close++
   if (bytes[close] !== 34 || bytes[close + 1] !== 44 || bytes[close + 2] !== 34) return undefined
   let ms = 0
-  if (close > 20) {
+  if (close > start + 20) {
     // `.` and one to three digits, as timestamps.ts reads them.
-    if (bytes[20] !== 46 || close === 21) return undefined
-    for (let i = 21, scale = 100; i < close; i++, scale /= 10) {
+    if (bytes[start + 20] !== 46 || close === start + 21) return undefined
+    for (let i = start + 21, scale = 100; i < close; i++, scale /= 10) {
       const digit = bytes[i] - 48
       if (digit < 0 || digit > 9) return undefined
       ms += digit * scale
@@ -141,36 +140,36 @@ function decodeUsualView(bytes: Buffer): View | undefined {
   }
   let time: number
   let same = lastSecondSet
-  for (let i = 0; same && i < 19; i++) same = lastSecond[i] === bytes[i + 1]
+  for (let i = 0; same && i < 19; i++) same = lastSecond[i] === bytes[start + 1 + i]
   if (same) time = lastSecondTime + ms
   else {
-    const second = (bytes as Buffer & Latin1Slicer).latin1Slice(1, 20)
+    const second = (bytes as Buffer & Latin1Slicer).latin1Slice(start + 1, start + 20)
     // A year before 1000 is refused (checkTimestampYear): by the text's reading.
     if (second.charCodeAt(0) === 48) return undefined
     const parsed = parseTimestamp(second)
     if (parsed === undefined) return undefined
-    bytes.copy(lastSecond, 0, 1, 20)
+    bytes.copy(lastSecond, 0, start + 1, start + 20)
     lastSecondSet = true
     // As timestamps.ts keeps its last second.
     lastSecondTime = parsed - (parsed - Math.floor(parsed / 1000) * 1000)
     time = lastSecondTime + ms
   }
   const userStart = close + 3
-  const userEnd = quotedFieldEnd(bytes, userStart)
-  if (userEnd < 0 || bytes[userEnd + 2] !== 34) return undefined
+  const userEnd = quotedFieldEnd(bytes, userStart, end)
+  if (userEnd < 0 || userEnd + 2 >= end || bytes[userEnd + 2] !== 34) return undefined
   const userHash = fieldHash
   const topicStart = userEnd + 3
-  const topicEnd = quotedFieldEnd(bytes, topicStart)
+  const topicEnd = quotedFieldEnd(bytes, topicStart, end)
   if (topicEnd < 0) return undefined
   const topicHash = fieldHash
   const {userColumn, maxMinutes} = viewLimits()
   if (userEnd - userStart > userColumn.length) return undefined
   // The minutes: `,` then one to ten digits, to the end.
   const digitsStart = topicEnd + 2
-  const digits = length - digitsStart
+  const digits = end - digitsStart
   if (digits < 1 || digits > 10) return undefined
   let minutes = 0
-  for (let i = digitsStart; i < length; i++) {
+  for (let i = digitsStart; i < end; i++) {
     const digit = bytes[i] - 48
     if (digit < 0 || digit > 9) return undefined
     minutes = minutes * 10 + digit
@@ -184,12 +183,7 @@ function decodeUsualView(bytes: Buffer): View | undefined {
  * (`yyyy-mm-dd hh:mm:ss.f`, local time), the user, the topic and the minutes (an integer).
  */
 export function decodeView(record: InputRecord): View {
-  const bytes = record.valueBytes()
-  if (bytes !== null) {
-    const view = decodeUsualView(bytes)
-    if (view !== undefined) return view
-  }
-  return decodeViewText(record)
+  return record.readValue(decodeUsualView, undefined) ?? decodeViewText(record)
 }
 
 /** `decodeView` by its text: any view, and every error. */

@@ -6,7 +6,7 @@
  *   through a rolling restart of the three nodes;
  * - `run analytics`, fed live, through kill -9 of the leader of an input partition, then of the group
  *   coordinator, then of the transaction coordinator of one of its tasks (each started again before the
- *   next): order_summary must equal the batch recomputation of the input topic, with no partial aggregate
+ *   next), then a rolling restart of the three nodes: order_summary must equal the batch recomputation of the input topic, with no partial aggregate
  *   dead-lettered as late. It found some, or windows short of partials, until the input partitions' idleness
  *   was measured between the broker's answers (src/core/stream/idle-evidence.ts), kafkajs's send retried
  *   per partition (src/core/kafka/kafkajs/send-messages.ts: a retry across a node crash wrote records twice
@@ -102,21 +102,33 @@ describe('the generator on a three-node cluster through kill -9 of a partition l
   })
 })
 
-/** Waits until every partition of the topics has its three replicas in sync again (a rolling restart's pace). */
-async function waitForFullIsr(topics: string[], timeoutMs = 60_000): Promise<void> {
+/** Waits until every partition of the topics (of every topic, internal ones included, by default) has its three replicas in sync again. */
+async function waitForFullIsr(topics?: string[], timeoutMs = 90_000): Promise<void> {
   const admin = createKafka({brokers: cluster.brokers, clientId: 'sstream-test'}).admin()
   await admin.connect()
   try {
     await waitFor(
       async () => {
-        const {topics: described} = await admin.fetchTopicMetadata({topics})
+        const {topics: described} = await admin.fetchTopicMetadata(topics ? {topics} : undefined)
         return described.flatMap((t) => t.partitions).every((p) => p.isr.length === 3)
       },
       (full) => full,
-      {what: `three replicas in sync on ${topics.join(', ')}`, timeoutMs},
+      {what: `three replicas in sync on ${topics?.join(', ') ?? 'every topic'}`, timeoutMs},
     )
   } finally {
     await admin.disconnect()
+  }
+}
+
+/** Each node in turn: SIGTERM, started again, and every partition's replicas in sync before the next. */
+async function rollingRestart(log: string[], topics?: string[]): Promise<void> {
+  for (const node of cluster.nodes) {
+    await node.stop('SIGTERM')
+    log.push(`${new Date().toISOString()} node ${node.id} stopped`)
+    await node.start()
+    await waitForNode(node)
+    await waitForFullIsr(topics)
+    log.push(`${new Date().toISOString()} node ${node.id} back, replicas in sync`)
   }
 }
 
@@ -130,14 +142,7 @@ describe('a rolling restart of the three-node cluster under the generator', () =
     feed.catch(() => undefined) // awaited below
     await new Promise((resolve) => setTimeout(resolve, 2000))
     const log: string[] = []
-    for (const node of cluster.nodes) {
-      await node.stop('SIGTERM')
-      log.push(`${new Date().toISOString()} node ${node.id} stopped`)
-      await node.start()
-      await waitForNode(node)
-      await waitForFullIsr([topic])
-      log.push(`${new Date().toISOString()} node ${node.id} back, replicas in sync`)
-    }
+    await rollingRestart(log, [topic])
     await new Promise((resolve) => setTimeout(resolve, 2000))
     stopFeed.abort()
     const fed = await feed
@@ -150,8 +155,8 @@ describe('a rolling restart of the three-node cluster under the generator', () =
   })
 })
 
-describe('analytics on a three-node cluster through kill -9 of a leader and of the coordinators', () => {
-  it('survives a kill -9 of the input leader, the group coordinator and the transaction coordinator; the generator writes every record once', async () => {
+describe('analytics on a three-node cluster through kill -9 of a leader and of the coordinators, then a rolling restart', () => {
+  it('survives a kill -9 of the input leader, the group coordinator and the transaction coordinator, then a rolling restart of the three nodes; the generator writes every record once', async () => {
     const input = uniqueName('t-orders')
     const deadLetters = uniqueName('t-dlq')
     await createTopics(input, deadLetters)
@@ -159,8 +164,9 @@ describe('analytics on a three-node cluster through kill -9 of a leader and of t
     const db = await createTestDatabase()
     cleanups.push(() => db.drop())
     const events: PipelineEvent[] = []
-    let feeding = true
-    const feed = runGenerator({generator: 'orders', brokers: cluster.brokers, topic: input, rate: 300, count: 24_000, seed: 21}).finally(() => (feeding = false))
+    // Fed until the last node of the rolling restart is back (a stop signal, so the feed lasts as long as the faults do).
+    const stopFeed = new AbortController()
+    const feed = runGenerator({generator: 'orders', brokers: cluster.brokers, topic: input, rate: 300, seed: 21, signal: stopFeed.signal})
     const run = runAnalytics({brokers: cluster.brokers, groupId, mariadbUrl: db.url, inputTopic: input, deadLetterTopic: deadLetters, table: 'order_summary', idleTimeoutMs: 3000, untilIdle: true, onEvent: (e) => events.push(e.type === 'deadletter' ? {...e, message: `${new Date().toISOString()} ${e.message}`} : e)})
     run.catch(() => undefined) // awaited below
     feed.catch(() => undefined)
@@ -170,7 +176,9 @@ describe('analytics on a three-node cluster through kill -9 of a leader and of t
     await crashNode(await cluster.leaderOf(input, 0), log, `leader of ${input}:0`)
     await crashNode(await coordinatorOf(groupId, 0), log, 'group coordinator')
     await crashNode(await coordinatorOf(`${groupId}-analytics-${input}-0`, 1), log, 'transaction coordinator of the task of partition 0')
-    expect(feeding, `the feed ended before the last crash: make it longer\n${log.join('\n')}`).toBe(true)
+    await rollingRestart(log)
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    stopFeed.abort()
     const fed = await feed
     const summary = await run
 
@@ -178,9 +186,9 @@ describe('analytics on a three-node cluster through kill -9 of a leader and of t
     await readTopic({brokers: cluster.brokers, topic: input, fromBeginning: true, exitAtEnd: true, onRecord: (r) => records.push({partition: r.partition, offset: Number(r.offset), key: r.key ?? '', value: r.value ?? '', timestamp: r.timestamp})})
     records.sort((a, b) => a.partition - b.partition || a.offset - b.offset)
     // The generator: every record once, none twice.
-    expect(fed.sent).toBe(24_000)
-    expect(records).toHaveLength(24_000)
-    expect(new Set(records.map((r) => r.key)).size).toBe(24_000)
+    expect(fed.sent).toBeGreaterThan(0)
+    expect(records).toHaveLength(fed.sent)
+    expect(new Set(records.map((r) => r.key)).size).toBe(fed.sent)
 
     const expected = expectedSummaries(records)
     const rows = await db.pool.query('SELECT INTERVAL_TIMESTAMP, PRODUCT, TOTAL_VALUE, ORDER_COUNT FROM order_summary')

@@ -282,21 +282,28 @@ function fileCache(dir: string, data: TrainingData, pretrained: PretrainedVector
   }
 }
 
-function measureTokens(net: AveragingNetwork, sentences: TrainingData['dev']): {accuracy: number; binary: number} {
+/** Five-class accuracy, and binary accuracy over the cases not labelled Neutral (the probabilities summed per side decide). */
+function accuracies(cases: Iterable<{probabilities: ArrayLike<number>; label: number}>): {accuracy: number; binary: number} {
+  let total = 0
   let correct = 0
   let binaryCorrect = 0
   let binaryTotal = 0
-  for (const s of sentences) {
-    const p = net.predictTokens(s.tokens)
+  for (const {probabilities: p, label} of cases) {
+    total += 1
     let best = 0
     for (let k = 1; k < LABELS.length; k++) if (p[k] > p[best]) best = k
-    if (best === s.label) correct += 1
-    if (s.label !== 2) {
+    if (best === label) correct += 1
+    if (label !== 2) {
       binaryTotal += 1
-      if (p[3] + p[4] > p[0] + p[1] === s.label > 2) binaryCorrect += 1
+      if (p[3] + p[4] > p[0] + p[1] === label > 2) binaryCorrect += 1
     }
   }
-  return {accuracy: correct / sentences.length, binary: binaryCorrect / binaryTotal}
+  return {accuracy: correct / total, binary: binaryCorrect / binaryTotal}
+}
+
+/** The network on the treebank's tokens. */
+function measureTokens(net: AveragingNetwork, sentences: TrainingData['dev']): {accuracy: number; binary: number} {
+  return accuracies(sentences.map((s) => ({probabilities: net.predictTokens(s.tokens), label: s.label})))
 }
 
 async function writeRecord(path: string, weights: Buffer, net: AveragingNetwork, dev: {accuracy: number; binary: number}, sentences: number): Promise<void> {
@@ -304,22 +311,9 @@ async function writeRecord(path: string, weights: Buffer, net: AveragingNetwork,
   await writeFile(path, `${JSON.stringify(record, null, 2)}\n`)
 }
 
+/** The network as it runs: from the raw text, tokenised by sstream. */
 function measureShipped(net: AveragingNetwork, dev: readonly LabelledReview[]): {accuracy: number; binary: number} {
-  let correct = 0
-  let binaryCorrect = 0
-  let binaryTotal = 0
-  for (const r of dev) {
-    const p = net.predict(r.text)
-    let best = 0
-    for (let k = 1; k < LABELS.length; k++) if (p[k] > p[best]) best = k
-    const actual = labelIndex(r.label)
-    if (best === actual) correct += 1
-    if (actual !== 2) {
-      binaryTotal += 1
-      if (p[3] + p[4] > p[0] + p[1] === actual > 2) binaryCorrect += 1
-    }
-  }
-  return {accuracy: correct / dev.length, binary: binaryCorrect / binaryTotal}
+  return accuracies(dev.map((r) => ({probabilities: net.predict(r.text), label: labelIndex(r.label)})))
 }
 
 function pct(v: number): string {
