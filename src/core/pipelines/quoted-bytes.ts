@@ -46,12 +46,22 @@ export const scanned = {
   timestampEnd: 0,
 }
 
+/** Which bytes a quoted field may hold besides printable ASCII other than `"`. */
+export interface FieldBytes {
+  spaces: boolean
+  commas: boolean
+}
+
+const ANY_FIELD: FieldBytes = {spaces: true, commas: true}
+
 /**
- * The end (its closing quote) of a quoted field of printable ASCII without `"` (spaces and commas allowed)
- * that starts at `start`, just after its opening quote, before `end`, with its hash in `scanned.hash`; -1 for
- * anything else.
+ * The end (its closing quote) of a quoted field of printable ASCII without `"` (spaces and commas allowed
+ * unless `allow` says otherwise) that starts at `start`, just after its opening quote, before `end`, with its
+ * hash in `scanned.hash`; -1 for anything else.
  */
-export function quotedFieldEnd(bytes: Buffer, start: number, end: number): number {
+export function quotedFieldEnd(bytes: Buffer, start: number, end: number, allow: FieldBytes = ANY_FIELD): number {
+  const lowest = allow.spaces ? 0x20 : 0x21
+  const comma = allow.commas ? -1 : 44
   let hash = 0
   for (let i = start; i < end; i++) {
     const b = bytes[i]
@@ -59,7 +69,7 @@ export function quotedFieldEnd(bytes: Buffer, start: number, end: number): numbe
       scanned.hash = hash
       return i
     }
-    if (b < 0x20 || b > 0x7e) return -1
+    if (b < lowest || b > 0x7e || b === comma) return -1
     hash = (Math.imul(hash, 31) + b) | 0
   }
   return -1

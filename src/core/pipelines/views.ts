@@ -18,6 +18,7 @@ import {RecordError, type Aggregator, type InputRecord, type PipelineDefinition,
 import {checkRecordUtf8, recordText} from './common.js'
 import {addExact, incrementExact, toNumber, type ExactInteger} from './exact.js'
 import {createBoardSink, runBoardPipeline, type BoardRunOptions, type BoardRunResult} from './leaderboard.js'
+import {quotedFieldEnd, quotedTimestamp, RecentTexts, scanned, type FieldBytes} from './quoted-bytes.js'
 import {eventTimeCheck, checkTimestampYear, checkVarchar, excerpt, FieldError, intRange} from './validate.js'
 
 export interface View {
@@ -60,60 +61,24 @@ function splitView(text: string): boolean {
   return true
 }
 
-/** Node's Buffer has it: what `toString('latin1', start, end)` calls after checking its arguments. */
-interface Latin1Slicer {
-  latin1Slice(start: number, end: number): string
-}
+/**
+ * The users and the topics last read: a view's user and topic are the same few texts over and over, so a
+ * field read again is the same string (no string made per record, and the window's and the board's maps hash
+ * it once).
+ */
+const users = new RecentTexts()
+const topics = new RecentTexts()
 
-/** Slots of each table of recent texts (a power of two). */
-const INTERNED = 256
+const WORD: FieldBytes = {spaces: false, commas: false}
 
 /**
- * The users and the topics last read, by a hash of their bytes: a view's user and topic are the same few
- * texts over and over, so a field read again is the same string (no string made per record, and the
- * window's and the board's maps hash it once).
+ * The end of a view's quoted user or topic at `start` (just after its opening quote): quotedFieldEnd's, for a
+ * field that is not empty, holds no space or comma (the text's reading would split or trim it) and is
+ * followed by `",` before `end`; -1 for anything else.
  */
-const users: string[] = new Array<string>(INTERNED).fill('')
-const topics: string[] = new Array<string>(INTERNED).fill('')
-
-/** The text of bytes [start, end), printable ASCII, from `table` when it holds it (the slot of `hash`). */
-function internedText(table: string[], bytes: Buffer, start: number, end: number, hash: number): string {
-  const slot = hash & (INTERNED - 1)
-  const known = table[slot]
-  const length = end - start
-  if (known.length === length) {
-    let i = 0
-    while (i < length && known.charCodeAt(i) === bytes[start + i]) i++
-    if (i === length) return known
-  }
-  const text = (bytes as Buffer & Latin1Slicer).latin1Slice(start, end)
-  table[slot] = text
-  return text
-}
-
-/** The 19 bytes `yyyy-mm-dd hh:mm:ss` of the last second read from bytes, and its time (ms). */
-const lastSecond = Buffer.alloc(19)
-let lastSecondSet = false
-let lastSecondTime = 0
-
-/**
- * The end of a quoted field of printable ASCII other than `"` and `,` that starts at `start` (just after its
- * opening quote) and is followed by `",` before `end`, with its hash in `fieldHash`; -1 for anything else.
- */
-let fieldHash = 0
-function quotedFieldEnd(bytes: Buffer, start: number, end: number): number {
-  let hash = 0
-  for (let i = start; i < end; i++) {
-    const b = bytes[i]
-    if (b === 34) {
-      if (i === start || i + 1 >= end || bytes[i + 1] !== 44) return -1
-      fieldHash = hash
-      return i
-    }
-    if (b < 0x21 || b > 0x7e || b === 44) return -1
-    hash = (Math.imul(hash, 31) + b) | 0
-  }
-  return -1
+function quotedWordEnd(bytes: Buffer, start: number, end: number): number {
+  const close = quotedFieldEnd(bytes, start, end, WORD)
+  return close > start && close + 1 < end && bytes[close + 1] === 44 ? close : -1
 }
 
 /**
@@ -124,44 +89,19 @@ function quotedFieldEnd(bytes: Buffer, start: number, end: number): number {
  */
 function decodeUsualView(bytes: Buffer, start: number, end: number): View | undefined {
   // The timestamp: `"` + 19 to 23 bytes + `","`.
-  if (end - start < 30 || bytes[start] !== 34) return undefined
-  let close = start + 20
-  while (close < start + 24 && bytes[close] !== 34) close++
-  if (bytes[close] !== 34 || bytes[close + 1] !== 44 || bytes[close + 2] !== 34) return undefined
-  let ms = 0
-  if (close > start + 20) {
-    // `.` and one to three digits, as timestamps.ts reads them.
-    if (bytes[start + 20] !== 46 || close === start + 21) return undefined
-    for (let i = start + 21, scale = 100; i < close; i++, scale /= 10) {
-      const digit = bytes[i] - 48
-      if (digit < 0 || digit > 9) return undefined
-      ms += digit * scale
-    }
-  }
-  let time: number
-  let same = lastSecondSet
-  for (let i = 0; same && i < 19; i++) same = lastSecond[i] === bytes[start + 1 + i]
-  if (same) time = lastSecondTime + ms
-  else {
-    const second = (bytes as Buffer & Latin1Slicer).latin1Slice(start + 1, start + 20)
-    // A year before 1000 is refused (checkTimestampYear): by the text's reading.
-    if (second.charCodeAt(0) === 48) return undefined
-    const parsed = parseTimestamp(second)
-    if (parsed === undefined) return undefined
-    bytes.copy(lastSecond, 0, start + 1, start + 20)
-    lastSecondSet = true
-    // As timestamps.ts keeps its last second.
-    lastSecondTime = parsed - (parsed - Math.floor(parsed / 1000) * 1000)
-    time = lastSecondTime + ms
-  }
+  if (end - start < 30) return undefined
+  const time = quotedTimestamp(bytes, start, end)
+  if (time === undefined) return undefined
+  const close = scanned.timestampEnd
+  if (bytes[close + 1] !== 44 || bytes[close + 2] !== 34) return undefined
   const userStart = close + 3
-  const userEnd = quotedFieldEnd(bytes, userStart, end)
+  const userEnd = quotedWordEnd(bytes, userStart, end)
   if (userEnd < 0 || userEnd + 2 >= end || bytes[userEnd + 2] !== 34) return undefined
-  const userHash = fieldHash
+  const userHash = scanned.hash
   const topicStart = userEnd + 3
-  const topicEnd = quotedFieldEnd(bytes, topicStart, end)
+  const topicEnd = quotedWordEnd(bytes, topicStart, end)
   if (topicEnd < 0) return undefined
-  const topicHash = fieldHash
+  const topicHash = scanned.hash
   const {userColumn, maxMinutes} = viewLimits()
   if (userEnd - userStart > userColumn.length) return undefined
   // The minutes: `,` then one to ten digits, to the end.
@@ -175,7 +115,7 @@ function decodeUsualView(bytes: Buffer, start: number, end: number): View | unde
     minutes = minutes * 10 + digit
   }
   if (minutes > maxMinutes) return undefined
-  return {time, user: internedText(users, bytes, userStart, userEnd, userHash), topic: internedText(topics, bytes, topicStart, topicEnd, topicHash), minutes}
+  return {time, user: users.text(bytes, userStart, userEnd, userHash), topic: topics.text(bytes, topicStart, topicEnd, topicHash), minutes}
 }
 
 /**
