@@ -279,11 +279,11 @@ export class KafkaAdmin {
   }
 
   /**
-   * Runs an admin request, asked again on retriable errors (`retryProtocolErrors`) and, on a cluster of several
-   * nodes, while a node cannot be reached (`NODE_FAILOVER_RETRY`, counted from the first such failure of this
-   * client: the cluster answered when it connected). Each new ask is preceded by a metadata request (of `topics`, or of the whole cluster): kafkajs
-   * keeps the leaders it knows for minutes, so after a leader moved only a fresh view sends the request to the
-   * new one.
+   * Runs an admin request, asked again on retriable protocol errors (`isRetriableProtocolError`) and, on a
+   * cluster of several nodes, while a node cannot be reached (`NODE_FAILOVER_RETRY`, counted from the first
+   * such failure of this client: the cluster answered when it connected). Each new ask is preceded by a
+   * metadata request (of `topics`, or of the whole cluster): kafkajs keeps the leaders it knows for minutes, so
+   * after a leader moved only a fresh view sends the request to the new one.
    */
   private async call<T>(work: () => Promise<T>, doing: string, topics?: string[]): Promise<T> {
     let attempts = 0
