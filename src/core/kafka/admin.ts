@@ -86,18 +86,22 @@ export function isRetriableProtocolError(error: unknown): boolean {
   return false
 }
 
-/** Runs `work`, and runs it again after a short pause while it fails with a retriable protocol error, within the budget. */
+/**
+ * Runs `work`, and runs it again after a short pause while it fails with a retriable protocol error (or one
+ * `alsoRetriable` accepts), within the budget.
+ */
 export async function retryProtocolErrors<T>(
   work: () => Promise<T>,
   {
     budgetMs = PROTOCOL_RETRY.budgetMs,
     initialDelayMs = PROTOCOL_RETRY.initialDelayMs,
     maxDelayMs = PROTOCOL_RETRY.maxDelayMs,
+    alsoRetriable = () => false,
     now = Date.now,
     sleep: pause = sleep,
-  }: Partial<ProtocolRetryOptions> & {now?: () => number; sleep?: (ms: number) => Promise<void>} = {},
+  }: Partial<ProtocolRetryOptions> & {alsoRetriable?: (error: unknown) => boolean; now?: () => number; sleep?: (ms: number) => Promise<void>} = {},
 ): Promise<T> {
-  return retry(() => work(), {initialMs: initialDelayMs, maxMs: maxDelayMs, budgetMs, retriable: isRetriableProtocolError, now, sleep: pause})
+  return retry(() => work(), {initialMs: initialDelayMs, maxMs: maxDelayMs, budgetMs, retriable: (error) => isRetriableProtocolError(error) || alsoRetriable(error), now, sleep: pause})
 }
 
 /**
@@ -279,7 +283,7 @@ export class KafkaAdmin {
   }
 
   /**
-   * Runs an admin request, asked again on retriable protocol errors (`isRetriableProtocolError`) and, on a
+   * Runs an admin request, asked again on retriable protocol errors (`retryProtocolErrors`) and, on a
    * cluster of several nodes, while a node cannot be reached (`NODE_FAILOVER_RETRY`, counted from the first
    * such failure of this client: the cluster answered when it connected). Each new ask is preceded by a
    * metadata request (of `topics`, or of the whole cluster): kafkajs keeps the leaders it knows for minutes, so
@@ -288,18 +292,15 @@ export class KafkaAdmin {
   private async call<T>(work: () => Promise<T>, doing: string, topics?: string[]): Promise<T> {
     let attempts = 0
     const failover = this.nodes > 1
-    const policy = failover ? NODE_FAILOVER_RETRY : PROTOCOL_RETRY
     try {
-      return await retry(
+      return await retryProtocolErrors(
         async () => {
           if (attempts++ > 0) await this.admin.fetchTopicMetadata(topics ? {topics} : undefined).catch(() => undefined)
           return work()
         },
         {
-          initialMs: policy.initialDelayMs,
-          maxMs: policy.maxDelayMs,
-          budgetMs: policy.budgetMs,
-          retriable: (error) => isRetriableProtocolError(error) || (failover && isKafkaConnectionError(error) && this.awaitingFailover()),
+          ...(failover ? NODE_FAILOVER_RETRY : PROTOCOL_RETRY),
+          alsoRetriable: (error) => failover && isKafkaConnectionError(error) && this.awaitingFailover(),
         },
       )
     } catch (error) {

@@ -1,12 +1,13 @@
 /**
  * KafkaAdmin asks again when Kafka answers with a retriable protocol error (a topic created a moment ago), for a
- * few seconds, and fails at once when no broker can be reached.
+ * few seconds, and fails at once when no broker can be reached; on a cluster of several nodes it waits for a node
+ * that does not answer to be replaced, up to NODE_FAILOVER_RETRY's budget over all its requests.
  */
 import {KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError} from 'kafkajs'
 import type {Kafka} from 'kafkajs'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
-import {isRetriableProtocolError, KafkaAdmin, PROTOCOL_RETRY, retryProtocolErrors} from '../../../src/core/kafka/admin.js'
+import {isRetriableProtocolError, KafkaAdmin, NODE_FAILOVER_RETRY, PROTOCOL_RETRY, retryProtocolErrors} from '../../../src/core/kafka/admin.js'
 
 /** The errors as kafkajs builds them from a broker's error code (protocol/error.js). */
 function protocolError(type: string, code: number, retriable: boolean): KafkaJSProtocolError {
@@ -116,17 +117,17 @@ describe('KafkaAdmin requests', () => {
     vi.useRealTimers()
   })
 
-  /** A kafkajs client whose admin answers fetchTopicOffsets with the given outcomes, one per call. */
-  function clientAnswering(outcomes: Array<Error | Array<{partition: number; offset: string; high: string; low: string}>>): {kafka: Kafka; calls: () => number; log: string[]} {
+  /** A kafkajs client of a cluster of `nodes` whose admin answers fetchTopicOffsets with the given outcomes, one per call. */
+  function clientAnswering(outcomes: Array<Error | Array<{partition: number; offset: string; high: string; low: string}>>, nodes = 1): {kafka: Kafka; calls: () => number; log: string[]} {
     let calls = 0
     const log: string[] = []
     const admin = {
-      fetchTopicMetadata: async ({topics}: {topics: string[]}) => {
+      fetchTopicMetadata: async ({topics}: {topics: string[]} = {topics: []}) => {
         log.push(`metadata ${topics.join(',')}`)
         return {topics: []}
       },
       connect: async () => undefined,
-      describeCluster: async () => ({brokers: [], controller: 1, clusterId: 'test'}),
+      describeCluster: async () => ({brokers: Array.from({length: nodes}, (_, i) => ({nodeId: i + 1, host: 'localhost', port: 9092 + i})), controller: 1, clusterId: 'test'}),
       disconnect: async () => undefined,
       fetchTopicOffsets: async () => {
         calls++
@@ -189,5 +190,35 @@ describe('KafkaAdmin requests', () => {
     const admin = await KafkaAdmin.connect(['localhost:9092'], kafka)
     await expect(admin.topicOffsets('any')).rejects.toMatchObject({code: 'KAFKA_UNREACHABLE'})
     expect(calls()).toBe(1)
+  })
+
+  /** A node of the cluster refusing connections, as kafkajs reports it after its own retries. */
+  const nodeDown = (): KafkaJSNumberOfRetriesExceeded =>
+    new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9093', {broker: 'localhost:9093'}), {retryCount: 4, retryTime: 2000})
+
+  it('on a cluster of several nodes, waits for a node that does not answer to be replaced, asking for the leaders again', async () => {
+    vi.useFakeTimers()
+    const {kafka, calls, log} = clientAnswering([nodeDown(), nodeDown(), [{partition: 0, offset: '5', high: '5', low: '2'}]], 3)
+    const admin = await KafkaAdmin.connect(['localhost:9092'], kafka)
+    const reading = admin.topicOffsets('moving')
+    await vi.advanceTimersByTimeAsync(5000)
+    await expect(reading).resolves.toMatchObject({records: 3})
+    expect(calls()).toBe(3)
+    expect(log).toEqual(['offsets', 'metadata moving', 'offsets', 'metadata moving', 'offsets'])
+  })
+
+  it('on a cluster of several nodes, fails naming the node once it has not been replaced within the wait, counted over every request', async () => {
+    vi.useFakeTimers()
+    const {kafka, calls} = clientAnswering(Array.from({length: 60}, () => nodeDown()), 3)
+    const admin = await KafkaAdmin.connect(['localhost:9092'], kafka)
+    const reading = admin.topicOffsets('stuck')
+    const settled = expect(reading).rejects.toMatchObject({code: 'KAFKA_UNREACHABLE', message: expect.stringContaining('its node at localhost:9093 does not')})
+    await vi.advanceTimersByTimeAsync(NODE_FAILOVER_RETRY.budgetMs + 5000)
+    await settled
+    const first = calls()
+    expect(first).toBeGreaterThan(2)
+    // The wait is spent: the next request fails at its first refusal.
+    await expect(admin.topicOffsets('stuck')).rejects.toMatchObject({code: 'KAFKA_UNREACHABLE'})
+    expect(calls()).toBe(first + 1)
   })
 })
