@@ -45,10 +45,9 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   if (result.code !== 0) throw new SstreamError('STACK_ERROR', `openssl ${args[0]} failed: ${(result.stdout + result.stderr).trim().split('\n').slice(-3).join(' ')}`)
 }
 
-/** Makes a CA, a broker certificate for `hosts` (DNS names and IP addresses) and a client certificate, in `dir`. */
-export async function createTlsFiles(dir: string, hosts: string[] = ['localhost', '127.0.0.1']): Promise<TlsFiles> {
-  await mkdir(dir, {recursive: true, mode: 0o700})
-  const files = {
+/** Where createTlsFiles puts each file in `dir`. */
+function tlsFilesIn(dir: string): TlsFiles {
+  return {
     caFile: join(dir, 'ca.pem'),
     caKeyFile: join(dir, 'ca.key'),
     brokerKeystoreFile: join(dir, 'broker-keystore.pem'),
@@ -57,6 +56,12 @@ export async function createTlsFiles(dir: string, hosts: string[] = ['localhost'
     clientCertFile: join(dir, 'client.pem'),
     clientKeyFile: join(dir, 'client.key'),
   }
+}
+
+/** Makes a CA, a broker certificate for `hosts` (DNS names and IP addresses) and a client certificate, in `dir`. */
+export async function createTlsFiles(dir: string, hosts: string[] = ['localhost', '127.0.0.1']): Promise<TlsFiles> {
+  await mkdir(dir, {recursive: true, mode: 0o700})
+  const files = tlsFilesIn(dir)
   const days = '3650'
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', days, '-subj', '/CN=sstream local CA'], dir)
   const san = hosts.map((h) => (/^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(',')
@@ -143,17 +148,8 @@ export const LOCAL_SECURE_USER = 'sstream'
 /** The local stack's CA, certificates and SCRAM password under its home, made once. */
 export async function ensureLocalSecurity(home: string, host: string): Promise<{tls: TlsFiles; user: SecureUser; passwordFile: string}> {
   const dir = join(home, 'tls')
-  const tls: TlsFiles = existsSync(join(dir, 'broker-keystore.pem'))
-    ? {
-        caFile: join(dir, 'ca.pem'),
-        caKeyFile: join(dir, 'ca.key'),
-        brokerKeystoreFile: join(dir, 'broker-keystore.pem'),
-        serverCertFile: join(dir, 'broker.pem'),
-        serverKeyFile: join(dir, 'broker.key'),
-        clientCertFile: join(dir, 'client.pem'),
-        clientKeyFile: join(dir, 'client.key'),
-      }
-    : await createTlsFiles(dir, [...new Set([host, 'localhost', '127.0.0.1'])])
+  const made = tlsFilesIn(dir)
+  const tls: TlsFiles = existsSync(made.brokerKeystoreFile) ? made : await createTlsFiles(dir, [...new Set([host, 'localhost', '127.0.0.1'])])
   const passwordFile = join(home, 'sasl-password')
   if (!existsSync(passwordFile)) await writeFile(passwordFile, `${randomBytes(16).toString('hex')}\n`, {mode: 0o600})
   const password = (await readFile(passwordFile, 'utf8')).split('\n')[0]

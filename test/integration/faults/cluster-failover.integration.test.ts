@@ -76,27 +76,45 @@ async function createTopics(...topics: string[]): Promise<void> {
   }
 }
 
+/**
+ * The orders generator writing to `topic` until `stop()` (a stop signal, so that the feed lasts as long as the
+ * faults do), which lets it write 2 s more and then ends it.
+ */
+function liveFeed(topic: string, rate: number, seed: number): {stop(): ReturnType<typeof runGenerator>} {
+  const stopFeed = new AbortController()
+  const feed = runGenerator({generator: 'orders', brokers: cluster.brokers, topic, rate, seed, signal: stopFeed.signal})
+  feed.catch(() => undefined) // awaited by stop()
+  return {
+    stop: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      stopFeed.abort()
+      return feed
+    },
+  }
+}
+
+/** The topic holds each of the `sent` records the generator wrote once. */
+async function expectEachRecordOnce(topic: string, sent: number, log: string[]): Promise<void> {
+  const keys: string[] = []
+  await readTopic({brokers: cluster.brokers, topic, fromBeginning: true, exitAtEnd: true, onRecord: (r) => keys.push(r.key ?? '')})
+  expect(sent, log.join('\n')).toBeGreaterThan(0)
+  expect(keys, log.join('\n')).toHaveLength(sent)
+  expect(new Set(keys).size).toBe(sent)
+}
+
 describe('the generator on a three-node cluster through kill -9 of a partition leader', () => {
   it('writes every record exactly once while the node leading a partition it writes to is killed, and says it retried', async () => {
     const topic = uniqueName('t-orders-gen')
     await createTopics(topic)
-    // Fed until the node is back (a stop signal, so the feed lasts as long as the crash does).
-    const stopFeed = new AbortController()
-    const feed = runGenerator({generator: 'orders', brokers: cluster.brokers, topic, rate: 250, seed: 7, signal: stopFeed.signal})
-    feed.catch(() => undefined) // awaited below
+    // Fed until the node is back.
+    const feed = liveFeed(topic, 250, 7)
     await new Promise((resolve) => setTimeout(resolve, 3000))
     const log: string[] = []
     // The node that leads partition 0, killed with SIGKILL while the generator writes to it, then started again.
     await crashNode(await cluster.leaderOf(topic, 0), log, `leader of ${topic}:0`)
-    await new Promise((resolve) => setTimeout(resolve, 2000))
-    stopFeed.abort()
-    const fed = await feed
+    const fed = await feed.stop()
 
-    const keys: string[] = []
-    await readTopic({brokers: cluster.brokers, topic, fromBeginning: true, exitAtEnd: true, onRecord: (r) => keys.push(r.key ?? '')})
-    expect(fed.sent, log.join('\n')).toBeGreaterThan(0)
-    expect(keys, log.join('\n')).toHaveLength(fed.sent)
-    expect(new Set(keys).size).toBe(fed.sent)
+    await expectEachRecordOnce(topic, fed.sent, log)
     // The crash was seen: sends to the dead leader failed and were sent again to the new one.
     expect(fed.errors, log.join('\n')).toBeGreaterThan(0)
   })
@@ -136,22 +154,14 @@ describe('a rolling restart of the three-node cluster under the generator', () =
   it('restarts each node in turn (SIGTERM, start, replicas in sync again) and loses no record nor writes one twice', async () => {
     const topic = uniqueName('t-orders-roll')
     await createTopics(topic)
-    // Fed until the last node is back (a stop signal, so the feed lasts as long as the restarts do).
-    const stopFeed = new AbortController()
-    const feed = runGenerator({generator: 'orders', brokers: cluster.brokers, topic, rate: 250, seed: 11, signal: stopFeed.signal})
-    feed.catch(() => undefined) // awaited below
+    // Fed until the last node is back.
+    const feed = liveFeed(topic, 250, 11)
     await new Promise((resolve) => setTimeout(resolve, 2000))
     const log: string[] = []
     await rollingRestart(log, [topic])
-    await new Promise((resolve) => setTimeout(resolve, 2000))
-    stopFeed.abort()
-    const fed = await feed
+    const fed = await feed.stop()
 
-    const keys: string[] = []
-    await readTopic({brokers: cluster.brokers, topic, fromBeginning: true, exitAtEnd: true, onRecord: (r) => keys.push(r.key ?? '')})
-    expect(fed.sent, log.join('\n')).toBeGreaterThan(0)
-    expect(keys, log.join('\n')).toHaveLength(fed.sent)
-    expect(new Set(keys).size).toBe(fed.sent)
+    await expectEachRecordOnce(topic, fed.sent, log)
   })
 })
 
@@ -164,12 +174,10 @@ describe('analytics on a three-node cluster through kill -9 of a leader and of t
     const db = await createTestDatabase()
     cleanups.push(() => db.drop())
     const events: PipelineEvent[] = []
-    // Fed until the last node of the rolling restart is back (a stop signal, so the feed lasts as long as the faults do).
-    const stopFeed = new AbortController()
-    const feed = runGenerator({generator: 'orders', brokers: cluster.brokers, topic: input, rate: 300, seed: 21, signal: stopFeed.signal})
+    // Fed until the last node of the rolling restart is back.
+    const feed = liveFeed(input, 300, 21)
     const run = runAnalytics({brokers: cluster.brokers, groupId, mariadbUrl: db.url, inputTopic: input, deadLetterTopic: deadLetters, table: 'order_summary', idleTimeoutMs: 3000, untilIdle: true, onEvent: (e) => events.push(e.type === 'deadletter' ? {...e, message: `${new Date().toISOString()} ${e.message}`} : e)})
     run.catch(() => undefined) // awaited below
-    feed.catch(() => undefined)
     await waitFor(() => events.filter((e) => e.type === 'result').length, (n) => n > 0, {what: 'a first window written', timeoutMs: 120_000})
 
     const log: string[] = []
@@ -177,9 +185,7 @@ describe('analytics on a three-node cluster through kill -9 of a leader and of t
     await crashNode(await coordinatorOf(groupId, 0), log, 'group coordinator')
     await crashNode(await coordinatorOf(`${groupId}-analytics-${input}-0`, 1), log, 'transaction coordinator of the task of partition 0')
     await rollingRestart(log)
-    await new Promise((resolve) => setTimeout(resolve, 2000))
-    stopFeed.abort()
-    const fed = await feed
+    const fed = await feed.stop()
     const summary = await run
 
     const records: Array<SeedRecord & {offset: number}> = []
