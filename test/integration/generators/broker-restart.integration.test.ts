@@ -10,14 +10,19 @@ import {startPrivateBroker, type PrivateBroker} from './private-broker.js'
 let broker: PrivateBroker | undefined
 afterAll(async () => broker?.destroy())
 
+/** The private broker (started once for the file) with a fresh 3-partition topic. */
+async function brokerWithTopic(topic: string): Promise<PrivateBroker> {
+  broker ??= await startPrivateBroker()
+  const admin = await KafkaAdmin.connect(broker.brokers)
+  await admin.ensureTopics([{topic, partitions: 3, replicationFactor: 1}])
+  await admin.close()
+  return broker
+}
+
 describe('a generator across broker restarts', () => {
   it('retries through a crash and a clean restart, then has written every record exactly once, in order', async () => {
-    broker = await startPrivateBroker()
-    const b = broker
     const topic = 'restart-orders'
-    const admin = await KafkaAdmin.connect(b.brokers)
-    await admin.ensureTopics([{topic, partitions: 3, replicationFactor: 1}])
-    await admin.close()
+    const b = await brokerWithTopic(topic)
 
     const count = 80_000
     // Reproducible records, with event times of today: Kafka forgets the idempotence state of a producer
@@ -74,12 +79,8 @@ describe('a generator across broker restarts', () => {
 
 describe('sstream gen while the broker is away', () => {
   it('says when Kafka stops acknowledging records and when it does again, with no terminal, and still sends them all', async () => {
-    broker ??= await startPrivateBroker()
-    const b = broker
     const topic = 'stalled-views'
-    const admin = await KafkaAdmin.connect(b.brokers)
-    await admin.ensureTopics([{topic, partitions: 3, replicationFactor: 1}])
-    await admin.close()
+    const b = await brokerWithTopic(topic)
 
     const count = 16_000
     const child = spawnCli(['gen', 'views', '--brokers', b.brokers.join(','), '--topic', topic, '--rate', '1000', '--count', String(count), '--seed', '8'])
