@@ -8,23 +8,14 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runGenerator} from '../../../src/core/generators/index.js'
-import {createKafka, KafkaAdmin, readTopic, RUNNING_RETRY} from '../../../src/core/kafka/index.js'
-import {runAlerts} from '../../../src/core/pipelines/alerts.js'
+import {KafkaAdmin} from '../../../src/core/kafka/index.js'
 import {runAnalytics} from '../../../src/core/pipelines/analytics.js'
-import {runLeaderboard} from '../../../src/core/pipelines/leaderboard.js'
-import {runPredictions} from '../../../src/core/pipelines/predictions.js'
-import {runViews} from '../../../src/core/pipelines/views.js'
-import {offsetsKeyFor} from '../../../src/core/redis/index.js'
 import type {PipelineEvent} from '../../../src/core/stream/index.js'
 import {uniqueName} from '../../helpers/names.js'
-import {testConfig} from '../../helpers/services.js'
 import {startPrivateBroker, type PrivateBroker} from '../generators/private-broker.js'
-import {createTestDatabase, seeded, waitFor, type SeedRecord} from '../stream/fixtures.js'
-import {expectedAlerts, keyValues, seedAlerts} from '../stream/alerts-data.js'
+import {createTestDatabase, seeded, waitFor} from '../stream/fixtures.js'
 import {expectedSummaries, rowsAsWindows} from '../stream/orders-data.js'
-import {boardScores, deleteKeys, expectedBoard, expectedViews, seedScores, seedViews} from '../pipelines/leaderboard-data.js'
-import {checkLabels, makeReviews} from '../pipelines/predictions-data.js'
-import {partitionForKey} from '../../../src/core/kafka/protocol/record-batch.js'
+import {readInput, startFourPipelines} from './four-pipelines.js'
 import {startProcessor} from '../stream/processor.js'
 
 let broker: PrivateBroker
@@ -48,61 +39,6 @@ async function createPrivateTopics(prefixes: string[], partitions = 3): Promise<
     await admin.close()
   }
   return names
-}
-
-/** Every record of a topic, in offset order per partition, as the batch recomputations take them. */
-async function readInput(topic: string): Promise<SeedRecord[]> {
-  const records: Array<SeedRecord & {offset: number}> = []
-  await readTopic({
-    brokers: broker.brokers,
-    topic,
-    fromBeginning: true,
-    exitAtEnd: true,
-    onRecord: (r) => records.push({partition: r.partition, offset: Number(r.offset), key: r.key ?? '', value: r.value ?? '', timestamp: r.timestamp}),
-  })
-  return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset)
-}
-
-/** A topic read whole with read_committed, as {key, value} pairs. */
-async function readPairs(topic: string): Promise<Array<{key: string | null; value: string}>> {
-  const out: Array<{key: string | null; value: string}> = []
-  await readTopic({brokers: broker.brokers, topic, fromBeginning: true, exitAtEnd: true, onRecord: (r) => out.push({key: r.key, value: r.value ?? ''})})
-  return out
-}
-
-/**
- * A producer as slow to come back as the engine allows for (SPEC §4; src/core/stream/runtime.ts,
- * GRACE_AFTER_OUTAGE_MS): 12 s between tries, so that after each crash it resends what it held up to 12 s
- * after the broker is back. A shorter grace lets the wall clock close windows (and --until-idle end a run)
- * before those records arrive.
- */
-const SLOW_PRODUCER_RETRY = {...RUNNING_RETRY, initialRetryTime: 12_000, maxRetryTime: 12_000, factor: 0, multiplier: 1}
-
-/**
- * Produces each topic's records in order, `perSecond` of each per second, through the broker's crashes: an
- * idempotent producer with one request in flight, retrying as long as it takes (every 12 s), so that every
- * record is written once and in order (the batch recomputations take them in that order).
- */
-async function feedPaced(feeds: Array<{topic: string; records: SeedRecord[]}>, perSecond: number, onFirstSent: () => void = () => undefined): Promise<void> {
-  const producer = createKafka({brokers: broker.brokers, clientId: 'sstream-test-feed', retry: SLOW_PRODUCER_RETRY}).producer({idempotent: true, maxInFlightRequests: 1})
-  await producer.connect()
-  try {
-    const chunk = Math.max(1, Math.round(perSecond / 10))
-    const longest = Math.max(...feeds.map((f) => f.records.length))
-    for (let i = 0; i < longest; i += chunk) {
-      const started = Date.now()
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: feeds
-          .filter((f) => i < f.records.length)
-          .map((f) => ({topic: f.topic, messages: f.records.slice(i, i + chunk).map((r) => ({partition: r.partition, key: r.key, value: r.value, timestamp: String(r.timestamp)}))})),
-      })
-      if (i === 0) onFirstSent()
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 100 - (Date.now() - started))))
-    }
-  } finally {
-    await producer.disconnect()
-  }
 }
 
 /**
@@ -152,7 +88,7 @@ describe('processors through kill -9 of the broker (private broker)', () => {
     const fed = await feed
     const summary = await run
 
-    const records = await readInput(input)
+    const records = await readInput(broker.brokers, input)
     expect(records).toHaveLength(fed.sent)
     const expected = expectedSummaries(records)
     const rows = await db.pool.query('SELECT INTERVAL_TIMESTAMP, PRODUCT, TOTAL_VALUE, ORDER_COUNT FROM order_summary')
@@ -162,88 +98,9 @@ describe('processors through kill -9 of the broker (private broker)', () => {
   }, 360_000)
 
   it('alerts, views, leaderboard and predictions survive two kill -9 of the broker under a live feed: each output equals its batch recomputation', async () => {
-    const [alertsIn, critical, highVolume, alertsDead, viewsIn, viewsDead, scoresIn, scoresDead, reviewsIn, labels, reviewsDead] = await createPrivateTopics([
-      'alerts',
-      'critical',
-      'high-volume',
-      'alerts-dlq',
-      'views',
-      'views-dlq',
-      'scores',
-      'scores-dlq',
-      'reviews',
-      'labels',
-      'reviews-dlq',
-    ])
-    const db = await createTestDatabase()
-    cleanups.push(() => db.drop())
-    const topicsKey = uniqueName('crash-broker-topics')
-    const boardKey = uniqueName('crash-broker-board')
-    cleanups.push(() => deleteKeys([topicsKey, offsetsKeyFor(topicsKey), boardKey, offsetsKeyFor(boardKey)]))
-    // Event times that keep pace with the wall clock at `rate` records per second over 3 partitions.
-    const rate = 60
-    const count = 2700
-    const now = Date.now()
-    const alerts = seedAlerts({count, seed: 31, start: now, stepMs: 3000 / rate, malformedEvery: 401})
-    const views = seedViews({count, seed: 32, start: now, stepMs: 3000 / rate, brokenEvery: 397})
-    const scores = seedScores({count, seed: 33, brokenEvery: 389})
-    // Reviews on the partition of their key, as the reviews generator writes them (labels go to the key's partition).
-    const reviews = await makeReviews(count)
-    const reviewRecords = reviews.map((r) => ({partition: partitionForKey(Buffer.from(r.key), 3), key: r.key, value: r.value ?? '', timestamp: now}))
-    let fedOnce!: () => void
-    const firstSent = new Promise<void>((resolve) => (fedOnce = resolve))
-    let feeding = true
-    const feed = feedPaced(
-      [
-        {topic: alertsIn, records: alerts},
-        {topic: viewsIn, records: views},
-        {topic: scoresIn, records: scores},
-        {topic: reviewsIn, records: reviewRecords},
-      ],
-      rate,
-      fedOnce,
-    ).finally(() => (feeding = false))
-    // The processors start on a live feed: --until-idle would rightly end a run on topics still empty.
-    await Promise.race([firstSent, feed])
-    const common = {brokers: broker.brokers, idleTimeoutMs: 3000, untilIdle: true}
-    const runs = {
-      alerts: runAlerts({...common, groupId: uniqueName('crash-broker-alerts'), inputTopic: alertsIn, deadLetterTopic: alertsDead, criticalTopic: critical, highVolumeTopic: highVolume}),
-      views: runViews({...common, groupId: uniqueName('crash-broker-views'), inputTopic: viewsIn, deadLetterTopic: viewsDead, mariadbUrl: db.url, redisUrl: testConfig.redisUrl, key: topicsKey}),
-      leaderboard: runLeaderboard({...common, groupId: uniqueName('crash-broker-leaderboard'), inputTopic: scoresIn, deadLetterTopic: scoresDead, redisUrl: testConfig.redisUrl, key: boardKey}),
-      // The model in this process: the broker is what breaks here (the service's outages have their own tests).
-      predictions: runPredictions({...common, groupId: uniqueName('crash-broker-predictions'), inputTopic: reviewsIn, outputTopic: labels, deadLetterTopic: reviewsDead, local: true, sentimentUrl: 'http://127.0.0.1:1/sentiment'}),
-    }
-    for (const run of Object.values(runs)) run.catch(() => undefined) // awaited below
-    const crashes = (await crashTwice(seeded(now % 1_000_000), () => feeding)).join('\n')
-    await feed
-    const [alertsSummary, viewsSummary, boardSummary, predictionsSummary] = await Promise.all([runs.alerts, runs.views, runs.leaderboard, runs.predictions])
-
-    // Every record was written once, in order: the recomputations below take the seeds as the topics hold them.
-    for (const [topic, records] of [[alertsIn, alerts], [viewsIn, views], [scoresIn, scores], [reviewsIn, reviewRecords]] as const) {
-      const held = await readInput(topic)
-      expect(held.map((r) => `${r.partition}/${r.key}`), topic).toEqual([...records].sort((a, b) => a.partition - b.partition).map((r) => `${r.partition}/${r.key}`))
-    }
-
-    const wantAlerts = expectedAlerts(alerts)
-    expect(alertsSummary.late, `alerts\n${crashes}`).toBe(wantAlerts.late)
-    const sorted = (list: Array<{key: string | null; value: string}>) => keyValues(list).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.key.localeCompare(b.key)))
-    expect(sorted(await readPairs(critical)), `alerts critical\n${crashes}`).toEqual(wantAlerts.critical)
-    expect(sorted(await readPairs(highVolume)), `alerts high volume\n${crashes}`).toEqual(wantAlerts.highVolume)
-
-    const wantViews = expectedViews(views)
-    expect(viewsSummary.late, `views\n${crashes}`).toBe(wantViews.late)
-    const rows = (await db.pool.query('SELECT WINDOW_START, USER_NAME, TOTAL_MINUTES, VIEW_COUNT FROM user_view_summary')) as Array<{WINDOW_START: Date; USER_NAME: string; TOTAL_MINUTES: number; VIEW_COUNT: number}>
-    expect(rows.map((r) => `${r.WINDOW_START.getTime()}/${r.USER_NAME}=${r.TOTAL_MINUTES}#${r.VIEW_COUNT}`).sort(), `views windows\n${crashes}`).toEqual(
-      [...wantViews.windows].map(([k, v]) => `${k}=${v.minutes}#${v.views}`).sort(),
-    )
-    expect(await boardScores(topicsKey), `views topics board\n${crashes}`).toEqual(wantViews.topics)
-
-    expect(await boardScores(boardKey), `leaderboard\n${crashes}`).toEqual(expectedBoard(scores))
-    expect(boardSummary.deadLettered, `leaderboard\n${crashes}`).toBe(scores.filter((s) => s.score === undefined).length)
-
-    // Every review labelled exactly once, with the model's label, on its input partition, in input order.
-    expect(await checkLabels(reviews, reviewsIn, labels, 'trained', readInput), `predictions\n${crashes}`).toEqual({problems: [], labelled: reviews.length})
-    expect(predictionsSummary.deadLettered, `predictions\n${crashes}`).toBe(0)
+    const pipelines = await startFourPipelines({brokers: broker.brokers, createTopics: createPrivateTopics, name: 'crash-broker', rate: 60, count: 2700, seed: 31, cleanups})
+    const crashes = (await crashTwice(seeded(Date.now() % 1_000_000), pipelines.feeding)).join('\n')
+    await pipelines.finish(crashes)
   }, 360_000)
 })
 

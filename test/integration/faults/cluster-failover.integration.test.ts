@@ -25,6 +25,7 @@ import type {PipelineEvent} from '../../../src/core/stream/index.js'
 import {uniqueName} from '../../helpers/names.js'
 import {createTestDatabase, waitFor, type SeedRecord} from '../stream/fixtures.js'
 import {expectedSummaries, rowsAsWindows} from '../stream/orders-data.js'
+import {startFourPipelines} from './four-pipelines.js'
 import {startPrivateCluster, waitForNode, type PrivateCluster} from './private-cluster.js'
 
 let cluster: PrivateCluster
@@ -202,5 +203,41 @@ describe('analytics on a three-node cluster through kill -9 of a leader and of t
     log.push(...late)
     expect(summary.late, log.join('\n')).toBe(expected.late)
     expect(rowsAsWindows(rows), log.join('\n')).toEqual(expected.windows)
+  }, 360_000)
+})
+
+describe('alerts, views, leaderboard and predictions on a three-node cluster through kill -9 of a leader and of the coordinators', () => {
+  it('survive a kill -9 of an input leader, then of a transaction coordinator, then of a group coordinator under a live feed: each output equals its batch recomputation', async () => {
+    const pipelines = await startFourPipelines({
+      brokers: cluster.brokers,
+      createTopics: async (prefixes) => {
+        const names = prefixes.map((p) => uniqueName(`t-${p}`))
+        await createTopics(...names)
+        return names
+      },
+      name: 'cluster',
+      rate: 60,
+      count: 4500,
+      seed: 41,
+      cleanups,
+    })
+    // Each pipeline has its tasks (and their transactional producers) before the first kill.
+    await waitFor(() => Object.values(pipelines.events).map((list) => list.some((e) => e.type === 'result')), (each) => each.every(Boolean), {what: 'a first result from each pipeline', timeoutMs: 90_000})
+
+    const log: string[] = []
+    const crash = async (id: number, what: string): Promise<void> => {
+      if (!pipelines.feeding()) throw new Error(`the feed ended before the kill of the ${what}: make it longer`)
+      await crashNode(id, log, what)
+    }
+    const {inputs, groupIds} = pipelines
+    await crash(await cluster.leaderOf(inputs.alerts, 0), `leader of ${inputs.alerts}:0`)
+    await crash(await coordinatorOf(`${groupIds.views}-views-${inputs.views}-0`, 1), 'transaction coordinator of the views task of partition 0')
+    await crash(await coordinatorOf(groupIds.predictions, 0), 'group coordinator of predictions')
+    if (!pipelines.feeding()) throw new Error('the feed ended before the last node was back: make it longer')
+    // What the runs said of Kafka meanwhile, for the messages.
+    for (const [pipeline, list] of Object.entries(pipelines.events)) {
+      log.push(...list.flatMap((e) => (e.type === 'status' ? [`${pipeline} ${e.time} ${e.service} ${e.state}: ${e.message}`] : [])).slice(0, 20))
+    }
+    await pipelines.finish(log.join('\n'))
   }, 360_000)
 })
