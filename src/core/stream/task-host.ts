@@ -4,7 +4,8 @@
  * group's last commit, the partition's bounds, a retry policy for stores — and the transaction; this module
  * decides where a task starts and in which order its outputs are made durable.
  *
- * Restore: the task starts from the group's commit (offset + checkpoint metadata). A pipeline whose only
+ * Restore: the task starts from the group's commit (offset + checkpoint metadata), or, with none, at the
+ * partition's first offset (unless --from latest). A pipeline whose only
  * outputs are stores that keep their own positions (the leaderboard) starts where its stores stand instead
  * (the store-only start); a positioned store that stands behind the commit is caught up from its own
  * position first (the catch-up). A stored position past the partition's end is an error (STORE_AHEAD).
@@ -67,7 +68,8 @@ export async function restoreTask(spec: TaskSpec, ports: RestorePorts): Promise<
   const committed = await ports.committed()
   if (spec.kind === 'merge') {
     const task = new MergeTask({definition, repartitionTopic: topic, partition, sourcePartitions: spec.inputPartitions})
-    task.restore(committed)
+    // Nothing committed: the partition's first offset (see the source tasks' no-commit start below).
+    task.restore(committed ?? {offset: (await ports.bounds()).low, metadata: null})
     return task
   }
   const task = new SourceTask({
@@ -102,7 +104,11 @@ export async function restoreTask(spec: TaskSpec, ports: RestorePorts): Promise<
     if (stored.length > 0 && committed && committed.offset < start) start = committed.offset
     task.restore({offset: start, metadata: null})
   } else {
-    task.restore(committed)
+    // Nothing committed (a new group, or its first transaction failed): the task starts at the partition's
+    // first offset all the same, so that the host sends its consumer back there. After a first transaction
+    // that failed, the consumer stands past the records that transaction took: they must be read again.
+    // (--from latest starts wherever the consumer first stood, which no later restore can know.)
+    task.restore(committed ?? (spec.from === 'latest' ? undefined : {offset: (await partitionBounds()).low, metadata: null}))
     // A board behind the group's commit (reset, or new): catch it up from its own position first.
     if (committed && positions.size > 0) {
       const low = [...positions.values()].some((p) => p === undefined) ? (await partitionBounds()).low : Number.POSITIVE_INFINITY

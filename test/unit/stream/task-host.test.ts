@@ -4,6 +4,7 @@
  */
 import {describe, expect, it} from 'vitest'
 
+import {restoreTask} from '../../../src/core/stream/task-host.js'
 import {TestDriver} from '../../../src/core/stream/test-driver.js'
 import type {PipelineDefinition, StoreSink} from '../../../src/core/stream/index.js'
 import {reading, sumPipeline} from './helpers.js'
@@ -82,5 +83,19 @@ describe('the commit protocol through the test driver', () => {
     await driver.finish()
     const sums0 = sums.items.map((r) => `${r.windowStart - T0}/${r.key}=${r.value.sum}`).sort()
     expect(sums0).toEqual(['0/a=1', '0/b=2', '5000/c=4', '5000/d=8'])
+  })
+})
+
+describe('the start of a task with nothing committed', () => {
+  const spec = (kind: 'source' | 'merge', from?: 'earliest' | 'latest') => ({definition: sumPipeline().definition, kind, topic: kind === 'source' ? 'in' : 'repartition', partition: 0, inputPartitions: 1, ...(from ? {from} : {})})
+  const ports = {committed: async () => undefined, bounds: async () => ({low: 4, high: 9}), retry: <T>(work: () => Promise<T>) => work()}
+
+  it('starts at the partition’s first offset, so that the host sends its consumer back past the records of a first transaction that failed', async () => {
+    expect((await restoreTask(spec('source'), ports)).nextOffset).toBe(4)
+    expect((await restoreTask(spec('merge'), ports)).nextOffset).toBe(4)
+  })
+
+  it('leaves the consumer where it stands with --from latest (where it first stood is not known)', async () => {
+    expect((await restoreTask(spec('source', 'latest'), ports)).nextOffset).toBeUndefined()
   })
 })
