@@ -15,6 +15,16 @@
  *   One failed run also held a hanging transaction in the repartition topic (an abandoned attempt without
  *   abort marker, committed with the producer's next epoch); it has not been seen since, but its cause was
  *   not found: if this test fails with late partials, read the repartition partition with read_uncommitted.
+ * - alerts, views, leaderboard and predictions (the model in the process), run together, each on its own
+ *   topics, fed live by an idempotent producer that retries every 12 s (four-pipelines.ts, shared with the
+ *   single-broker test of broker-crash), through kill -9 of the leader of an input partition, then of the
+ *   transaction coordinator of a views task, then of the group coordinator of predictions (each node started
+ *   again before the next): each input topic holds every record once and in order, and each output (the
+ *   alerts topics, the views' MariaDB rows and Redis board, the leaderboard, the labels) equals its batch
+ *   recomputation. It failed with alerts one late record short in a run where a task's first transaction
+ *   failed (nothing committed yet) and its next commit started at offset 28: with nothing committed, a task
+ *   went on from where its consumer stood, past the records the failed transaction took. Such a task now
+ *   starts at its partition's first offset (src/core/stream/task-host.ts).
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -217,12 +227,14 @@ describe('alerts, views, leaderboard and predictions on a three-node cluster thr
       },
       name: 'cluster',
       rate: 60,
-      count: 4500,
+      count: 3600,
       seed: 41,
       cleanups,
     })
-    // Each pipeline has its tasks (and their transactional producers) before the first kill.
-    await waitFor(() => Object.values(pipelines.events).map((list) => list.some((e) => e.type === 'result')), (each) => each.every(Boolean), {what: 'a first result from each pipeline', timeoutMs: 90_000})
+    // Each pipeline has its tasks (and their transactional producers) and has written to its outputs before
+    // the first kill (the leaderboard emits no result events: its board, read from Redis, shows its writes).
+    const wrote = (list: (typeof pipelines.events)['alerts']) => list.some((e) => e.type === 'result' || (e.type === 'board' && e.rows.length > 0))
+    await waitFor(() => Object.values(pipelines.events).map(wrote), (each) => each.every(Boolean), {what: 'a first output from each pipeline', timeoutMs: 90_000})
 
     const log: string[] = []
     const crash = async (id: number, what: string): Promise<void> => {
