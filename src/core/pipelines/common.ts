@@ -4,6 +4,7 @@
 import {isUtf8} from 'node:buffer'
 
 import {RecordError, type DeadLetterReason, type InputRecord} from '../stream/types.js'
+import {FieldError} from './validate.js'
 
 /**
  * Splits a CSV line whose fields may be double-quoted (`""` is a quote inside a quoted field), as the
@@ -69,4 +70,19 @@ export function checkRecordUtf8(record: InputRecord, text: string, reason: DeadL
   if (!text.includes('\ufffd')) return
   const buffer = record.valueBytes()
   if (buffer && !isUtf8(buffer)) throw new RecordError(reason, `value: is not valid UTF-8 (${what} is UTF-8 text).`)
+}
+
+/**
+ * Refuses a record whose key is not valid UTF-8 where the pipeline uses the key (`use` says how): read as
+ * text, invalid bytes become U+FFFD, so two different keys would be one player, or an output would carry
+ * another key than its input. Only looked at when the key's text holds U+FFFD. The message gives the key's
+ * bytes in hex: the dead letter's key is its text.
+ */
+export function checkKeyUtf8(record: InputRecord, field: string, use: string): void {
+  const key = record.key
+  if (key === null || !key.includes('\ufffd')) return
+  const bytes = record.keyBytes?.()
+  if (!bytes || isUtf8(bytes)) return
+  const hex = bytes.length > 32 ? `${bytes.subarray(0, 32).toString('hex')}… (${bytes.length} bytes)` : bytes.toString('hex')
+  throw new FieldError(field, `the key is not valid UTF-8 (hex ${hex}); ${use}.`)
 }
