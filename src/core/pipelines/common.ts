@@ -57,6 +57,16 @@ export function valueText(value: Buffer | null): string {
   return (value as Buffer & Utf8Slicer).utf8Slice(0, value.length)
 }
 
+/**
+ * A text without the one line end (`\r\n`, `\n` or `\r`) after it: what a producer that sends a file line by
+ * line leaves at the end of each record (a file with Windows line ends, through kafka-console-producer).
+ */
+export function withoutLineEnd(text: string): string {
+  const last = text.charCodeAt(text.length - 1)
+  if (last === 10) return text.slice(0, text.charCodeAt(text.length - 2) === 13 ? -2 : -1)
+  return last === 13 ? text.slice(0, -1) : text
+}
+
 /** A record's value as UTF-8 text, or a RecordError('missing-value'). */
 export function recordText(record: InputRecord): string {
   return valueText(record.valueBytes())

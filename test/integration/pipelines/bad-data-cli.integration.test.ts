@@ -9,6 +9,7 @@
  *   alert, the Spark output format, which writes no key) such a record is processed as any other.
  * - orders whose fields have the wrong JSON type or are missing: `sstream-field` names the field.
  * - an order without a Kafka timestamp (-1): `bad-timestamp`, not a window of 1969.
+ * - an alert with a line end after it (`\r\n`, `\n`): an alert, as the same view or order is.
  */
 import {afterAll, describe, expect, it} from 'vitest'
 
@@ -152,6 +153,26 @@ describe('bad data through the CLI', {timeout: 180_000}, () => {
       [null, '200'],
     ])
     expect((await keyValue(sparkHighVolume)).map(([, v]) => v.split(',').slice(1))).toEqual([['100', '4']])
+  })
+
+  it('alerts: an alert sent with a line end (Windows or Unix), as a producer reading a file line by line leaves it, is an alert like any other', async () => {
+    const groupId = services.groupId('cli-line-ends')
+    const [input, critical, highVolume, deadLetters] = await createTopics(services, ['alerts', 'critical', 'hv', 'dlq'], {partitions: 1, groups: [groupId]})
+    const alert = (i: number, level: string): string => `"${javaTimestamp(T0 + i * 100)}","${level}","300","This is a ${level} alert "`
+    await produceRaw(input, [
+      {key: '1', value: `${alert(0, 'CRITICAL')}\r\n`},
+      {key: '2', value: `${alert(1, 'HIGH')}\n`},
+      {key: '3', value: alert(2, 'CRITICAL')},
+      {key: '4', value: `${alert(3, 'CRITICAL')}\r`},
+      // Not an alert, whatever its line end.
+      {key: '5', value: '\r\n'},
+    ])
+    const run = await runCli(['run', 'alerts', '--json', '--group-id', groupId, '--input-topic', input, '--critical-topic', critical, '--highvolume-topic', highVolume, '--deadletter-topic', deadLetters, '--idle-timeout', '1s', '--until-idle'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(await checkedDeadLetters(deadLetters, eventsOf(run.stdout), 5)).toEqual([[4, 'malformed-csv', undefined]])
+    const keyValue = async (topic: string): Promise<Array<[string | null, string]>> => (await readCommitted(topic, {timeoutMs: 20_000})).map((r) => [r.key, r.value])
+    expect(await keyValue(critical)).toEqual([0, 2, 3].map((i) => [String(i + 1), `"${javaTimestamp(T0 + i * 100)}","300","This is a CRITICAL alert "`]))
+    expect(await keyValue(highVolume)).toEqual([['300', `"${javaTimestamp(T0)}","300","4"`]])
   })
 
   it('predictions: a review whose key (its id) is not UTF-8 is dead-lettered (key); every other review is labelled once, under its own key', async () => {
