@@ -45,9 +45,8 @@ export default class RunLeaderboard extends PipelineCommand<typeof RunLeaderboar
     return this.finish(result) as RunLeaderboardResult
   }
 
-  /** The board replaces the per-score results (one per record): printed like the original, or one NDJSON event. */
+  /** The board stands for the scores' results (the engine reports no event per point): printed like the original, or one NDJSON event. */
   private onBoardEvent(event: BoardPipelineEvent): void {
-    if (event.type === 'result') return
     if (event.type !== 'board') return this.onPipelineEvent(event)
     this.report.result(event, () => formatBoard(event.rows, 'Leaderboard').map((line) => this.theme.info(line)))
   }

@@ -299,6 +299,8 @@ export interface StatsEvent {
   elapsedMs: number
   recordsIn: number
   recordsOut: number
+  /** Results written so far, per output (the sink's name): `recordsOut` split as the summary splits it. */
+  outputs: Record<string, number>
   /** Records in per second since the previous stats event. */
   rate: number
   deadLettered: number
@@ -367,6 +369,12 @@ export interface RunOptions {
   onEvent?: (event: PipelineEvent) => void
   /** Also sees every event, before `onEvent` (the metrics endpoint): whoever replaces `onEvent` keeps it. */
   observe?: (event: PipelineEvent) => void
+  /**
+   * A `result` event for every item a per-record store sink writes (a board's points). Off by default: a board
+   * is read from its store, and what a run wrote is counted in the stats' and the summary's `outputs`. Window
+   * results and topic messages are always reported.
+   */
+  storeItemResults?: boolean
   /** How often `stats` events are emitted. Default 5000. */
   statsIntervalMs?: number
   /** Kafka consumer group session timeout. Default 10000. */
