@@ -18,7 +18,7 @@ import {
   type RunSummary,
   type WindowResult,
 } from '../stream/types.js'
-import {checkKeyUtf8, checkRecordUtf8, parseCsvLine, recordText, withoutLineEnd} from './common.js'
+import {checkKeyUtf8, checkRecordUtf8, parseCsvLine, lineText, recordText} from './common.js'
 import {quotedFieldEnd, quotedTimestamp, RecentTexts, scanned} from './quoted-bytes.js'
 import {addExact, incrementExact, toNumber, type ExactInteger} from './exact.js'
 import {eventTimeCheck, checkTimestampYear, excerpt, FieldError, isWellFormed, MAX_OUTPUT_MESSAGE_BYTES} from './validate.js'
@@ -120,7 +120,7 @@ export function decodeAlert(record: InputRecord): Alert {
 /** `decodeAlert` by its text: any alert, and every error. */
 export function decodeAlertText(record: InputRecord): Alert {
   // A line end after the last field is no part of it (the original's split kept it in the message).
-  const text = withoutLineEnd(recordText(record))
+  const text = lineText(recordText(record))
   checkRecordUtf8(record, text, 'malformed-csv', 'an alert')
   const quoted = splitQuotedAlert(text)
   let timestamp: string, level: string, code: string, message: string

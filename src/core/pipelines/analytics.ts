@@ -17,7 +17,7 @@ import {
   type Sink,
   type WindowResult,
 } from '../stream/types.js'
-import {checkRecordUtf8, recordText} from './common.js'
+import {checkRecordUtf8, lineText, recordText} from './common.js'
 import {addExact, formatScaled, incrementExact, multiplyExact, toNumber, withinMagnitude, type ExactInteger} from './exact.js'
 import {decodeOrderBytes} from './order-bytes.js'
 import {eventTimeCheck, checkVarchar, decimalMaxUnits, excerpt, FieldError, isWellFormed} from './validate.js'
@@ -139,7 +139,8 @@ function decodeOrderInPlace(record: InputRecord): Order | undefined {
 
 /** The general path: any JSON. */
 export function decodeOrderJson(record: InputRecord): Order {
-  const text = recordText(record)
+  // JSON.parse takes the whitespace around it, not a byte order mark before it (RFC 8259 lets a reader ignore one).
+  const text = lineText(recordText(record))
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

@@ -58,13 +58,15 @@ export function valueText(value: Buffer | null): string {
 }
 
 /**
- * A text without the one line end (`\r\n`, `\n` or `\r`) after it: what a producer that sends a file line by
- * line leaves at the end of each record (a file with Windows line ends, through kafka-console-producer).
+ * A record's text as the line of a file it was sent as (kafka-console-producer sends a file line by line):
+ * without the byte order mark before it (a file saved with one, its first line) and the one line end after
+ * it (`\r\n`, `\n` or `\r`: a file with Windows line ends leaves `\r` in every record).
  */
-export function withoutLineEnd(text: string): string {
+export function lineText(text: string): string {
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0
   const last = text.charCodeAt(text.length - 1)
-  if (last === 10) return text.slice(0, text.charCodeAt(text.length - 2) === 13 ? -2 : -1)
-  return last === 13 ? text.slice(0, -1) : text
+  const end = last === 10 ? (text.charCodeAt(text.length - 2) === 13 ? text.length - 2 : text.length - 1) : last === 13 ? text.length - 1 : text.length
+  return start === 0 && end === text.length ? text : text.slice(start, Math.max(start, end))
 }
 
 /** A record's value as UTF-8 text, or a RecordError('missing-value'). */

@@ -9,7 +9,8 @@
  *   alert, the Spark output format, which writes no key) such a record is processed as any other.
  * - orders whose fields have the wrong JSON type or are missing: `sstream-field` names the field.
  * - an order without a Kafka timestamp (-1): `bad-timestamp`, not a window of 1969.
- * - an alert with a line end after it (`\r\n`, `\n`): an alert, as the same view or order is.
+ * - an alert or an order with a line end after it (`\r\n`, `\n`) or a byte order mark before it: an alert, an
+ *   order, as the same view is.
  * - the leaderboard's bad records with no good record after them in their partition: dead-lettered once, not
  *   again by every later run (the board's stored position, its restart point, moves past them).
  */
@@ -190,7 +191,7 @@ describe('bad data through the CLI', {timeout: 180_000}, () => {
     expect((await keyValue(sparkHighVolume)).map(([, v]) => v.split(',').slice(1))).toEqual([['100', '4']])
   })
 
-  it('alerts: an alert sent with a line end (Windows or Unix), as a producer reading a file line by line leaves it, is an alert like any other', async () => {
+  it('alerts: an alert sent with a line end (Windows or Unix) or a byte order mark, as a producer reading a file line by line leaves them, is an alert like any other', async () => {
     const groupId = services.groupId('cli-line-ends')
     const [input, critical, highVolume, deadLetters] = await createTopics(services, ['alerts', 'critical', 'hv', 'dlq'], {partitions: 1, groups: [groupId]})
     const alert = (i: number, level: string): string => `"${javaTimestamp(T0 + i * 100)}","${level}","300","This is a ${level} alert "`
@@ -201,13 +202,14 @@ describe('bad data through the CLI', {timeout: 180_000}, () => {
       {key: '4', value: `${alert(3, 'CRITICAL')}\r`},
       // Not an alert, whatever its line end.
       {key: '5', value: '\r\n'},
+      {key: '6', value: `\ufeff${alert(5, 'CRITICAL')}\r\n`},
     ])
     const run = await runCli(['run', 'alerts', '--json', '--group-id', groupId, '--input-topic', input, '--critical-topic', critical, '--highvolume-topic', highVolume, '--deadletter-topic', deadLetters, '--idle-timeout', '1s', '--until-idle'])
     expect(run.code, run.stderr).toBe(0)
-    expect(await checkedDeadLetters(deadLetters, eventsOf(run.stdout), 5)).toEqual([[4, 'malformed-csv', undefined]])
+    expect(await checkedDeadLetters(deadLetters, eventsOf(run.stdout), 6)).toEqual([[4, 'malformed-csv', undefined]])
     const keyValue = async (topic: string): Promise<Array<[string | null, string]>> => (await readCommitted(topic, {timeoutMs: 20_000})).map((r) => [r.key, r.value])
-    expect(await keyValue(critical)).toEqual([0, 2, 3].map((i) => [String(i + 1), `"${javaTimestamp(T0 + i * 100)}","300","This is a CRITICAL alert "`]))
-    expect(await keyValue(highVolume)).toEqual([['300', `"${javaTimestamp(T0)}","300","4"`]])
+    expect(await keyValue(critical)).toEqual([0, 2, 3, 5].map((i) => [String(i + 1), `"${javaTimestamp(T0 + i * 100)}","300","This is a CRITICAL alert "`]))
+    expect(await keyValue(highVolume)).toEqual([['300', `"${javaTimestamp(T0)}","300","5"`]])
   })
 
   it('predictions: a review whose key (its id) is not UTF-8 is dead-lettered (key); every other review is labelled once, under its own key', async () => {
@@ -231,7 +233,7 @@ describe('bad data through the CLI', {timeout: 180_000}, () => {
     for (const r of labels) expect(['Very Negative', 'Negative', 'Neutral', 'Positive', 'Very Positive']).toContain(r.value)
   })
 
-  it('analytics: an order with a field of the wrong JSON type or missing names the field; one without a Kafka timestamp is `bad-timestamp`; order_summary holds the good orders only', async () => {
+  it('analytics: an order with a field of the wrong JSON type or missing names the field; one without a Kafka timestamp is `bad-timestamp`; one with a byte order mark is an order; order_summary holds the good orders only', async () => {
     const groupId = services.groupId('cli-wrong-types')
     const [input, deadLetters] = await createTopics(services, ['orders', 'dlq'], {partitions: 1, groups: [groupId]})
     const table = 'order_summary'
@@ -251,6 +253,8 @@ describe('bad data through the CLI', {timeout: 180_000}, () => {
       // No Kafka timestamp: not an order of 1969-12-31 23:59:55.
       [order({}), -1],
       [order({quantity: 1})],
+      // As the first line of a file saved with a byte order mark, and Windows line ends.
+      [`\ufeff${order({product: 'Keyboard', quantity: 1, price: 25})}\r\n`],
     ]
     await produceRaw(
       input,
@@ -276,7 +280,7 @@ describe('bad data through the CLI', {timeout: 180_000}, () => {
     expect(errors.slice(0, 3)).toEqual(['quantity: is the text "1", not a number.', 'price: is the text "10.5", not a number.', 'product: is a number, not a string.'])
     const rows = (await file.db.pool.query(`SELECT INTERVAL_TIMESTAMP, PRODUCT, TOTAL_VALUE, ORDER_COUNT FROM ${table}`)) as Array<{INTERVAL_TIMESTAMP: Date; PRODUCT: string; TOTAL_VALUE: string; ORDER_COUNT: number}>
     expect(rows.map((r) => [r.INTERVAL_TIMESTAMP.getTime(), r.PRODUCT, String(r.TOTAL_VALUE), r.ORDER_COUNT]).sort()).toEqual([
-      [T0, 'Keyboard', '25.00', 1],
+      [T0, 'Keyboard', '50.00', 2],
       [T0, 'Mouse', '31.50', 2],
     ])
     expect(events.at(-1)).toMatchObject({recordsOut: 2, outputs: {[table]: 2}})
