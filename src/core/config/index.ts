@@ -5,6 +5,7 @@
  * an environment variable, a file or the context, and are never enumerable on the result, so that printing
  * or serialising a configuration cannot leak them.
  */
+import {createPrivateKey, X509Certificate, type KeyObject} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {resolve as resolvePath} from 'node:path'
 
@@ -147,9 +148,13 @@ function resolveKafkaSecurity(
   const mechanismName = pick('saslMechanism')
   const username = pick('saslUsername')
   const tls: KafkaTls = {}
+  const files: Partial<Record<'ca' | 'cert' | 'key', string>> = {}
   for (const [key, field] of [['tlsCa', 'ca'], ['tlsCert', 'cert'], ['tlsKey', 'key']] as const) {
     const file = pick(key)
-    if (file) tls[field] = readSettingFile(file, `--${SETTINGS[key].flag}`)
+    if (file) {
+      files[field] = file
+      tls[field] = readSettingFile(file, `--${SETTINGS[key].flag}`)
+    }
   }
   const serverName = pick('tlsServerName')
   if (serverName) tls.serverName = serverName
@@ -169,6 +174,7 @@ function resolveKafkaSecurity(
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     throw new SstreamError('USAGE', 'A client certificate needs its key, and a key its certificate.', {nextSteps: ['Give both --tls-cert and --tls-key.']})
   }
+  checkTlsFiles(tls, files)
   const security: KafkaSecurity = {protocol}
   if (usesTls) security.tls = tls
   if (!usesSasl) {
@@ -201,18 +207,67 @@ function resolvePassword(overrides: Partial<Record<SettingKey, string | undefine
   ]
   for (const {variable, file, value} of layers) {
     if (variable) {
-      const password = env[variable]
+      // A line end is never part of a password: `export VAR="$(cat file)"` keeps the CR of a CRLF file.
+      const password = env[variable]?.replace(/[\r\n]+$/, '')
       if (!password) {
         throw new SstreamError('USAGE', `The SASL password variable ${variable} is not set.`, {nextSteps: [`Export ${variable} with the password, or name another source.`]})
       }
       return password
     }
-    if (file) return readSettingFile(file, 'the SASL password file').split(/\r?\n/)[0]
-    if (value) return value
+    if (file) {
+      // The first line, whatever the line ends (LF, CRLF or CR).
+      const password = readSettingFile(file, 'the SASL password file').split(/\r\n|\n|\r/)[0]
+      if (password === '') {
+        throw new SstreamError('CONFIG_ERROR', `The SASL password file ${file} is empty (its first line holds no password).`, {
+          nextSteps: [`Write the password on the first line of ${file}, or name another source (--sasl-password-env VAR).`],
+        })
+      }
+      return password
+    }
+    const stored = value?.replace(/[\r\n]+$/, '')
+    if (stored) return stored
   }
   throw new SstreamError('USAGE', 'SASL needs a password, and none is given.', {
     nextSteps: [`Give --sasl-password-env VAR (a variable that holds it), --sasl-password-file FILE, or set ${SASL_PASSWORD_ENV}.`],
   })
+}
+
+/**
+ * Checks the TLS files before any connection: a CA or certificate file that holds no PEM certificate, a key
+ * file that holds no usable private key, or a certificate and key that do not belong together would otherwise
+ * fail inside the TLS client, where the failure reads like a broker that cannot be reached.
+ */
+function checkTlsFiles(tls: KafkaTls, files: Partial<Record<'ca' | 'cert' | 'key', string>>): void {
+  // The fields are named after their flags: --tls-ca, --tls-cert, --tls-key.
+  const fileError = (field: 'ca' | 'cert' | 'key', message: string, step: string): SstreamError =>
+    new SstreamError('CONFIG_ERROR', `The --tls-${field} file ${files[field]} ${message}.`, {nextSteps: [step]})
+  const certificate = (field: 'ca' | 'cert'): X509Certificate | undefined => {
+    const pem = tls[field]
+    if (pem === undefined) return undefined
+    try {
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate')
+      return new X509Certificate(pem)
+    } catch {
+      throw fileError(field, 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)', `Give the ${field === 'ca' ? "CA certificate that signed the brokers' certificates" : 'client certificate'} in PEM form (from DER: \`openssl x509 -inform der -in FILE -out FILE.pem\`).`)
+    }
+  }
+  certificate('ca')
+  const cert = certificate('cert')
+  if (tls.key === undefined || cert === undefined) return
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(tls.key)) {
+    throw fileError('key', 'holds an encrypted private key, and sstream has no passphrase for it', 'Give the key unencrypted (`openssl pkey -in FILE -out key.pem`) in a file only you can read.')
+  }
+  let key: KeyObject
+  try {
+    key = createPrivateKey(tls.key)
+  } catch {
+    throw fileError('key', 'holds no PEM private key (-----BEGIN PRIVATE KEY-----)', 'Give the private key of the client certificate in PEM form.')
+  }
+  if (!cert.checkPrivateKey(key)) {
+    throw new SstreamError('CONFIG_ERROR', `The client certificate ${files.cert} and the key ${files.key} do not belong together.`, {
+      nextSteps: ['Give --tls-key the private key of the certificate in --tls-cert.'],
+    })
+  }
 }
 
 function readSettingFile(path: string, what: string): string {
