@@ -77,6 +77,10 @@ describe('a secured cluster through a context', () => {
     expect(shown.context.settings['sasl-password-env']).toBe(PASSWORD_VAR)
     const list = await sstream(['config', 'list'])
     expect(list.stdout).toMatch(/\*\s+│ secure/)
+    // No name and an empty SSTREAM_CONTEXT (the env of every command here): the current context.
+    const current = await sstream(['config', 'show', '--json'])
+    expect(current.code, current.stdout).toBe(0)
+    expect(lastJson<{context: {name: string; current: boolean}}>(current.stdout).context).toMatchObject({name: 'secure', current: true})
   })
 
   it('setup kafka creates the topics through SASL_SSL (--context)', async () => {
