@@ -139,35 +139,51 @@ function selectContext(env: NodeJS.ProcessEnv, options: ResolveOptions): {contex
   return {context: name, settings}
 }
 
+/** The layers, highest first. */
+const LAYER: Record<SettingSource, number> = {flag: 0, env: 1, context: 2, default: 3}
+
+function describeSource(key: SettingKey, source: SettingSource): string {
+  return source === 'flag' ? `--${SETTINGS[key].flag}` : source === 'env' ? SETTINGS[key].env : source === 'context' ? `the context's ${SETTINGS[key].flag}` : 'the default'
+}
+
 function resolveKafkaSecurity(
   overrides: Partial<Record<SettingKey, string | undefined>>,
   env: NodeJS.ProcessEnv,
   context: ContextSettings,
 ): KafkaSecurity {
-  const pick = (key: SettingKey): string | undefined => sourceValue(key, overrides, env, context)?.value
-  const mechanismName = pick('saslMechanism')
-  const username = pick('saslUsername')
+  const named = sourceValue('securityProtocol', overrides, env, context)
+  const protocolName = named?.value.toUpperCase()
+  if (protocolName !== undefined && !(SECURITY_PROTOCOLS as readonly string[]).includes(protocolName)) {
+    throw new SstreamError('USAGE', `Unknown Kafka security protocol ${protocolName}.`, {nextSteps: [`Use one of ${SECURITY_PROTOCOLS.join(', ')}.`]})
+  }
+  // A protocol named in a higher layer than TLS or SASL settings it does not use decides: SASL_PLAINTEXT in the
+  // environment leaves the context's TLS files unused, as --security-protocol PLAINTEXT leaves its SASL user.
+  const pick = (key: SettingKey, family?: 'tls' | 'sasl'): string | undefined => {
+    const setting = sourceValue(key, overrides, env, context)
+    if (!setting || !named || !family) return setting?.value
+    const used = family === 'tls' ? protocolName === 'SSL' || protocolName === 'SASL_SSL' : protocolName === 'SASL_PLAINTEXT' || protocolName === 'SASL_SSL'
+    return used || LAYER[setting.source] <= LAYER[named.source] ? setting.value : undefined
+  }
+  const mechanismName = pick('saslMechanism', 'sasl')
+  const username = pick('saslUsername', 'sasl')
   const tls: KafkaTls = {}
   const files: Partial<Record<'ca' | 'cert' | 'key', string>> = {}
   for (const [key, field] of [['tlsCa', 'ca'], ['tlsCert', 'cert'], ['tlsKey', 'key']] as const) {
-    const file = pick(key)
+    const file = pick(key, 'tls')
     if (file) {
       files[field] = file
       tls[field] = readSettingFile(file, `--${SETTINGS[key].flag}`)
     }
   }
-  const serverName = pick('tlsServerName')
+  const serverName = pick('tlsServerName', 'tls')
   if (serverName) tls.serverName = serverName
-  const protocolName = pick('securityProtocol')?.toUpperCase()
-  if (protocolName !== undefined && !(SECURITY_PROTOCOLS as readonly string[]).includes(protocolName)) {
-    throw new SstreamError('USAGE', `Unknown Kafka security protocol ${protocolName}.`, {nextSteps: [`Use one of ${SECURITY_PROTOCOLS.join(', ')}.`]})
-  }
+  const protocolFrom = named ? ` (${describeSource('securityProtocol', named.source)})` : ''
   const wantsTls = Object.keys(tls).length > 0
   const protocol = (protocolName as SecurityProtocol | undefined) ?? (mechanismName || username ? (wantsTls ? 'SASL_SSL' : 'SASL_PLAINTEXT') : wantsTls ? 'SSL' : 'PLAINTEXT')
   const usesTls = protocol === 'SSL' || protocol === 'SASL_SSL'
   const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL'
   if (wantsTls && !usesTls) {
-    throw new SstreamError('USAGE', `TLS settings are given but the security protocol is ${protocol}.`, {
+    throw new SstreamError('USAGE', `TLS settings are given but the security protocol is ${protocol}${protocolFrom}.`, {
       nextSteps: ['Use --security-protocol SSL or SASL_SSL, or leave out the --tls-* settings.'],
     })
   }
@@ -179,7 +195,7 @@ function resolveKafkaSecurity(
   if (usesTls) security.tls = tls
   if (!usesSasl) {
     if (mechanismName || username) {
-      throw new SstreamError('USAGE', `SASL settings are given but the security protocol is ${protocol}.`, {
+      throw new SstreamError('USAGE', `SASL settings are given but the security protocol is ${protocol}${protocolFrom}.`, {
         nextSteps: ['Use --security-protocol SASL_SSL or SASL_PLAINTEXT, or leave out the --sasl-* settings.'],
       })
     }
