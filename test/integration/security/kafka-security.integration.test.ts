@@ -231,6 +231,22 @@ describe('Kafka over TLS and SASL', () => {
     }
   })
 
+  it('a server name the certificate does not hold: KAFKA_TLS naming the mismatch and --tls-server-name, from both clients within 10 s', async () => {
+    const topic = await createTopic()
+    const cfg = saslSsl('SCRAM-SHA-512', {tlsServerName: 'kafka.elsewhere.example'})
+    for (const [client, step] of bothClients(cfg, topic)) {
+      const {error, ms} = await failure(step)
+      process.stderr.write(`server name mismatch (${client}): ${error.code} in ${ms} ms: ${error.message}\n`)
+      expect(error.code, client).toBe('KAFKA_TLS')
+      expect(error.message, client).toContain(broker.saslSsl)
+      expect(error.message, client).toContain('certificate for another name')
+      expect(error.message, client).toContain('kafka.elsewhere.example')
+      expect(error.nextSteps.join(' '), client).toContain('--tls-server-name')
+      expect(error.nextSteps.join(' '), client).not.toContain('--tls-ca')
+      expect(ms, client).toBeLessThan(ERROR_BOUND_MS)
+    }
+  })
+
   it('TLS to a plaintext port: KAFKA_TLS saying the port does not speak TLS, from both clients within 10 s', async () => {
     const topic = await createTopic()
     const cfg = config({kafkaBrokers: broker.plaintext, securityProtocol: 'SSL', tlsCa: broker.tls.caFile})
