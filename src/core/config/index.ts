@@ -216,17 +216,19 @@ function resolveKafkaSecurity(
 
 /** The SASL password: from the first layer (flags, environment, context) that names a source for it. */
 function resolvePassword(overrides: Partial<Record<SettingKey, string | undefined>>, env: NodeJS.ProcessEnv, context: ContextSettings): string {
-  const layers: Array<{variable?: string; file?: string; value?: string}> = [
-    {variable: overrides.saslPasswordEnv, file: overrides.saslPasswordFile},
-    {variable: env[SETTINGS.saslPasswordEnv.env], file: env[SETTINGS.saslPasswordFile.env], value: env[SASL_PASSWORD_ENV]},
-    {variable: context[SETTINGS.saslPasswordEnv.flag], file: context[SETTINGS.saslPasswordFile.flag], value: context[STORED_PASSWORD_KEY]},
+  const layers: Array<{variable?: string; file?: string; value?: string; source: SettingSource}> = [
+    {variable: overrides.saslPasswordEnv, file: overrides.saslPasswordFile, source: 'flag'},
+    {variable: env[SETTINGS.saslPasswordEnv.env], file: env[SETTINGS.saslPasswordFile.env], value: env[SASL_PASSWORD_ENV], source: 'env'},
+    {variable: context[SETTINGS.saslPasswordEnv.flag], file: context[SETTINGS.saslPasswordFile.flag], value: context[STORED_PASSWORD_KEY], source: 'context'},
   ]
-  for (const {variable, file, value} of layers) {
+  for (const {variable, file, value, source} of layers) {
     if (variable) {
       // A line end is never part of a password: `export VAR="$(cat file)"` keeps the CR of a CRLF file.
       const password = env[variable]?.replace(/[\r\n]+$/, '')
       if (!password) {
-        throw new SstreamError('USAGE', `The SASL password variable ${variable} is not set.`, {nextSteps: [`Export ${variable} with the password, or name another source.`]})
+        throw new SstreamError('USAGE', `The SASL password variable ${variable} (named by ${describeSource('saslPasswordEnv', source)}) is not set.`, {
+          nextSteps: [`Export ${variable} with the password, or name another source.`],
+        })
       }
       return password
     }

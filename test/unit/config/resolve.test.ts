@@ -58,7 +58,14 @@ describe('configuration precedence: flags > environment > context > defaults', (
     expect(readConfig({saslPasswordEnv: 'MINE'}, {MINE: 'from-flag', SSTREAM_KAFKA_SASL_PASSWORD: 'from-env'}, {file: FILE, context: 'stored'}).kafkaSecurity.sasl?.password).toBe(
       'from-flag',
     )
-    expect(() => readConfig({}, {}, {file: FILE})).toThrow(/PROD_PASSWORD is not set/)
+  })
+
+  it('says which setting named a password variable that is not set', () => {
+    expect(() => readConfig({}, {}, {file: FILE})).toThrow("The SASL password variable PROD_PASSWORD (named by the context's sasl-password-env) is not set.")
+    expect(() => readConfig({saslPasswordEnv: 'MINE'}, {}, {file: FILE})).toThrow('The SASL password variable MINE (named by --sasl-password-env) is not set.')
+    expect(() => readConfig({}, {SSTREAM_KAFKA_SASL_PASSWORD_ENV: 'THEIRS'}, {file: FILE})).toThrow(
+      'The SASL password variable THEIRS (named by SSTREAM_KAFKA_SASL_PASSWORD_ENV) is not set.',
+    )
   })
 
   it('infers the protocol from SASL and TLS settings, and refuses contradictions', () => {
