@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME ...] [--runs N] [--quick]`: runs the benchmarks on the local stack, prints a
- * table, writes bench/results/<date>.json (and latest.json, merged across partial runs), regenerates the
+ * table, writes bench/results/<date>.json and latest.json (each merged across partial runs), regenerates the
  * figures in docs/benchmarks.md and the throughput plot docs/benchmarks-throughput.svg.
  */
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
@@ -59,6 +59,24 @@ interface Results {
 const RESULTS_DIR = new URL('./results/', import.meta.url)
 const DOC = new URL('../docs/benchmarks.md', import.meta.url)
 const PLOT = new URL('../docs/benchmarks-throughput.svg', import.meta.url)
+
+function readResults(file: URL): Results | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Results) : undefined
+}
+
+/** `previous` with the benchmarks that ran (`ran`) replaced by `results`'s; a partial run keeps the whole run's command and time. */
+function mergeResults(previous: Results | undefined, results: Results, ran: Set<string>, partial: boolean): Results {
+  return {
+    ...results,
+    // The sections say what re-measured which benchmark.
+    command: previous && partial ? previous.command : results.command,
+    figures: [...(previous?.figures ?? []).filter((f) => !ran.has(f.benchmark)), ...results.figures].sort(
+      (a, b) => BENCHMARKS.findIndex((x) => x.name === a.benchmark) - BENCHMARKS.findIndex((x) => x.name === b.benchmark),
+    ),
+    sections: {...Object.fromEntries(Object.entries(previous?.sections ?? {}).filter(([name]) => !ran.has(name))), ...results.sections},
+    ...(previous && partial ? {seconds: previous.seconds} : {}),
+  }
+}
 
 function parseArgs(argv: string[]): {names: string[]; runs: number; scale: number} {
   const names: string[] = []
@@ -237,21 +255,13 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000
   const results: Results = {date: new Date().toISOString(), command, machine: describeMachine(), figures, sections, seconds}
   mkdirSync(RESULTS_DIR, {recursive: true})
-  writeFileSync(new URL(`${results.date.slice(0, 10)}.json`, RESULTS_DIR), `${JSON.stringify(results, null, 2)}\n`)
-  // latest.json keeps the newest figure of every benchmark, so that a partial run does not drop the others.
-  const latestFile = new URL('latest.json', RESULTS_DIR)
-  const previous: Results | undefined = existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as Results) : undefined
   const ran = new Set(selected.map((b) => b.name))
-  const merged: Results = {
-    ...results,
-    // A partial run keeps the whole run's command and time; its sections say what re-measured them.
-    command: previous && names.length > 0 ? previous.command : command,
-    figures: [...(previous?.figures ?? []).filter((f) => !ran.has(f.benchmark)), ...figures].sort(
-      (a, b) => BENCHMARKS.findIndex((x) => x.name === a.benchmark) - BENCHMARKS.findIndex((x) => x.name === b.benchmark),
-    ),
-    sections: {...Object.fromEntries(Object.entries(previous?.sections ?? {}).filter(([name]) => !ran.has(name))), ...sections},
-    ...(previous && names.length > 0 ? {seconds: previous.seconds} : {}),
-  }
+  // The day's file and latest.json keep the newest figure of every benchmark, so that a partial run does not
+  // drop the others.
+  const dayFile = new URL(`${results.date.slice(0, 10)}.json`, RESULTS_DIR)
+  writeFileSync(dayFile, `${JSON.stringify(mergeResults(readResults(dayFile), results, ran, names.length > 0), null, 2)}\n`)
+  const latestFile = new URL('latest.json', RESULTS_DIR)
+  const merged = mergeResults(readResults(latestFile), results, ran, names.length > 0)
   writeFileSync(latestFile, `${JSON.stringify(merged, null, 2)}\n`)
   writeDoc(merged)
   writeFileSync(PLOT, renderPlot(merged.figures))

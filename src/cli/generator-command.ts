@@ -1,9 +1,10 @@
 /**
  * What the five `sstream gen …` commands share: run the generator with the shared flags, show live
- * progress on a TTY (stderr), echo records when asked, print the summary, and exit 130 after Ctrl-C.
+ * progress on a TTY (stderr), say when Kafka stops acknowledging records and when it does again, echo
+ * records when asked, print the summary, and exit 130 after Ctrl-C.
  * Each command only names its generator and documents itself.
  */
-import {GENERATOR_SPECS, runGenerator, type GeneratorProgress, type GeneratorResult, type RunGeneratorOptions} from '../core/generators/index.js'
+import {DELIVERY_TIMEOUT_MS, DeliveryWatch, GENERATOR_SPECS, runGenerator, type DeliveryChange, type GeneratorProgress, type GeneratorResult, type RunGeneratorOptions} from '../core/generators/index.js'
 import type {GeneratorName} from '../core/names.js'
 import type {Theme} from '../core/output/index.js'
 import {generatorFlags, generatorOptionsFromFlags} from './generator-flags.js'
@@ -28,6 +29,7 @@ export abstract class GeneratorCommand extends SstreamCommand<typeof GeneratorCo
     const theme = this.theme
     const line = process.stderr.isTTY && !json ? createProgressLine(theme) : undefined
     const echo = this.flags.echo
+    const delivery = new DeliveryWatch()
     this.note(theme.dim(`${spec.startMessage} → ${options.topic ?? spec.topic}`))
     const result = await runGenerator({
       ...options,
@@ -36,7 +38,14 @@ export abstract class GeneratorCommand extends SstreamCommand<typeof GeneratorCo
       brokers: this.config_.kafkaBrokers,
       security: this.config_.kafkaSecurity,
       signal: this.signal,
-      onProgress: line ? (progress) => line.draw(progress) : undefined,
+      onProgress: (progress) => {
+        const change = delivery.observe(progress)
+        if (change) {
+          line?.clear()
+          this.note(theme.warn(deliveryNote(change)))
+        }
+        line?.draw(progress)
+      },
       onRecords: echo
         ? (records) => {
             line?.clear()
@@ -58,6 +67,13 @@ export function presentGeneratorResult(result: GeneratorResult, theme: Theme): s
   const errors = result.errors === 1 ? '1 retried error' : `${result.errors} retried errors`
   const stopped = result.interrupted ? theme.warn(' (interrupted)') : ''
   return `${theme.ok('Sent')} ${result.sent.toLocaleString('en-US')} ${result.generator} records to ${result.topic} in ${seconds} s (${rate}/s), ${errors}${stopped}`
+}
+
+/** What a run says when Kafka stops acknowledging its records, and when it does again. */
+export function deliveryNote(change: DeliveryChange): string {
+  if (change.type === 'resumed') return `Kafka acknowledges records again (none for ${Math.round(change.afterMs / 1000)} s).`
+  const errors = change.errors === 1 ? '1 retried error' : `${change.errors.toLocaleString('en-US')} retried errors`
+  return `Kafka has acknowledged no record for ${Math.round(change.forMs / 1000)} s (${change.waiting.toLocaleString('en-US')} waiting, ${errors}); still trying, for up to ${Math.round(DELIVERY_TIMEOUT_MS / 1000)} s per record. \`sstream status\` shows which brokers answer.`
 }
 
 function createProgressLine(theme: Theme): {draw(progress: GeneratorProgress): void; clear(): void} {

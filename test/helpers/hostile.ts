@@ -138,8 +138,15 @@ const validAlert: fc.Arbitrary<FuzzCase<AlertData>> = fc
     level: fc.oneof({weight: 4, arbitrary: fc.constantFrom('CRITICAL', 'HIGH', 'ELEVATED')}, {weight: 1, arbitrary: unicode(0, 20)}),
     code: fc.oneof({weight: 4, arbitrary: fc.constantFrom('100', '200', '300', '400')}, {weight: 1, arbitrary: unicode(1, 30)}, fc.constantFrom(...SQLISH)),
     message: fc.oneof(fc.constant('This is a CRITICAL alert '), unicode(0, 200), fc.constantFrom(...SQLISH)),
+    // The line end a producer sending a file line by line leaves (Windows or Unix): no part of the alert.
+    lineEnd: fc.constantFrom('', '', '', '', '\r\n', '\n'),
   })
-  .map(({key, level, code, message}) => ({kind: 'valid', key, value: (time: number) => text([javaTimestamp(time), level, code, message].map(quoted).join(',')), data: {level, code, message}}))
+  .map(({key, level, code, message, lineEnd}) => ({
+    kind: 'valid',
+    key,
+    value: (time: number) => text([javaTimestamp(time), level, code, message].map(quoted).join(',') + lineEnd),
+    data: {level, code, message},
+  }))
 
 const hostileAlert: fc.Arbitrary<FuzzCase> = fc.oneof(
   {weight: 8, arbitrary: notUtf8.map((b) => ({kind: 'random-bytes', key: '1', value: () => b, reasons: ['malformed-csv'] as DeadLetterReason[]}))},

@@ -13,7 +13,7 @@ export type RunLeaderboardResult = RunCommandResult & Pick<BoardRunResult, 'boar
 export default class RunLeaderboard extends PipelineCommand<typeof RunLeaderboard> {
   static override summary = 'Keep the running total score per player in a Redis sorted set'
   static override description =
-    'Reads scores (key = player, value = score) and adds each to its player in the player-leaderboard sorted set (ZINCRBY), exactly once: the consumed offsets are stored in Redis in the same atomic step as the increments, so crashes, restarts and several processes sharing the partitions (the same --group-id) never lose or double a score. --reset deletes the board and its offsets together, and the board is rebuilt from the start of the input. Prints the board every few seconds like the original printer (Leaderboard - 1 : Kathy = 23.0); --json prints NDJSON board, stats and status events and a final summary. While Redis is down it pauses, says so and resumes by itself. A score must be a decimal within ±(2^53 − 1), and a point that would take a player\'s total beyond it (where a Redis score stops being exact) is refused; such records go to the dead-letter topic with the reason (see --deadletter-topic).'
+    'Reads scores (key = player, value = score) and adds each to its player in the player-leaderboard sorted set (ZINCRBY), exactly once: the consumed offsets are stored in Redis in the same atomic step as the increments, so crashes, restarts and several processes sharing the partitions (the same --group-id) never lose or double a score. --reset deletes the board and its offsets together, and the board is rebuilt from the start of the input. Prints the board every few seconds like the original printer (Leaderboard - 1 : Kathy = 23.0); --json prints NDJSON board, stats and status events and a final summary. While Redis is down it pauses, says so and resumes by itself. A score must be a decimal within ±(2^53 − 1) and its key (the player) valid UTF-8, and a point that would take a player\'s total beyond it (where a Redis score stops being exact) is refused; such records go to the dead-letter topic with the reason (see --deadletter-topic).'
 
   static override examples = [
     {description: 'Keep the leaderboard until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
@@ -45,9 +45,8 @@ export default class RunLeaderboard extends PipelineCommand<typeof RunLeaderboar
     return this.finish(result) as RunLeaderboardResult
   }
 
-  /** The board replaces the per-score results (one per record): printed like the original, or one NDJSON event. */
+  /** The board stands for the scores' results (the engine reports no event per point): printed like the original, or one NDJSON event. */
   private onBoardEvent(event: BoardPipelineEvent): void {
-    if (event.type === 'result') return
     if (event.type !== 'board') return this.onPipelineEvent(event)
     this.report.result(event, () => formatBoard(event.rows, 'Leaderboard').map((line) => this.theme.info(line)))
   }

@@ -49,9 +49,8 @@ export default class RunViews extends PipelineCommand<typeof RunViews> {
     return this.finish(result) as RunViewsResult
   }
 
-  /** User windows print as results; the topic points (one per view) show through the board instead. */
+  /** User windows print as results; the topic points (one per view, no event each) show through the board. */
   private onBoardEvent(event: BoardPipelineEvent): void {
-    if (event.type === 'result' && !event.window) return
     if (event.type !== 'board') return this.onPipelineEvent(event)
     this.report.result(event, () => formatBoard(event.rows, 'Trending Topics').map((line) => this.theme.info(line)))
   }

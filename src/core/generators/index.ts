@@ -1,6 +1,9 @@
 export {createAlertFactory} from './alerts.js'
 export {createEventFactory, GENERATOR_SPECS, type CreateFactoryOptions, type GeneratorSpec} from './catalog.js'
 export {syntheticClock, wallClock, type Clock} from './clock.js'
+export {DeliveryWatch, STALL_NOTICE_MS, type DeliveryChange} from './delivery-watch.js'
+/** How long the producer keeps trying a record before the run fails. */
+export {DELIVERY_TIMEOUT_MS} from '../kafka/index.js'
 export * from './domains.js'
 export {defaultTimeStepMs, parseRate, parseStartTime, type Rate} from './options.js'
 export {createOrderFactory} from './orders.js'

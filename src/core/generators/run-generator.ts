@@ -26,6 +26,8 @@ export interface GeneratorProgress {
   topic: string
   /** Records the broker acknowledged. */
   sent: number
+  /** Records handed to the producer and not acknowledged yet. */
+  waiting: number
   /** Failed send attempts that were retried. */
   errors: number
   elapsedMs: number
@@ -278,6 +280,7 @@ function startProgress(
       generator: options.generator,
       topic,
       sent: stats.acked,
+      waiting: stats.buffered,
       errors: stats.retries,
       elapsedMs,
       ratePerSec: elapsedMs > 0 ? (stats.acked / elapsedMs) * 1000 : 0,

@@ -50,13 +50,16 @@ export interface GeneratorProducerOptions {
   startupTimeoutMs?: number
   connectTimeoutMs?: number
   requestTimeoutMs?: number
-  /** How long a batch may keep failing before the producer gives up (default 2 min). */
+  /** How long a batch may keep failing before the producer gives up (default DELIVERY_TIMEOUT_MS). */
   deliveryTimeoutMs?: number
   /** Upper bound of one record batch (default 1,000,000 bytes, under Kafka's default max.message.bytes). */
   maxBatchBytes?: number
   /** Aborts start-up. */
   signal?: AbortSignal
 }
+
+/** How long a batch may keep failing before the producer gives up, by default: 2 min. */
+export const DELIVERY_TIMEOUT_MS = 120_000
 
 export interface GeneratorProducerStats {
   /** Records the broker acknowledged. */
@@ -138,7 +141,7 @@ class IdempotentProducer implements GeneratorProducer {
     this.startupTimeoutMs = options.startupTimeoutMs ?? 6000
     this.connectTimeoutMs = options.connectTimeoutMs ?? 3000
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000
-    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS
     this.maxBatchBytes = options.maxBatchBytes ?? 1_000_000
     const {tls, sasl} = kafkaClientSettings(options.security)
     this.connectionSettings = {...(tls ? {tls} : {}), ...(sasl ? {sasl} : {})}

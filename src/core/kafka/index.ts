@@ -8,6 +8,7 @@ export {createKafka, diagnoseKafkaError, isKafkaConnectionError, RUNNING_RETRY, 
 export {kafkaClientSettings, type KafkaClientSettings} from './settings.js'
 export {
   createGeneratorProducer,
+  DELIVERY_TIMEOUT_MS,
   type GeneratorProducer,
   type GeneratorProducerOptions,
   type GeneratorProducerStats,

@@ -1,7 +1,7 @@
 /**
- * A running pipeline's Prometheus metrics (SPEC §10), built from its events alone: `result`,
- * `deadletter`, `status` and the periodic `stats` (counts, lag per partition, watermark, open windows and
- * the latency histograms since the previous stats). Every series has the `pipeline` and `group` labels.
+ * A running pipeline's Prometheus metrics (SPEC §10), built from its events alone: `deadletter`, `status`
+ * and the periodic `stats` (counts, results per output, lag per partition, watermark, open windows and the
+ * latency histograms since the previous stats). Every series has the `pipeline` and `group` labels.
  * prom-client is imported by `startPipelineMetrics` only, so a run without --metrics-port never loads it.
  */
 import type * as Prom from 'prom-client'
@@ -47,6 +47,8 @@ export class PipelineMetricsRecorder {
   private readonly endToEnd: Prom.Histogram<'pipeline' | 'group'>
   /** The totals of the last stats event: counters grow by the difference. */
   private seen = {recordsIn: 0, late: 0}
+  /** Results per output as of the last stats event (the results counter grows by the differences). */
+  private readonly seenOutputs = new Map<string, number>()
   private watermarkMs: number | null = null
 
   constructor(prom: typeof Prom, registry: Prom.Registry, pipeline: string, groupId: string) {
@@ -88,9 +90,6 @@ export class PipelineMetricsRecorder {
   observe(event: PipelineEvent): void {
     const labels = this.labels
     switch (event.type) {
-      case 'result':
-        this.results.inc({...labels, output: event.output})
-        break
       case 'deadletter':
         this.deadLetters.inc({...labels, reason: event.reason})
         break
@@ -102,6 +101,11 @@ export class PipelineMetricsRecorder {
         this.recordsIn.inc(labels, Math.max(0, event.recordsIn - this.seen.recordsIn))
         this.late.inc(labels, Math.max(0, event.late - this.seen.late))
         this.seen = {recordsIn: Math.max(event.recordsIn, this.seen.recordsIn), late: Math.max(event.late, this.seen.late)}
+        for (const [output, count] of Object.entries(event.outputs)) {
+          const seen = this.seenOutputs.get(output) ?? 0
+          if (count > seen) this.results.inc({...labels, output}, count - seen)
+          this.seenOutputs.set(output, Math.max(count, seen))
+        }
         for (const p of event.partitions) if (p.lag !== null) this.lag.set({...labels, topic: p.topic, partition: String(p.partition)}, p.lag)
         this.openWindows.set(labels, event.openWindows)
         if (event.watermark) {

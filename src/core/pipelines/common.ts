@@ -4,6 +4,7 @@
 import {isUtf8} from 'node:buffer'
 
 import {RecordError, type DeadLetterReason, type InputRecord} from '../stream/types.js'
+import {FieldError} from './validate.js'
 
 /**
  * Splits a CSV line whose fields may be double-quoted (`""` is a quote inside a quoted field), as the
@@ -56,6 +57,16 @@ export function valueText(value: Buffer | null): string {
   return (value as Buffer & Utf8Slicer).utf8Slice(0, value.length)
 }
 
+/**
+ * A text without the one line end (`\r\n`, `\n` or `\r`) after it: what a producer that sends a file line by
+ * line leaves at the end of each record (a file with Windows line ends, through kafka-console-producer).
+ */
+export function withoutLineEnd(text: string): string {
+  const last = text.charCodeAt(text.length - 1)
+  if (last === 10) return text.slice(0, text.charCodeAt(text.length - 2) === 13 ? -2 : -1)
+  return last === 13 ? text.slice(0, -1) : text
+}
+
 /** A record's value as UTF-8 text, or a RecordError('missing-value'). */
 export function recordText(record: InputRecord): string {
   return valueText(record.valueBytes())
@@ -69,4 +80,19 @@ export function checkRecordUtf8(record: InputRecord, text: string, reason: DeadL
   if (!text.includes('\ufffd')) return
   const buffer = record.valueBytes()
   if (buffer && !isUtf8(buffer)) throw new RecordError(reason, `value: is not valid UTF-8 (${what} is UTF-8 text).`)
+}
+
+/**
+ * Refuses a record whose key is not valid UTF-8 where the pipeline uses the key (`use` says how): read as
+ * text, invalid bytes become U+FFFD, so two different keys would be one player, or an output would carry
+ * another key than its input. Only looked at when the key's text holds U+FFFD. The message gives the key's
+ * bytes in hex: the dead letter's key is its text.
+ */
+export function checkKeyUtf8(record: InputRecord, field: string, use: string): void {
+  const key = record.key
+  if (key === null || !key.includes('\ufffd')) return
+  const bytes = record.keyBytes?.()
+  if (!bytes || isUtf8(bytes)) return
+  const hex = bytes.length > 32 ? `${bytes.subarray(0, 32).toString('hex')}… (${bytes.length} bytes)` : bytes.toString('hex')
+  throw new FieldError(field, `the key is not valid UTF-8 (hex ${hex}); ${use}.`)
 }

@@ -15,7 +15,7 @@ import {repartitionTopicName} from './repartition.js'
 import {RunMetrics} from './run-metrics.js'
 import type {Task, TaskContext} from './task.js'
 import {commitOutput, restoreTask, type PartitionBounds} from './task-host.js'
-import {forEachResult, refuseOversized, type TaskOutput} from './task-output.js'
+import {forEachResult, refuseOversized, type StoreWrite, type TaskOutput} from './task-output.js'
 import {DEFAULT_MAX_FUTURE_MS, type PartitionStats, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type ServiceName, type RunStopReason} from './types.js'
 import {UntilIdle} from './until-idle.js'
 import {isoOrNull} from './windows.js'
@@ -554,15 +554,20 @@ class Runtime {
       for (const write of out.storeWrites) {
         if (!write.settled || write.stage === undefined) continue
         this.metrics.addStored(write)
-        forEachResult(write, this.emit)
+        this.reportResults(write)
       }
       throw error
     }
     if (committed) this.reportOk('kafka')
     this.metrics.add(out, out.storeWrites.length > 0 || out.commit ? performance.now() - started : undefined, Date.now())
-    for (const write of out.storeWrites) forEachResult(write, this.emit)
+    for (const write of out.storeWrites) this.reportResults(write)
     for (const event of out.results) this.emit(event)
     for (const event of out.deadLetters) this.emit(event)
+  }
+
+  /** A store write's result events: its windows', and its items' only when asked for (`storeItemResults`). */
+  private reportResults(write: StoreWrite): void {
+    if (write.records === undefined || this.options.storeItemResults) forEachResult(write, this.emit)
   }
 
   private onTick(): void {
@@ -738,7 +743,7 @@ class Runtime {
     }
     const watermark = isoOrNull(merged)
     if (watermark) this.lastWatermark = watermark
-    const {recordsIn, recordsOut, deadLettered, late, future} = this.metrics.totals
+    const {recordsIn, recordsOut, outputs, deadLettered, late, future} = this.metrics.totals
     const {rate, sinkLatencyMs, endToEndLatencyMs, latency} = this.metrics.takeInterval(now)
     this.emit({
       type: 'stats',
@@ -747,6 +752,7 @@ class Runtime {
       elapsedMs: now - this.startedAt,
       recordsIn,
       recordsOut,
+      outputs,
       rate,
       deadLettered,
       late,

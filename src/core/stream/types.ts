@@ -17,7 +17,10 @@ export interface InputRecord {
   offset: number
   /** The Kafka record timestamp, in ms since the epoch. */
   timestamp: number
+  /** The key as UTF-8 text (bytes that are not UTF-8 read as U+FFFD: `keyBytes` has them as they are). */
   key: string | null
+  /** The key's bytes (null: no key), where the record has them: a record read from Kafka. */
+  keyBytes?(): Buffer | null
   /**
    * The value's bytes (null: no value). A record read from Kafka makes this view of the fetched bytes when it
    * is first asked for, and gives the same view after that: read it once, decode from it.
@@ -32,7 +35,7 @@ export interface InputRecord {
 }
 
 /** An input record from its fields (the test driver's records, and records made outside a fetch). */
-export function inputRecord(fields: {topic: string; partition: number; offset: number; timestamp: number; key: string | null; value: Buffer | string | null}): InputRecord {
+export function inputRecord(fields: {topic: string; partition: number; offset: number; timestamp: number; key: Buffer | string | null; value: Buffer | string | null}): InputRecord {
   const {topic, partition, offset, timestamp, key, value} = fields
   const bytes = value === null || Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')
   return {
@@ -40,7 +43,8 @@ export function inputRecord(fields: {topic: string; partition: number; offset: n
     partition,
     offset,
     timestamp,
-    key,
+    key: Buffer.isBuffer(key) ? key.toString('utf8') : key,
+    keyBytes: () => (key === null || Buffer.isBuffer(key) ? key : Buffer.from(key, 'utf8')),
     valueBytes: () => bytes,
     readValue: <T>(read: (bytes: Buffer, start: number, end: number) => T, none: T): T => (bytes === null ? none : read(bytes, 0, bytes.length)),
   }
@@ -295,6 +299,8 @@ export interface StatsEvent {
   elapsedMs: number
   recordsIn: number
   recordsOut: number
+  /** Results written so far, per output (the sink's name): `recordsOut` split as the summary splits it. */
+  outputs: Record<string, number>
   /** Records in per second since the previous stats event. */
   rate: number
   deadLettered: number
@@ -363,6 +369,12 @@ export interface RunOptions {
   onEvent?: (event: PipelineEvent) => void
   /** Also sees every event, before `onEvent` (the metrics endpoint): whoever replaces `onEvent` keeps it. */
   observe?: (event: PipelineEvent) => void
+  /**
+   * A `result` event for every item a per-record store sink writes (a board's points). Off by default: a board
+   * is read from its store, and what a run wrote is counted in the stats' and the summary's `outputs`. Window
+   * results and topic messages are always reported.
+   */
+  storeItemResults?: boolean
   /** How often `stats` events are emitted. Default 5000. */
   statsIntervalMs?: number
   /** Kafka consumer group session timeout. Default 10000. */

@@ -1,20 +1,28 @@
+import {once} from 'node:events'
+
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {createEventFactory, runGenerator, syntheticClock} from '../../../src/core/generators/index.js'
 import {KafkaAdmin, partitionForKey, readTopic, type TopicRecord} from '../../../src/core/kafka/index.js'
+import {spawnCli} from '../../helpers/cli.js'
 import {startPrivateBroker, type PrivateBroker} from './private-broker.js'
 
 let broker: PrivateBroker | undefined
 afterAll(async () => broker?.destroy())
 
+/** The private broker (started once for the file) with a fresh 3-partition topic. */
+async function brokerWithTopic(topic: string): Promise<PrivateBroker> {
+  broker ??= await startPrivateBroker()
+  const admin = await KafkaAdmin.connect(broker.brokers)
+  await admin.ensureTopics([{topic, partitions: 3, replicationFactor: 1}])
+  await admin.close()
+  return broker
+}
+
 describe('a generator across broker restarts', () => {
   it('retries through a crash and a clean restart, then has written every record exactly once, in order', async () => {
-    broker = await startPrivateBroker()
-    const b = broker
     const topic = 'restart-orders'
-    const admin = await KafkaAdmin.connect(b.brokers)
-    await admin.ensureTopics([{topic, partitions: 3, replicationFactor: 1}])
-    await admin.close()
+    const b = await brokerWithTopic(topic)
 
     const count = 80_000
     // Reproducible records, with event times of today: Kafka forgets the idempotence state of a producer
@@ -66,5 +74,38 @@ describe('a generator across broker restarts', () => {
         .map((r) => r.key)
       expect(got).toEqual(want)
     }
+  })
+})
+
+describe('sstream gen while the broker is away', () => {
+  it('says when Kafka stops acknowledging records and when it does again, with no terminal, and still sends them all', async () => {
+    const topic = 'stalled-views'
+    const b = await brokerWithTopic(topic)
+
+    const count = 16_000
+    const child = spawnCli(['gen', 'views', '--brokers', b.brokers.join(','), '--topic', topic, '--rate', '1000', '--count', String(count), '--seed', '8'])
+    let stderr = ''
+    let stdout = ''
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+    const closed = once(child, 'close') as Promise<[number | null]>
+    await new Promise((r) => setTimeout(r, 4000))
+    // Away for longer than the notice time (10 s), well within the delivery timeout (2 min).
+    await b.stop('SIGKILL')
+    const deadline = Date.now() + 60_000
+    while (!/acknowledged no record/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    const noticed = stderr
+    await b.start()
+    const [code] = await closed
+
+    expect(noticed, `stderr: ${stderr}`).toMatch(/Kafka has acknowledged no record for \d+ s \([\d,]+ waiting, [\d,]+ retried errors?\); still trying, for up to 120 s per record\./)
+    expect(noticed).not.toMatch(/acknowledges records again/)
+    expect(stderr).toMatch(/Kafka acknowledges records again \(none for \d+ s\)\./)
+    expect(code, stderr).toBe(0)
+    expect(stdout).toMatch(new RegExp(`Sent ${count.toLocaleString('en-US')} views records`))
+
+    let read = 0
+    await readTopic({brokers: b.brokers, topic, fromBeginning: true, exitAtEnd: true, onRecord: () => void (read += 1)})
+    expect(read).toBe(count)
   })
 })

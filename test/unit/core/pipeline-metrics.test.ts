@@ -1,6 +1,6 @@
 /**
- * The metrics a run's events make (no HTTP): counters grow by the stats' differences, results and dead
- * letters count per output and reason, outages count down transitions, and the latency histograms that
+ * The metrics a run's events make (no HTTP): counters grow by the stats' differences (results per output
+ * among them), dead letters count per reason, outages count down transitions, and the latency histograms that
  * the stats events carry come out with exact bucket counts, count and sum.
  */
 import * as prom from 'prom-client'
@@ -11,7 +11,7 @@ import {LatencyRecorder, type StatsEvent} from '../../../src/core/stream/index.j
 
 function stats(overrides: Partial<StatsEvent>): StatsEvent {
   return {
-    type: 'stats', pipeline: 'alerts', time: '2024-01-01T00:00:00.000Z', elapsedMs: 0, recordsIn: 0, recordsOut: 0, rate: 0, deadLettered: 0, late: 0, future: 0,
+    type: 'stats', pipeline: 'alerts', time: '2024-01-01T00:00:00.000Z', elapsedMs: 0, recordsIn: 0, recordsOut: 0, outputs: {}, rate: 0, deadLettered: 0, late: 0, future: 0,
     watermark: null, openWindows: 0, lag: null, partitions: [], sinkLatencyMs: null, endToEndLatencyMs: null, ...overrides,
   }
 }
@@ -27,9 +27,9 @@ describe('PipelineMetricsRecorder', () => {
     const registry = new prom.Registry()
     const recorder = new PipelineMetricsRecorder(prom, registry, 'alerts', 'g1')
     const labels = {pipeline: 'alerts', group: 'g1'}
-    recorder.observe(stats({recordsIn: 10, late: 1, openWindows: 2, watermark: '2024-01-01T00:00:05.000Z', partitions: [{topic: 'in', partition: 0, lag: 7, watermark: null, openWindows: 2, idle: false}]}))
-    recorder.observe(stats({recordsIn: 25, late: 3, openWindows: 0, partitions: [{topic: 'in', partition: 0, lag: 0, watermark: null, openWindows: 0, idle: true}]}))
-    recorder.observe({type: 'result', pipeline: 'alerts', output: 'critical', key: null, value: {}})
+    recorder.observe(stats({recordsIn: 10, late: 1, outputs: {critical: 1}, openWindows: 2, watermark: '2024-01-01T00:00:05.000Z', partitions: [{topic: 'in', partition: 0, lag: 7, watermark: null, openWindows: 2, idle: false}]}))
+    recorder.observe(stats({recordsIn: 25, late: 3, outputs: {critical: 2}, openWindows: 0, partitions: [{topic: 'in', partition: 0, lag: 0, watermark: null, openWindows: 0, idle: true}]}))
+    // Results count from the stats' outputs (which every result is in), not once more per result event.
     recorder.observe({type: 'result', pipeline: 'alerts', output: 'critical', key: null, value: {}})
     recorder.observe({type: 'deadletter', pipeline: 'alerts', reason: 'malformed-csv', topic: 'in', partition: 0, offset: 3, message: 'x'})
     recorder.observe({type: 'status', pipeline: 'alerts', service: 'kafka', state: 'down', message: 'gone', time: ''})

@@ -33,7 +33,7 @@ const stats = (pipeline: string, recordsIn: number, lag = 0): PipelineEvent => (
   time: iso(T0),
   elapsedMs: 1000,
   recordsIn,
-  recordsOut: recordsIn,
+  recordsOut: recordsIn, outputs: {},
   rate: 20,
   deadLettered: 0,
   late: 0,

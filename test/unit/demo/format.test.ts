@@ -14,7 +14,7 @@ const stats = (pipeline: string, recordsIn: number): DemoEvent => ({
   time: new Date(T0).toISOString(),
   elapsedMs: 1000,
   recordsIn,
-  recordsOut: recordsIn,
+  recordsOut: recordsIn, outputs: {},
   rate: 20,
   deadLettered: 1,
   late: 0,

@@ -83,7 +83,7 @@ describe('toViewEvents', () => {
       time: iso(T0 + 1),
       elapsedMs: 1000,
       recordsIn: 10,
-      recordsOut: 2,
+      recordsOut: 2, outputs: {},
       rate: 5.5,
       deadLettered: 1,
       late: 0,

@@ -26,7 +26,7 @@ const stats = (recordsIn: number): PipelineEvent => ({
   time: iso(T0),
   elapsedMs: 1000,
   recordsIn,
-  recordsOut: 1,
+  recordsOut: 1, outputs: {},
   rate: 250,
   deadLettered: 0,
   late: 0,

@@ -9,7 +9,9 @@
  * - produce-encoder.ts: a faster produce request encoder, byte for byte kafkajs's;
  * - send-messages.ts: the producer's send retried per partition (kafkajs's lost or duplicated records
  *   when a retry crosses a leader move or a replaced broker connection);
- * - coordinator-cache.ts: a transactional producer looks its coordinators up once, not before every request.
+ * - coordinator-cache.ts: a transactional producer looks its coordinators up once, not before every request;
+ * - request-queue.ts: a connection's request queue runs a timer only while requests wait (kafkajs's ran one
+ *   every millisecond, busy or idle).
  *
  * The replacements of kafkajs modules take effect only when kafkajs has not loaded those modules yet; the
  * check after installing says whether every patch is in force, and fails loudly (a BugError) if one is not.
@@ -24,6 +26,7 @@ import {fastFetchInstalled, installFastFetch} from './fetch-decoder.js'
 import {installOutOfRangeReset, outOfRangeResetInstalled} from './offset-reset.js'
 import {fastProduceInstalled, installFastProduce} from './produce-encoder.js'
 import {installReadCommittedFilter, readCommittedFilterInstalled} from './read-committed.js'
+import {installRequestQueueCheck, requestQueueCheckInstalled} from './request-queue.js'
 import {installSendMessages, sendMessagesInstalled} from './send-messages.js'
 
 const require = createRequire(import.meta.url)
@@ -41,6 +44,7 @@ export function missingKafkajsPatches(): string[] {
   if (!fastProduceInstalled()) missing.push('produce encoder (produce-encoder.ts)')
   if (!sendMessagesInstalled()) missing.push('producer send (send-messages.ts): a retried send could lose or duplicate records')
   if (!coordinatorCacheInstalled()) missing.push('coordinator cache (coordinator-cache.ts)')
+  if (!requestQueueCheckInstalled()) missing.push('request queue check (request-queue.ts): every connection would run a timer every millisecond')
   return missing
 }
 
@@ -50,14 +54,15 @@ export function missingKafkajsPatches(): string[] {
  */
 export function installKafkajsPatches(): Kafkajs {
   if (kafkajs) return kafkajs
-  // The module replacements before anything loads kafkajs's modules; the prototype patch last (it loads
-  // kafkajs's offset manager, which does not load the replaced modules).
+  // The module replacements before anything loads kafkajs's modules; the prototype patches last (they load
+  // kafkajs's offset manager and request queue, which do not load the replaced modules).
   installReadCommittedFilter()
   installFastFetch()
   installFastProduce()
   installSendMessages()
   installCoordinatorCache()
   installOutOfRangeReset()
+  installRequestQueueCheck()
   const loaded = require('kafkajs') as Kafkajs
   const missing = missingKafkajsPatches()
   if (missing.length > 0) {
