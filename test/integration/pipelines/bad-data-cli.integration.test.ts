@@ -10,6 +10,8 @@
  * - orders whose fields have the wrong JSON type or are missing: `sstream-field` names the field.
  * - an order without a Kafka timestamp (-1): `bad-timestamp`, not a window of 1969.
  * - an alert with a line end after it (`\r\n`, `\n`): an alert, as the same view or order is.
+ * - the leaderboard's bad records with no good record after them in their partition: dead-lettered once, not
+ *   again by every later run (the board's stored position, its restart point, moves past them).
  */
 import {afterAll, describe, expect, it} from 'vitest'
 
@@ -34,14 +36,16 @@ interface RawRecord {
   key: Buffer | string | null
   value: Buffer | string | null
   timestamp?: number
+  /** Default 0. */
+  partition?: number
 }
 
-/** Produces the records to partition 0, in order. */
+/** Produces the records in order (to partition 0 unless they say). */
 async function produceRaw(topic: string, records: RawRecord[]): Promise<void> {
   const producer = kafkaClient().producer({idempotent: true, maxInFlightRequests: 1})
   await producer.connect()
   try {
-    const messages = records.map((r) => ({partition: 0, key: r.key, value: r.value, timestamp: String(r.timestamp ?? Date.now())}))
+    const messages = records.map((r) => ({partition: r.partition ?? 0, key: r.key, value: r.value, timestamp: String(r.timestamp ?? Date.now())}))
     await producer.send({topic, acks: -1, messages})
   } finally {
     await producer.disconnect()
@@ -106,6 +110,37 @@ describe('bad data through the CLI', {timeout: 180_000}, () => {
     expect(errors).toEqual(NOT_UTF8.map((bytes) => expect.stringContaining(`hex ${bytes.toString('hex')}`)))
     expect(await boardScores(key)).toEqual({Bob: 7, 'Zoë\ufffd': 6})
     expect(events.at(-1)).toMatchObject({recordsOut: 3})
+  })
+
+  it('leaderboard: a bad record is dead-lettered once, across runs, also when no good record follows it in its partition', async () => {
+    const groupId = services.groupId('cli-trailing-bad-scores')
+    const [input, deadLetters] = await createTopics(services, ['scores', 'dlq'], {partitions: 2, groups: [groupId]})
+    const key = uniqueName('cli-trailing-bad-board')
+    redisKeys.push(key, offsetsKeyFor(key))
+    await produceRaw(input, [
+      // Partition 0: bad records only; partition 1: a score, then bad records.
+      {key: 'Bob', value: 'lots', partition: 0},
+      {key: null, value: '3', partition: 0},
+      {key: 'Bob', value: '2', partition: 1},
+      {key: 'Bob', value: '', partition: 1},
+      {key: NOT_UTF8[0], value: '4', partition: 1},
+    ])
+    const args = ['run', 'leaderboard', '--json', '--group-id', groupId, '--input-topic', input, '--deadletter-topic', deadLetters, '--key', key, '--idle-timeout', '1s', '--until-idle']
+    const first = await runCli(args)
+    expect(first.code, first.stderr).toBe(0)
+    expect(eventsOf(first.stdout).at(-1)).toMatchObject({recordsIn: 5, deadLettered: 4})
+    // Run again, as after a restart: nothing is read again, nothing dead-lettered again.
+    const again = await runCli(args)
+    expect(again.code, again.stderr).toBe(0)
+    expect(eventsOf(again.stdout).at(-1)).toMatchObject({type: 'summary', recordsIn: 0, deadLettered: 0})
+    const dead = await readCommitted(deadLetters, {timeoutMs: 20_000})
+    expect(dead.map((d) => [d.headers[DEAD_LETTER_HEADERS.sourcePartition], d.headers[DEAD_LETTER_HEADERS.sourceOffset], d.headers[DEAD_LETTER_HEADERS.reason], d.headers[DEAD_LETTER_HEADERS.field]]).sort()).toEqual([
+      ['0', '0', 'bad-value', 'score'],
+      ['0', '1', 'bad-value', 'player'],
+      ['1', '1', 'missing-value', undefined],
+      ['1', '2', 'bad-value', 'player'],
+    ])
+    expect(await boardScores(key)).toEqual({Bob: 2})
   })
 
   it('alerts: a critical alert whose key is not UTF-8 is dead-lettered (key); the key of any other alert, or with --output-format spark, is not used', async () => {

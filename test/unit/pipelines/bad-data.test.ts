@@ -34,11 +34,15 @@ function recordOf(key: string | null, value: Buffer | null, timestamp: number, i
   return {...record, readValue: (read, _none) => read(bytes, 2, 2 + value.length)}
 }
 
-/** decode + eventTime as the engine runs them: the value and time, or the RecordError. */
+/**
+ * decode + eventTime as the engine runs them, then the stages' `map` (the leaderboard refuses a record in its
+ * stage): the value and time, or the RecordError.
+ */
 function run<T>(definition: PipelineDefinition<T>, record: InputRecord): {value: T; time: number} | RecordError {
   try {
     const value = definition.decode(record)
     const time = definition.eventTime ? definition.eventTime(value, record) : record.timestamp
+    for (const stage of definition.perRecord ?? []) stage.map?.(value, record)
     return {value, time}
   } catch (error) {
     if (error instanceof RecordError) return error
