@@ -69,38 +69,15 @@ export interface LeaderboardOptions {
   sink: Sink<BoardPoint>
 }
 
-/**
- * The board is the only output and keeps its own position (the restart point): a record refused at decode
- * would never reach its stage, so a batch of bad records only (a partition's last records, say) would leave
- * the stored position behind them, and every restart would read and dead-letter them again. So a record's
- * refusal travels as its decoded value and the stage dead-letters it: every batch moves the stored position,
- * and a record is dead-lettered once.
- */
-export function leaderboardPipeline(options: LeaderboardOptions): PipelineDefinition<BoardPoint | RecordError> {
+export function leaderboardPipeline(options: LeaderboardOptions): PipelineDefinition<BoardPoint> {
   return {
     name: 'leaderboard',
     inputTopic: options.inputTopic,
     deadLetterTopic: options.deadLetterTopic,
-    decode: decodePointOrRefusal,
+    decode: decodePoint,
     // The decoded point is the item: nothing more per record.
-    perRecord: [{name: 'board', map: pointOrThrow, sink: options.sink}],
+    perRecord: [{name: 'board', map: (point: BoardPoint): BoardPoint => point, sink: options.sink}],
   }
-}
-
-/** decodePoint, its refusal returned instead of thrown. */
-function decodePointOrRefusal(record: InputRecord): BoardPoint | RecordError {
-  try {
-    return decodePoint(record)
-  } catch (error) {
-    if (error instanceof RecordError) return error
-    throw error
-  }
-}
-
-/** The board stage's map: the point, or the record's refusal thrown (a dead letter). */
-function pointOrThrow(point: BoardPoint | RecordError): BoardPoint {
-  if (point instanceof RecordError) throw point
-  return point
 }
 
 // ---------------------------------------------------------------------------------------------------
