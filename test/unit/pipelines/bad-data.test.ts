@@ -34,10 +34,7 @@ function recordOf(key: string | null, value: Buffer | null, timestamp: number, i
   return {...record, readValue: (read, _none) => read(bytes, 2, 2 + value.length)}
 }
 
-/**
- * decode + eventTime as the engine runs them, then the stages' `map` (the leaderboard refuses a record in its
- * stage): the value and time, or the RecordError.
- */
+/** decode + eventTime as the engine runs them, then the stages' `map` (which may refuse too): the value and time, or the RecordError. */
 function run<T>(definition: PipelineDefinition<T>, record: InputRecord): {value: T; time: number} | RecordError {
   try {
     const value = definition.decode(record)
