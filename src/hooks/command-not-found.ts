@@ -10,16 +10,25 @@ const USAGE_ERROR = 2
 
 const hook: Hook.CommandNotFound = async function (opts) {
   const context = {...this, error: (message: string | Error, options: {exit?: number} = {}) => this.error(message, {...options, exit: USAGE_ERROR})}
-  if (process.stdin.isTTY && process.stderr.isTTY) return notFound.call(context as typeof this, opts)
+  if (process.stdin.isTTY && process.stderr.isTTY && synonym(opts.id) === undefined) return notFound.call(context as typeof this, opts)
   const bin = opts.config.bin
   const typed = toConfiguredId(opts.id, opts.config)
-  const suggestion = suggestCommand(opts.id, visibleCommandIds(opts.config))
+  const suggestion = synonym(opts.id) ?? suggestCommand(opts.id, visibleCommandIds(opts.config))
   const hint = suggestion ? ` Did you mean \`${bin} ${toConfiguredId(suggestion, opts.config)}\`?` : ''
   const topic = opts.config.findTopic(opts.id.split(':')[0] ?? '') ? ` ${opts.id.split(':')[0]}` : ''
   this.error(`\`${typed}\` is not a ${bin} command.${hint} Run \`${bin} help${topic}\` for the list of commands.`, {exit: USAGE_ERROR})
 }
 
 export default hook
+
+/** What users of other Kafka CLIs type for an sstream command (kubectl, kafkactl and kaf have `completion bash`). */
+const SYNONYMS: Record<string, string> = {completion: 'autocomplete'}
+
+/** `completion bash` → `autocomplete bash`. */
+function synonym(id: string): string | undefined {
+  const [first = '', ...rest] = id.split(':')
+  return Object.hasOwn(SYNONYMS, first) ? [SYNONYMS[first], ...rest].join(':') : undefined
+}
 
 function visibleCommandIds(config: Parameters<Hook.CommandNotFound>[0]['config']): string[] {
   const hidden = new Set(config.commands.filter((c) => c.hidden).map((c) => c.id))

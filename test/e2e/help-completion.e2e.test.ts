@@ -48,6 +48,12 @@ describe('a mistyped command', () => {
     expect(result.stderr).toContain('sstream help run')
   })
 
+  it('points kubectl, kafkactl and kaf users from `completion` to `autocomplete`', async () => {
+    const result = await runCli(['completion', 'bash'], {env})
+    expect(result.code).toBe(2)
+    expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain('Did you mean `sstream autocomplete bash`?')
+  })
+
   it('suggests nothing for a word far from every command', async () => {
     const result = await runCli(['xyzzyplugh'], {env})
     expect(result.code).toBe(2)

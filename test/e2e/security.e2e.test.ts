@@ -5,13 +5,14 @@
  * file); then setup, every generator, every pipeline, tail, status, stack status, watch and demo run through
  * it with --context or SSTREAM_CONTEXT. Nothing any command prints, in any mode, contains a password.
  */
-import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {GENERATORS, PIPELINES, TABLES, TOPICS} from '../../src/core/names.js'
+import {clusterLayout, clusterNodeProperties} from '../../src/core/stack/kafka-cluster.js'
 import {startSecureBroker, type SecureBroker} from '../integration/security/secure-broker.js'
 import {startTlsRedis, type TlsRedis} from '../integration/security/tls-redis.js'
 import {lastJson, runCli, type CliResult} from '../helpers/cli.js'
@@ -77,6 +78,10 @@ describe('a secured cluster through a context', () => {
     expect(shown.context.settings['sasl-password-env']).toBe(PASSWORD_VAR)
     const list = await sstream(['config', 'list'])
     expect(list.stdout).toMatch(/\*\s+│ secure/)
+    // No name and an empty SSTREAM_CONTEXT (the env of every command here): the current context.
+    const current = await sstream(['config', 'show', '--json'])
+    expect(current.code, current.stdout).toBe(0)
+    expect(lastJson<{context: {name: string; current: boolean}}>(current.stdout).context).toMatchObject({name: 'secure', current: true})
   })
 
   it('setup kafka creates the topics through SASL_SSL (--context)', async () => {
@@ -130,6 +135,30 @@ describe('a secured cluster through a context', () => {
     const stack = await sstream(['stack', 'status', '--context', 'secure'])
     expect(stack.stdout).toMatch(/kafka .*tls, SCRAM-SHA-512 as/)
     expect(stack.stdout).toMatch(/redis .*tls, ACL user/)
+  })
+
+  it('status checks the cluster of the context, not the local stack’s broker nor a local cluster that is stopped', async () => {
+    // A stack home where `stack up --nodes 3` once ran and was stopped: its nodes' files, no process.
+    const home = mkdtempSync(join(tmpdir(), 'sstream-stopped-cluster-'))
+    try {
+      const layout = clusterLayout(home, {host: 'localhost', port: 9092}, 3)
+      for (const node of layout.nodes) {
+        mkdirSync(node.dir, {recursive: true})
+        writeFileSync(node.configFile, clusterNodeProperties(node, layout.voters))
+      }
+      for (const env of [{}, {SSTREAM_HOME: home}]) {
+        const status = await sstream(['status', '--context', 'secure', '--json'], env)
+        expect(status.code, status.stdout).toBe(0)
+        const kafka = lastJson<{services: Array<{service: string; address: string; healthy: boolean; managed: boolean; detail: string}>}>(status.stdout).services.filter(
+          (s) => s.service === 'kafka',
+        )
+        // One broker, the context's: healthy, and not the one `stack up` started (whether or not the local stack runs).
+        expect(kafka, JSON.stringify(env)).toEqual([expect.objectContaining({address: broker.saslSsl, healthy: true, managed: false})])
+        expect(kafka[0].detail).not.toMatch(/pid/)
+      }
+    } finally {
+      rmSync(home, {recursive: true, force: true})
+    }
   })
 
   it('demo runs the leaderboard pattern through it', async () => {

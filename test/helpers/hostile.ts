@@ -51,6 +51,13 @@ const SQLISH = ["'; DROP TABLE order_summary; --", "Robert'); DROP TABLE Student
  */
 export const HUGE = 4_000
 
+/**
+ * What a producer sending a file line by line leaves around a record, mostly nothing: the byte order mark of
+ * a file saved with one (its first line), the line end of a file with Windows (or Unix) line ends. No part of
+ * the record.
+ */
+const LINE = fc.record({bom: fc.constantFrom('', '', '', '', '', '\ufeff'), end: fc.constantFrom('', '', '', '', '\r\n', '\n')})
+
 /** Wrong JSON shapes for an order. */
 const WRONG_ORDERS = [
   'null',
@@ -82,10 +89,11 @@ const validOrder: fc.Arbitrary<FuzzCase<OrderData>> = fc
     product: fc.oneof(fc.constantFrom('Keyboard', 'Mouse', 'Monitor', 'mouse', 'Mouse ', 'MOUSE', ...SQLISH.filter((s) => s.length <= 45)), unicode(0, 45)),
     quantity: fc.oneof(fc.integer({min: 1, max: 4}), fc.integer({min: -1000, max: 100_000})),
     cents: fc.oneof(fc.constantFrom(2500, 1050, 14000), fc.integer({min: -1_000_000_000, max: 1_000_000_000})),
+    line: LINE,
   })
-  .map(({orderId, product, quantity, cents}) => {
+  .map(({orderId, product, quantity, cents, line}) => {
     const price = cents / 100
-    return {kind: 'valid', key: String(orderId), value: () => text(JSON.stringify({orderId, product, quantity, price})), data: {product, quantity, cents}}
+    return {kind: 'valid', key: String(orderId), value: () => text(line.bom + JSON.stringify({orderId, product, quantity, price}) + line.end), data: {product, quantity, cents}}
   })
 
 /**
@@ -138,8 +146,14 @@ const validAlert: fc.Arbitrary<FuzzCase<AlertData>> = fc
     level: fc.oneof({weight: 4, arbitrary: fc.constantFrom('CRITICAL', 'HIGH', 'ELEVATED')}, {weight: 1, arbitrary: unicode(0, 20)}),
     code: fc.oneof({weight: 4, arbitrary: fc.constantFrom('100', '200', '300', '400')}, {weight: 1, arbitrary: unicode(1, 30)}, fc.constantFrom(...SQLISH)),
     message: fc.oneof(fc.constant('This is a CRITICAL alert '), unicode(0, 200), fc.constantFrom(...SQLISH)),
+    line: LINE,
   })
-  .map(({key, level, code, message}) => ({kind: 'valid', key, value: (time: number) => text([javaTimestamp(time), level, code, message].map(quoted).join(',')), data: {level, code, message}}))
+  .map(({key, level, code, message, line}) => ({
+    kind: 'valid',
+    key,
+    value: (time: number) => text(line.bom + [javaTimestamp(time), level, code, message].map(quoted).join(',') + line.end),
+    data: {level, code, message},
+  }))
 
 const hostileAlert: fc.Arbitrary<FuzzCase> = fc.oneof(
   {weight: 8, arbitrary: notUtf8.map((b) => ({kind: 'random-bytes', key: '1', value: () => b, reasons: ['malformed-csv'] as DeadLetterReason[]}))},

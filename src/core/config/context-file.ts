@@ -57,7 +57,7 @@ export function readContextsFile(path = contextsFilePath()): ContextsFile {
   try {
     document = parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw configError(path, `is not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+    throw configError(path, `is not valid YAML: ${(error as Error).message.split('\n')[0].replace(/:$/, '')}`)
   }
   const file = validate(document ?? {}, path)
   const mode = statSync(path).mode & 0o777

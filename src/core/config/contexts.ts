@@ -82,7 +82,8 @@ export function listContexts({path = contextsFilePath()}: ContextsOptions = {}):
 /** One context: the named one, else SSTREAM_CONTEXT's, else the current one. */
 export function showContext(name: string | undefined, {path = contextsFilePath(), env = process.env}: ContextsOptions & {env?: NodeJS.ProcessEnv} = {}): {file: string; context: ContextView} {
   const file = readContextsFile(path)
-  const chosen = name ?? env[CONTEXT_ENV] ?? file.currentContext
+  // An empty SSTREAM_CONTEXT is no choice, as everywhere else (readConfig).
+  const chosen = name || env[CONTEXT_ENV] || file.currentContext
   if (!chosen) {
     throw new SstreamError('CONFIG_ERROR', `No context is selected (${path}).`, {
       nextSteps: ['Name one: `sstream config show NAME`,', 'or create one with `sstream config add-context NAME --brokers host:port …`.'],

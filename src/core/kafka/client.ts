@@ -98,17 +98,19 @@ const UNTRUSTED_CODES = new Set([
 ])
 
 /** What went wrong, looked for along the error's causes: a refused login, an untrusted certificate, or a TLS handshake cut short. */
-function securityFailure(error: unknown): {kind: 'auth' | 'mechanism' | 'untrusted' | 'handshake' | 'tls-alert'; detail: string} | undefined {
+function securityFailure(error: unknown): {kind: 'auth' | 'mechanism' | 'not-sasl' | 'hostname' | 'untrusted' | 'handshake' | 'tls-alert'; detail: string} | undefined {
   let current: unknown = error
   for (let depth = 0; depth < 6 && current; depth++) {
     const e = current as {name?: string; code?: string; message?: string; reason?: string; cause?: unknown; originalError?: unknown}
-    const message = e.message ?? ''
-    if (e.name === 'SaslAuthenticationError') return {kind: e.reason === 'mechanism' ? 'mechanism' : 'auth', detail: message}
+    const message = (e.message ?? '').replace(/^Connection error: /, '').trim()
+    if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /Hostname\/IP does not match/.test(message)) return {kind: 'hostname', detail: message}
+    if (e.name === 'SaslAuthenticationError') return {kind: e.reason === 'mechanism' || e.reason === 'not-sasl' ? e.reason : 'auth', detail: message}
+    if ((e as {type?: string}).type === 'ILLEGAL_SASL_STATE') return {kind: 'not-sasl', detail: message}
     if ((e as {type?: string}).type === 'UNSUPPORTED_SASL_MECHANISM' || /does not support the requested SASL mechanism/.test(message)) return {kind: 'mechanism', detail: message}
     if ((e as {type?: string}).type === 'SASL_AUTHENTICATION_FAILED') return {kind: 'auth', detail: message}
     if (e.name === 'KafkaJSSASLAuthenticationError') return {kind: /not supported by the server/.test(message) ? 'mechanism' : 'auth', detail: message}
     if ((e.code && UNTRUSTED_CODES.has(e.code)) || /self[- ]signed certificate|unable to verify|certificate has expired|Hostname\/IP does not match/i.test(message)) {
-      return {kind: 'untrusted', detail: message.replace(/^Connection error: /, '')}
+      return {kind: 'untrusted', detail: message}
     }
     if (/before secure TLS connection was established|wrong version number|packet length too long|ERR_SSL_/i.test(message)) return {kind: 'handshake', detail: message}
     if (/(tlsv1\d?|sslv3|ssl\/tls) alert/i.test(message)) return {kind: 'tls-alert', detail: message}
@@ -133,6 +135,18 @@ export function toKafkaError(error: unknown, brokers: string[], doing = 'talk to
     return new SstreamError('KAFKA_AUTH', `Kafka at ${where} does not offer this SASL mechanism: ${security.detail}`, {
       cause: error,
       nextSteps: ['Pick a mechanism the listener enables with --sasl-mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512).'],
+    })
+  }
+  if (security?.kind === 'not-sasl') {
+    return new SstreamError('KAFKA_AUTH', `Kafka at ${where} does not use SASL on this port: the listener is PLAINTEXT or SSL, and sstream logs in with SASL.`, {
+      cause: error,
+      nextSteps: ['Leave out the SASL settings (--security-protocol PLAINTEXT, or SSL on a TLS listener),', 'or use the port of its SASL_PLAINTEXT / SASL_SSL listener.'],
+    })
+  }
+  if (security?.kind === 'hostname') {
+    return new SstreamError('KAFKA_TLS', `Kafka at ${where} presents a certificate for another name: ${security.detail}`, {
+      cause: error,
+      nextSteps: ['Connect with a name the certificate holds (its altnames above),', 'or check it against one of them with --tls-server-name NAME (or in the context).'],
     })
   }
   if (security?.kind === 'untrusted') {

@@ -156,6 +156,7 @@ class IdempotentProducer implements GeneratorProducer {
     const deadline = Date.now() + this.startupTimeoutMs
     let lastError: unknown
     let refusedSince: number | undefined
+    let probed = false
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       // Nothing listening anywhere for a while: no need to wait for the whole start-up timeout.
       if (refusedSince !== undefined && Date.now() - refusedSince > this.startupTimeoutMs / 2) break
@@ -197,6 +198,13 @@ class IdempotentProducer implements GeneratorProducer {
         // A refused login or an untrusted certificate does not get better with retries.
         const translated = toKafkaError(error, brokers, `accept records for ${this.topic}`)
         if (translated.code === 'KAFKA_AUTH' || translated.code === 'KAFKA_TLS') throw translated
+        // A broker that took the connection and then dropped it may speak another protocol (TLS on a plaintext
+        // listener, or the reverse): asked once, at the first such failure, that error comes at once.
+        if (!probed && (error as {code?: string}).code !== 'ECONNREFUSED') {
+          probed = true
+          const diagnosed = await diagnoseKafkaError(error, brokers, this.options.security, `accept records for ${this.topic}`)
+          if (diagnosed.code === 'KAFKA_TLS') throw diagnosed
+        }
         lastError = error
         refusedSince = (error as {code?: string}).code === 'ECONNREFUSED' ? (refusedSince ?? Date.now()) : undefined
         await sleep(Math.min(backoffDelay(attempt, CONNECT_BACKOFF), Math.max(0, deadline - Date.now())))

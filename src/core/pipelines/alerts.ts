@@ -18,7 +18,7 @@ import {
   type RunSummary,
   type WindowResult,
 } from '../stream/types.js'
-import {checkRecordUtf8, parseCsvLine, recordText} from './common.js'
+import {checkKeyUtf8, checkRecordUtf8, parseCsvLine, lineText, recordText} from './common.js'
 import {quotedFieldEnd, quotedTimestamp, RecentTexts, scanned} from './quoted-bytes.js'
 import {addExact, incrementExact, toNumber, type ExactInteger} from './exact.js'
 import {eventTimeCheck, checkTimestampYear, excerpt, FieldError, isWellFormed, MAX_OUTPUT_MESSAGE_BYTES} from './validate.js'
@@ -119,7 +119,8 @@ export function decodeAlert(record: InputRecord): Alert {
 
 /** `decodeAlert` by its text: any alert, and every error. */
 export function decodeAlertText(record: InputRecord): Alert {
-  const text = recordText(record)
+  // A line end after the last field is no part of it (the original's split kept it in the message).
+  const text = lineText(recordText(record))
   checkRecordUtf8(record, text, 'malformed-csv', 'an alert')
   const quoted = splitQuotedAlert(text)
   let timestamp: string, level: string, code: string, message: string
@@ -141,10 +142,20 @@ export function decodeAlertText(record: InputRecord): Alert {
   if (!isWellFormed(code) || !isWellFormed(message)) throw new FieldError(isWellFormed(code) ? 'message' : 'code', 'has a lone surrogate, which no UTF-8 output can hold.')
   // A critical alert goes out as `"<ts>","<code>","<message>"` with the input key: it must fit a message.
   if (level === 'CRITICAL' && text.length + (record.key?.length ?? 0) > MAX_OUTPUT_MESSAGE_BYTES / 4) {
-    const bytes = Buffer.byteLength(record.key ?? '') + Buffer.byteLength(code) + Buffer.byteLength(message) + 40
-    if (bytes > MAX_OUTPUT_MESSAGE_BYTES) throw new FieldError('message', `the critical alert would be ${bytes} bytes, more than the ${MAX_OUTPUT_MESSAGE_BYTES} an output message may have.`)
+    const keyBytes = Buffer.byteLength(record.key ?? '')
+    const messageBytes = Buffer.byteLength(message)
+    const bytes = keyBytes + Buffer.byteLength(code) + messageBytes + 40
+    // The field at fault: the larger of the two that make the critical alert (its key, its message).
+    if (bytes > MAX_OUTPUT_MESSAGE_BYTES) throw new FieldError(keyBytes > messageBytes ? 'key' : 'message', `the critical alert would be ${bytes} bytes, more than the ${MAX_OUTPUT_MESSAGE_BYTES} an output message may have.`)
   }
   return {time, level, code, message}
+}
+
+/** `decodeAlert`, and a critical alert's key checked: the critical output carries it. */
+function decodeKeyedAlert(record: InputRecord): Alert {
+  const alert = decodeAlert(record)
+  if (alert.level === 'CRITICAL') checkKeyUtf8(record, 'key', 'a critical alert goes out with its input key, as text')
+  return alert
 }
 
 /** The longest alert code: its high-volume message (code as key and in the value) stays far within a message's size. */
@@ -180,7 +191,8 @@ export function alertsPipeline(options: AlertsOptions): PipelineDefinition<Alert
     name: 'alerts',
     inputTopic: options.inputTopic,
     deadLetterTopic: options.deadLetterTopic,
-    decode: decodeAlert,
+    // The Spark format writes no key; the others write a critical alert with its input key, as text.
+    decode: format === 'spark' ? decodeAlert : decodeKeyedAlert,
     eventTime: (alert) => {
       checkTime(alert.time)
       return alert.time

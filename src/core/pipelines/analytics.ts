@@ -17,10 +17,10 @@ import {
   type Sink,
   type WindowResult,
 } from '../stream/types.js'
-import {checkRecordUtf8, recordText} from './common.js'
+import {checkRecordUtf8, lineText, recordText} from './common.js'
 import {addExact, formatScaled, incrementExact, multiplyExact, toNumber, withinMagnitude, type ExactInteger} from './exact.js'
 import {decodeOrderBytes} from './order-bytes.js'
-import {eventTimeCheck, checkVarchar, decimalMaxUnits, FieldError, isWellFormed} from './validate.js'
+import {eventTimeCheck, checkVarchar, decimalMaxUnits, excerpt, FieldError, isWellFormed} from './validate.js'
 
 export interface Order {
   orderId: number
@@ -139,20 +139,52 @@ function decodeOrderInPlace(record: InputRecord): Order | undefined {
 
 /** The general path: any JSON. */
 export function decodeOrderJson(record: InputRecord): Order {
-  const text = recordText(record)
+  // JSON.parse takes the whitespace around it, not a byte order mark before it (RFC 8259 lets a reader ignore one).
+  const text = lineText(recordText(record))
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
   } catch {
     throw new RecordError('malformed-json', 'The value is not JSON.')
   }
-  const o = parsed as Partial<Order> | null
-  if (typeof o !== 'object' || o === null || typeof o.product !== 'string' || typeof o.quantity !== 'number' || typeof o.price !== 'number') {
-    throw new RecordError('bad-value', 'The order needs a product (string), a quantity and a price (numbers).')
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RecordError('bad-value', `The value is ${jsonKind(parsed)}, not an order: an object with a product (string), a quantity and a price (numbers).`)
   }
-  if (!Number.isFinite(o.quantity)) throw new FieldError('quantity', 'is not a finite number.')
-  if (!Number.isFinite(o.price)) throw new FieldError('price', 'is not a finite number.')
-  return checkOrder({orderId: typeof o.orderId === 'number' ? o.orderId : Number.NaN, product: o.product, quantity: o.quantity, price: o.price}, record)
+  const o = parsed as Record<string, unknown>
+  // The field at fault is named (the dead letter's sstream-field) when there is one.
+  const wrong = ORDER_FIELDS.filter(([field, type]) => typeof o[field] !== type).map(([field, type]) => ({
+    field,
+    why: Object.hasOwn(o, field) ? `is ${jsonKind(o[field])}, not a ${type}` : `is missing (a ${type})`,
+  }))
+  if (wrong.length === 1) throw new FieldError(wrong[0].field, `${wrong[0].why}.`)
+  if (wrong.length > 1) throw new RecordError('bad-value', `The order needs a product (string), a quantity and a price (numbers): ${wrong.map((w) => `${w.field} ${w.why}`).join(', ')}.`)
+  const {product, quantity, price} = o as {product: string; quantity: number; price: number}
+  if (!Number.isFinite(quantity)) throw new FieldError('quantity', 'is not a finite number.')
+  if (!Number.isFinite(price)) throw new FieldError('price', 'is not a finite number.')
+  return checkOrder({orderId: typeof o.orderId === 'number' ? o.orderId : Number.NaN, product, quantity, price}, record)
+}
+
+/** The fields an order must have, with their JSON types. */
+const ORDER_FIELDS: ReadonlyArray<[field: 'product' | 'quantity' | 'price', type: 'string' | 'number']> = [
+  ['product', 'string'],
+  ['quantity', 'number'],
+  ['price', 'number'],
+]
+
+/** What a JSON value is, for a message: `the text "1"`, `a number`, `null`, `an object`, … */
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  switch (typeof value) {
+    case 'string':
+      return `the text ${excerpt(value, 20)}`
+    case 'number':
+      return 'a number'
+    case 'boolean':
+      return `${value}`
+    default:
+      return 'an object'
+  }
 }
 
 export interface AnalyticsOptions {
@@ -172,6 +204,8 @@ export function analyticsPipeline(options: AnalyticsOptions): PipelineDefinition
     deadLetterTopic: options.deadLetterTopic,
     decode: decodeOrder,
     eventTime: (_order, record) => {
+      // Kafka's -1 is "no timestamp" (the broker refuses any other negative one): not an instant of 1969.
+      if (record.timestamp < 0) throw new FieldError('timestamp', `the record has no timestamp (${record.timestamp}); an order's event time is its Kafka timestamp.`, 'bad-timestamp')
       checkTime(record.timestamp)
       return record.timestamp
     },

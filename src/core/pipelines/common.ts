@@ -4,6 +4,7 @@
 import {isUtf8} from 'node:buffer'
 
 import {RecordError, type DeadLetterReason, type InputRecord} from '../stream/types.js'
+import {FieldError} from './validate.js'
 
 /**
  * Splits a CSV line whose fields may be double-quoted (`""` is a quote inside a quoted field), as the
@@ -56,6 +57,18 @@ export function valueText(value: Buffer | null): string {
   return (value as Buffer & Utf8Slicer).utf8Slice(0, value.length)
 }
 
+/**
+ * A record's text as the line of a file it was sent as (kafka-console-producer sends a file line by line):
+ * without the byte order mark before it (a file saved with one, its first line) and the one line end after
+ * it (`\r\n`, `\n` or `\r`: a file with Windows line ends leaves `\r` in every record).
+ */
+export function lineText(text: string): string {
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0
+  const last = text.charCodeAt(text.length - 1)
+  const end = last === 10 ? (text.charCodeAt(text.length - 2) === 13 ? text.length - 2 : text.length - 1) : last === 13 ? text.length - 1 : text.length
+  return start === 0 && end === text.length ? text : text.slice(start, Math.max(start, end))
+}
+
 /** A record's value as UTF-8 text, or a RecordError('missing-value'). */
 export function recordText(record: InputRecord): string {
   return valueText(record.valueBytes())
@@ -69,4 +82,19 @@ export function checkRecordUtf8(record: InputRecord, text: string, reason: DeadL
   if (!text.includes('\ufffd')) return
   const buffer = record.valueBytes()
   if (buffer && !isUtf8(buffer)) throw new RecordError(reason, `value: is not valid UTF-8 (${what} is UTF-8 text).`)
+}
+
+/**
+ * Refuses a record whose key is not valid UTF-8 where the pipeline uses the key (`use` says how): read as
+ * text, invalid bytes become U+FFFD, so two different keys would be one player, or an output would carry
+ * another key than its input. Only looked at when the key's text holds U+FFFD. The message gives the key's
+ * bytes in hex: the dead letter's key is its text.
+ */
+export function checkKeyUtf8(record: InputRecord, field: string, use: string): void {
+  const key = record.key
+  if (key === null || !key.includes('\ufffd')) return
+  const bytes = record.keyBytes?.()
+  if (!bytes || isUtf8(bytes)) return
+  const hex = bytes.length > 32 ? `${bytes.subarray(0, 32).toString('hex')}… (${bytes.length} bytes)` : bytes.toString('hex')
+  throw new FieldError(field, `the key is not valid UTF-8 (hex ${hex}); ${use}.`)
 }

@@ -11,6 +11,7 @@ import {connectRedis, createRedis, leaderboardSink, readBoard, resetBoard, toRed
 import {MAX_EXACT_SCORE} from '../redis/leaderboard-sink.js'
 import {runPipeline} from './run.js'
 import {RecordError, type InputRecord, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type Sink} from '../stream/types.js'
+import {checkKeyUtf8} from './common.js'
 import {excerpt, FieldError, isWellFormed} from './validate.js'
 
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
@@ -29,6 +30,7 @@ export function decodePoint(record: InputRecord): BoardPoint {
   const player = record.key
   if (player === null || player === '') throw new FieldError('player', 'the record has no key: the key names the player.')
   if (!isWellFormed(player)) throw new FieldError('player', 'the key has a lone surrogate, which Redis would store as another name.')
+  checkKeyUtf8(record, 'player', 'the key names the player, and other bytes would read as the same name')
   return {member: player, delta: Number.isNaN(digits) ? record.readValue(decimalScore, Number.NaN) : digits, offset: record.offset}
 }
 

@@ -22,6 +22,7 @@ import {
 } from '../sentiment/index.js'
 import {runPipeline} from './run.js'
 import {RecordError, type InputRecord, type PipelineDefinition, type RunOptions, type RunSummary} from '../stream/types.js'
+import {checkKeyUtf8} from './common.js'
 import {FieldError} from './validate.js'
 
 /** One labelled review: the output item (and the `value` of its result event). */
@@ -105,6 +106,7 @@ export function decodeReview(record: InputRecord): string {
   const text = bytes.toString('utf8')
   // Invalid bytes would be labelled as U+FFFD, not as what was written.
   if (text.includes('\ufffd') && !isUtf8(bytes)) throw new FieldError('review', 'is not valid UTF-8 text.')
+  checkKeyUtf8(record, 'key', 'the label goes out with the review id, its key, as text')
   return text
 }
 

@@ -241,3 +241,10 @@ export async function brokerManagedPid(): Promise<number | undefined> {
   const pid = await readPid((await brokerPaths()).pidFile)
   return isAlive(pid) ? pid : undefined
 }
+
+/** The addresses the local broker advertises (its PLAINTEXT listener, and the SASL_SSL one with --security sasl-ssl). */
+export async function brokerAddresses(): Promise<string[]> {
+  const config = await readFile((await brokerPaths()).configFile, 'utf8').catch(() => '')
+  const listeners = /^advertised\.listeners=(.*)$/m.exec(config)?.[1] ?? ''
+  return [...listeners.matchAll(/[A-Z_]+:\/\/([^,\s]+)/g)].map((m) => m[1])
+}

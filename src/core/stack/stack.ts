@@ -8,7 +8,7 @@ import {errorMessage, SstreamError} from '../errors.js'
 import {KafkaAdmin} from '../kafka/index.js'
 import {checkMaria, mariaSecurity} from '../mariadb/index.js'
 import {checkRedis, redisSecurity} from '../redis/index.js'
-import {brokerManagedPid, startBroker, stopBroker, type Progress} from './kafka-broker.js'
+import {brokerAddresses, brokerManagedPid, startBroker, stopBroker, type Progress} from './kafka-broker.js'
 import {clusterNodes, startCluster, stopCluster, type ClusterStartResult} from './kafka-cluster.js'
 import {ensureLocalService, managedServices, stopLocalService} from './local-services.js'
 import {DEFAULT_KAFKA_PORT, endpointOfUrl, parseHostPort} from '../address.js'
@@ -132,9 +132,13 @@ export async function stackDown(options: {purge?: boolean} = {}): Promise<StackD
 export async function stackStatus(config: SstreamConfig): Promise<StackStatusResult> {
   const ep = endpoints(config)
   const managed = await managedServices()
-  const kafkaPid = await brokerManagedPid()
+  // The local broker and cluster are shown only when sstream is pointed at them: a context or --brokers that
+  // names another cluster is checked as given, and not called managed.
+  const local = await brokerManagedPid()
+  const kafkaPid = local !== undefined && sameBroker(config.kafkaBrokers, await brokerAddresses()) ? local : undefined
   const security = {kafka: describeKafkaSecurity(config.kafkaSecurity), mariadb: mariaSecurity(config.mariadbUrl), redis: redisSecurity(config.redisUrl)}
-  const cluster = await clusterNodes()
+  const nodes = await clusterNodes()
+  const cluster = sameBroker(config.kafkaBrokers, nodes.map((node) => node.address)) ? nodes : []
   const kafkaChecks = cluster.length > 0 && !kafkaPid
     ? cluster.map((node) => checkClusterNode(node, cluster.length, config))
     : [checkService('kafka', `${ep.kafka.host}:${ep.kafka.port}`, Boolean(kafkaPid), async () => {
@@ -167,6 +171,18 @@ export async function stackStatus(config: SstreamConfig): Promise<StackStatusRes
   ])
   const services = checked.map((s) => ({...s, ...security[s.service]}))
   return {services, healthy: services.every((s) => s.healthy)}
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1'])
+
+/** Whether one of the configured brokers is one of `addresses` (localhost, 127.0.0.1 and ::1 are the same host). */
+function sameBroker(brokers: string[], addresses: string[]): boolean {
+  const key = (address: string): string => {
+    const {host, port} = parseHostPort(address, DEFAULT_KAFKA_PORT)
+    return `${LOCAL_HOSTS.has(host) ? 'localhost' : host}:${port}`
+  }
+  const known = new Set(addresses.map(key))
+  return brokers.some((broker) => known.has(key(broker)))
 }
 
 /** One node of the local cluster, asked alone (a bootstrap list would hide a node that is down). */

@@ -323,15 +323,19 @@ export class SourceTask implements Task {
     // any other stage only the records seen for the first time.
     const stored = this.storedPositions.get(stage.name)
     const todo = inputs.takenBy(isPositioned(stage), stored)
-    if (todo.length === 0) return
-    const mapped = stage.mapBatch ? await mapBatch(inputs, todo, stage, context) : await mapOrdered(inputs, todo, stage, context)
     const {name, deadLetterTopic} = this.definition
     const sinkContext = {pipeline: name, topic: this.topic, partition: this.partition, nextOffset: this.position ?? 0}
     const {sink} = stage
     // A store sink's items go into its write with their records (no object per item); a store sink with stored
-    // positions gets a write even with no item, to record the position.
+    // positions gets a write even with no item, to record the position: also for a batch none of whose records
+    // reach the stage (every one refused at decode, say), else a store-only pipeline, which restarts where its
+    // store stands, would read them and dead-letter them again after every restart.
     let write: StoreWrite | undefined
-    if (sink.kind === 'store' && sink.storedPosition) out.storeWrites.push((write = storeWrite(sink, sinkContext, name, deadLetterTopic, stage.name)))
+    if (sink.kind === 'store' && sink.storedPosition && (todo.length > 0 || (stored ?? Number.NEGATIVE_INFINITY) < sinkContext.nextOffset)) {
+      out.storeWrites.push((write = storeWrite(sink, sinkContext, name, deadLetterTopic, stage.name)))
+    }
+    if (todo.length === 0) return
+    const mapped = stage.mapBatch ? await mapBatch(inputs, todo, stage, context) : await mapOrdered(inputs, todo, stage, context)
     const items: Array<RoutedItem<unknown>> = []
     for (let i = 0; i < todo.length; i++) {
       const result = mapped[i]

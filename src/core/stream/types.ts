@@ -17,7 +17,10 @@ export interface InputRecord {
   offset: number
   /** The Kafka record timestamp, in ms since the epoch. */
   timestamp: number
+  /** The key as UTF-8 text (bytes that are not UTF-8 read as U+FFFD: `keyBytes` has them as they are). */
   key: string | null
+  /** The key's bytes (null: no key), where the record has them: a record read from Kafka. */
+  keyBytes?(): Buffer | null
   /**
    * The value's bytes (null: no value). A record read from Kafka makes this view of the fetched bytes when it
    * is first asked for, and gives the same view after that: read it once, decode from it.
@@ -32,7 +35,7 @@ export interface InputRecord {
 }
 
 /** An input record from its fields (the test driver's records, and records made outside a fetch). */
-export function inputRecord(fields: {topic: string; partition: number; offset: number; timestamp: number; key: string | null; value: Buffer | string | null}): InputRecord {
+export function inputRecord(fields: {topic: string; partition: number; offset: number; timestamp: number; key: Buffer | string | null; value: Buffer | string | null}): InputRecord {
   const {topic, partition, offset, timestamp, key, value} = fields
   const bytes = value === null || Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')
   return {
@@ -40,7 +43,8 @@ export function inputRecord(fields: {topic: string; partition: number; offset: n
     partition,
     offset,
     timestamp,
-    key,
+    key: Buffer.isBuffer(key) ? key.toString('utf8') : key,
+    keyBytes: () => (key === null || Buffer.isBuffer(key) ? key : Buffer.from(key, 'utf8')),
     valueBytes: () => bytes,
     readValue: <T>(read: (bytes: Buffer, start: number, end: number) => T, none: T): T => (bytes === null ? none : read(bytes, 0, bytes.length)),
   }

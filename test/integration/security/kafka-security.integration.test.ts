@@ -3,6 +3,8 @@
  * mechanism through both clients (kafkajs for admin and reading, sstream's own producer for the generators),
  * mutual TLS, and each failure of SPEC §9 as a clear, coded error naming the broker, within 10 s.
  */
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {inspect} from 'node:util'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -155,6 +157,66 @@ describe('Kafka over TLS and SASL', () => {
     expect(error.nextSteps.join(' ')).toContain('SCRAM-SHA-512')
   })
 
+  it('SASL on a listener without SASL: KAFKA_AUTH saying the port does not use SASL, from both clients within 10 s', async () => {
+    const topic = await createTopic()
+    const cfg = config({kafkaBrokers: broker.plaintext, securityProtocol: 'SASL_PLAINTEXT', saslMechanism: 'PLAIN', saslUsername: broker.user.username, saslPasswordFile: broker.passwordFile})
+    for (const [client, step] of bothClients(cfg, topic)) {
+      const {error, ms} = await failure(step)
+      process.stderr.write(`SASL on a plaintext listener (${client}): ${error.code} in ${ms} ms: ${error.message}\n`)
+      expect(error.code, client).toBe('KAFKA_AUTH')
+      expect(error.message, client).toContain(broker.plaintext)
+      expect(error.message, client).toContain('does not use SASL')
+      expect(error.nextSteps.join(' '), client).toContain('SASL_PLAINTEXT / SASL_SSL listener')
+      expect(ms, client).toBeLessThan(ERROR_BOUND_MS)
+    }
+  })
+
+  it('TLS files that are not what their setting says: CONFIG_ERROR naming the file, before any connection', async () => {
+    const topic = await createTopic()
+    const {caFile, clientCertFile, clientKeyFile, serverKeyFile} = broker.tls
+    const mtls = {kafkaBrokers: broker.ssl, tlsCa: caFile, tlsCert: clientCertFile, tlsKey: clientKeyFile}
+    const cases: Array<[string, Record<string, string>, string, RegExp]> = [
+      ['a certificate as the key', {...mtls, tlsKey: caFile}, caFile, /--tls-key file .* holds no PEM private key/],
+      ['a key as the certificate', {...mtls, tlsCert: clientKeyFile}, clientKeyFile, /--tls-cert file .* holds no PEM certificate/],
+      ['the password file as the CA', {...mtls, tlsCa: broker.passwordFile}, broker.passwordFile, /--tls-ca file .* holds no PEM certificate/],
+      ["another certificate's key", {...mtls, tlsKey: serverKeyFile}, serverKeyFile, /do not belong together/],
+    ]
+    for (const [what, settings, file, message] of cases) {
+      for (const client of [0, 1]) {
+        // The settings are resolved inside the step, as a command does before it connects.
+        const {error} = await failure(() => bothClients(config(settings), topic)[client][1]())
+        process.stderr.write(`${what} (${client}): ${error.code}: ${error.message}\n`)
+        expect(error.code, `${what}, ${client}`).toBe('CONFIG_ERROR')
+        expect(error.message, `${what}, ${client}`).toMatch(message)
+        expect(error.message, `${what}, ${client}`).toContain(file)
+      }
+    }
+  })
+
+  it('a password file: its first line whatever the line end (LF, CRLF, CR), and an empty one refused before connecting', async () => {
+    const topic = await createTopic()
+    const withFile = (passwordFile: string): SstreamConfig => saslSsl('SCRAM-SHA-256', {saslPasswordFile: passwordFile})
+    for (const [name, text] of [['crlf', `${broker.user.password}\r\n`], ['cr', `${broker.user.password}\r`], ['no-line-end', broker.user.password]] as const) {
+      const file = join(broker.dir, `password-${name}`)
+      await writeFile(file, text, {mode: 0o600})
+      const cfg = withFile(file)
+      const result = await runGenerator({generator: 'scores', brokers: cfg.kafkaBrokers, security: cfg.kafkaSecurity, topic, rate: 'max', count: 10})
+      expect(result.sent, name).toBe(10)
+      const admin = await KafkaAdmin.connect(cfg.kafkaBrokers, {security: cfg.kafkaSecurity})
+      await admin.close()
+    }
+    for (const [name, text] of [['empty', ''], ['blank-first-line', `\n${broker.user.password}\n`]] as const) {
+      const file = join(broker.dir, `password-${name}`)
+      await writeFile(file, text, {mode: 0o600})
+      const {error} = await failure(async () => {
+        const cfg = withFile(file)
+        await KafkaAdmin.connect(cfg.kafkaBrokers, {security: cfg.kafkaSecurity}).then((a) => a.close())
+      })
+      expect(error.code, name).toBe('CONFIG_ERROR')
+      expect(error.message, name).toContain(`The SASL password file ${file} is empty`)
+    }
+  })
+
   it('an untrusted certificate (no --tls-ca): KAFKA_TLS from both clients within 10 s', async () => {
     const topic = await createTopic()
     const cfg = config({kafkaBrokers: broker.saslSsl, securityProtocol: 'SASL_SSL', saslMechanism: 'PLAIN', saslUsername: broker.user.username, saslPasswordFile: broker.passwordFile})
@@ -165,6 +227,22 @@ describe('Kafka over TLS and SASL', () => {
       expect(error.message, client).toContain(broker.saslSsl)
       expect(error.message, client).toMatch(/certificate/)
       expect(error.nextSteps.join(' '), client).toContain('--tls-ca')
+      expect(ms, client).toBeLessThan(ERROR_BOUND_MS)
+    }
+  })
+
+  it('a server name the certificate does not hold: KAFKA_TLS naming the mismatch and --tls-server-name, from both clients within 10 s', async () => {
+    const topic = await createTopic()
+    const cfg = saslSsl('SCRAM-SHA-512', {tlsServerName: 'kafka.elsewhere.example'})
+    for (const [client, step] of bothClients(cfg, topic)) {
+      const {error, ms} = await failure(step)
+      process.stderr.write(`server name mismatch (${client}): ${error.code} in ${ms} ms: ${error.message}\n`)
+      expect(error.code, client).toBe('KAFKA_TLS')
+      expect(error.message, client).toContain(broker.saslSsl)
+      expect(error.message, client).toContain('certificate for another name')
+      expect(error.message, client).toContain('kafka.elsewhere.example')
+      expect(error.nextSteps.join(' '), client).toContain('--tls-server-name')
+      expect(error.nextSteps.join(' '), client).not.toContain('--tls-ca')
       expect(ms, client).toBeLessThan(ERROR_BOUND_MS)
     }
   })

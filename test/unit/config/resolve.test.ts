@@ -58,7 +58,14 @@ describe('configuration precedence: flags > environment > context > defaults', (
     expect(readConfig({saslPasswordEnv: 'MINE'}, {MINE: 'from-flag', SSTREAM_KAFKA_SASL_PASSWORD: 'from-env'}, {file: FILE, context: 'stored'}).kafkaSecurity.sasl?.password).toBe(
       'from-flag',
     )
-    expect(() => readConfig({}, {}, {file: FILE})).toThrow(/PROD_PASSWORD is not set/)
+  })
+
+  it('says which setting named a password variable that is not set', () => {
+    expect(() => readConfig({}, {}, {file: FILE})).toThrow("The SASL password variable PROD_PASSWORD (named by the context's sasl-password-env) is not set.")
+    expect(() => readConfig({saslPasswordEnv: 'MINE'}, {}, {file: FILE})).toThrow('The SASL password variable MINE (named by --sasl-password-env) is not set.')
+    expect(() => readConfig({}, {SSTREAM_KAFKA_SASL_PASSWORD_ENV: 'THEIRS'}, {file: FILE})).toThrow(
+      'The SASL password variable THEIRS (named by SSTREAM_KAFKA_SASL_PASSWORD_ENV) is not set.',
+    )
   })
 
   it('infers the protocol from SASL and TLS settings, and refuses contradictions', () => {
@@ -68,6 +75,26 @@ describe('configuration precedence: flags > environment > context > defaults', (
     expect(() => readConfig({securityProtocol: 'PLAINTEXT', saslMechanism: 'PLAIN'}, {}, none)).toThrow(/SASL settings are given/)
     expect(() => readConfig({securityProtocol: 'SASL_SSL'}, {}, none)).toThrow(/needs a SASL mechanism/)
     expect(() => readConfig({securityProtocol: 'TLS'}, {}, none)).toThrow(/Unknown Kafka security protocol/)
+  })
+
+  it('a protocol named in a higher layer leaves the lower layers’ TLS and SASL settings unused, and names where it came from on a contradiction', () => {
+    const secured: ContextsFile = {
+      currentContext: 'secured',
+      contexts: {secured: {brokers: 'k:9093', 'security-protocol': 'SASL_SSL', 'sasl-mechanism': 'PLAIN', 'sasl-username': 'u', 'sasl-password': 'p', 'tls-server-name': 'kafka.example.com'}},
+    }
+    expect(readConfig({}, {}, {file: secured}).kafkaSecurity).toMatchObject({protocol: 'SASL_SSL', tls: {serverName: 'kafka.example.com'}, sasl: {username: 'u'}})
+    const saslPlaintext = readConfig({}, {SSTREAM_KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT'}, {file: secured}).kafkaSecurity
+    expect(saslPlaintext).toMatchObject({protocol: 'SASL_PLAINTEXT', sasl: {mechanism: 'PLAIN', username: 'u'}})
+    expect(saslPlaintext.tls).toBeUndefined()
+    expect(readConfig({securityProtocol: 'SSL'}, {}, {file: secured}).kafkaSecurity).toEqual({protocol: 'SSL', tls: {serverName: 'kafka.example.com'}})
+    expect(readConfig({securityProtocol: 'PLAINTEXT'}, {}, {file: secured}).kafkaSecurity).toEqual({protocol: 'PLAINTEXT'})
+    // A setting of a higher layer than the protocol is the user's word against it: an error naming both.
+    expect(() => readConfig({saslUsername: 'v'}, {SSTREAM_KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT'}, {file: secured})).toThrow(
+      'SASL settings are given but the security protocol is PLAINTEXT (SSTREAM_KAFKA_SECURITY_PROTOCOL).',
+    )
+    expect(() => readConfig({tlsServerName: 'k'}, {}, {file: {currentContext: 'p', contexts: {p: {'security-protocol': 'SASL_PLAINTEXT'}}}})).toThrow(
+      "TLS settings are given but the security protocol is SASL_PLAINTEXT (the context's security-protocol).",
+    )
   })
 
   it('never shows a password: not enumerable on the configuration, masked in contexts', () => {

@@ -3,8 +3,9 @@ import {describe, expect, it} from 'vitest'
 import {formatBoard} from '../../../src/cli/present-results.js'
 import {decodePoint, leaderboardPipeline} from '../../../src/core/pipelines/leaderboard.js'
 import {sumPoints, type BoardPoint} from '../../../src/core/redis/leaderboard-sink.js'
-import {inputRecord, type RecordError, runInMemory, type InputRecord} from '../../../src/core/stream/index.js'
+import {inputRecord, type RecordError, runInMemory, TestDriver, type InputRecord} from '../../../src/core/stream/index.js'
 import {memorySink} from '../stream/helpers.js'
+import {memoryBoardSink} from './leaderboard-helpers.js'
 
 const record = (key: string | null, value: string | null, offset = 0): InputRecord => inputRecord({topic: 'scores', partition: 0, offset, timestamp: 0, key, value})
 
@@ -72,6 +73,24 @@ describe('leaderboard pipeline', () => {
     // Each point carries its input offset, in order per partition: the sink can skip what it already holds.
     expect(byPartition.get(0)).toEqual(Array.from({length: 134}, (_, i) => i))
     expect(byPartition.get(1)).toEqual(Array.from({length: 133}, (_, i) => i))
+  })
+
+  it('dead-letters a bad record once, across restarts, even in a batch of bad records only (the board’s stored position moves past it)', async () => {
+    const sink = memoryBoardSink()
+    const driver = new TestDriver(leaderboardPipeline({inputTopic: 'scores', deadLetterTopic: 'dlq', sink}), {batchSize: 2})
+    // Batches of two: [Bob 2, x], then [y, z], refused only.
+    await driver.send([
+      {key: 'Bob', value: '2'},
+      {key: 'Bob', value: 'x'},
+      {key: 'Bob', value: 'y'},
+      {key: null, value: '1'},
+    ])
+    expect(driver.deadLetters().map((d) => d.offset)).toEqual([1, 2, 3])
+    expect(sink.positions.get('scores:0')).toBe(4)
+    driver.crash()
+    await driver.send([{key: 'Sam', value: '5'}])
+    expect(driver.deadLetters().map((d) => d.offset)).toEqual([1, 2, 3])
+    expect(Object.fromEntries(sink.scores)).toEqual({Bob: 2, Sam: 5})
   })
 
   it('sums points per member from a given offset, as the Redis sink pre-sums a batch', () => {

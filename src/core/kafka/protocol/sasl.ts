@@ -19,7 +19,7 @@ export interface SaslCredentials {
 export class SaslAuthenticationError extends Error {
   constructor(
     message: string,
-    readonly reason: 'credentials' | 'mechanism',
+    readonly reason: 'credentials' | 'mechanism' | 'not-sasl',
     readonly enabledMechanisms: string[] = [],
   ) {
     super(message)
@@ -29,6 +29,9 @@ export class SaslAuthenticationError extends Error {
 
 export const SASL_API = {handshake: 17, authenticate: 36} as const
 
+/** Kafka's answer to a SASL handshake on a listener without SASL. */
+const ILLEGAL_SASL_STATE = 34
+
 /** Something that sends one request and answers with the response body (BrokerConnection.request). */
 export type SaslTransport = (apiKey: number, apiVersion: number, body: readonly Buffer[]) => Promise<Buffer>
 
@@ -37,6 +40,8 @@ export async function authenticate(send: SaslTransport, credentials: SaslCredent
   const handshake = new WireReader(await send(SASL_API.handshake, 1, [new WireWriter().string(credentials.mechanism).toBuffer()]))
   const error = handshake.int16()
   const mechanisms = handshake.array(() => handshake.string())
+  // ILLEGAL_SASL_STATE: the listener does not use SASL at all (a PLAINTEXT or SSL listener).
+  if (error === ILLEGAL_SASL_STATE) throw new SaslAuthenticationError('the listener does not use SASL (ILLEGAL_SASL_STATE)', 'not-sasl')
   if (error !== 0) {
     throw new SaslAuthenticationError(
       `the broker does not offer SASL mechanism ${credentials.mechanism} (it offers ${mechanisms.join(', ') || 'none'})`,
