@@ -14,6 +14,8 @@ import {BATCH_HEADER_BYTES} from './protocol/record-batch.js'
 export interface ProducedMessage {
   topic: string
   key: string | null
+  /** Written instead of `key` when given (a key that is not UTF-8 text). */
+  keyBytes?: Buffer
   value: string | Buffer
   partition?: number
   headers?: Record<string, string>
@@ -141,7 +143,7 @@ export function sendRequests(messages: readonly ProducedMessage[], limitOf: (top
   for (const m of messages) {
     let list = byTopic.get(m.topic)
     if (list === undefined) byTopic.set(m.topic, (list = []))
-    const message: Message = {key: m.key, value: m.value}
+    const message: Message = {key: m.keyBytes ?? m.key, value: m.value}
     if (m.partition !== undefined) message.partition = m.partition
     if (m.headers) message.headers = m.headers
     list.push(message)

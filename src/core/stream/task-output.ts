@@ -2,6 +2,8 @@
  * What a task hands the runtime after a batch (or an idle step): the Kafka messages of its transaction,
  * the store writes to make before committing, the events to report once committed, and counts.
  */
+import {isUtf8} from 'node:buffer'
+
 import {inputRecord, type DeadLetterEvent, type DeadLetterReason, type InputRecord, type OutputMessage, type ResultEvent, type Sink, type SinkWriteContext, type SinkWriteResult, type StoreSink, type WindowResult} from './types.js'
 import {isoOrNull} from './windows.js'
 
@@ -30,7 +32,7 @@ export const DEAD_LETTER_HEADERS = {
 export const MAX_DEAD_LETTER_BYTES = 1_000_000
 
 /** The input record of a per-record item, as a store write keeps it (for its result and a dead letter). */
-export type ItemRecord = Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes'>
+export type ItemRecord = Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes' | 'keyBytes'>
 
 /**
  * Items for one store sink, with where each came from (to report it and to dead-letter it if the store refuses
@@ -117,7 +119,7 @@ export function addDeadLetter(
   out: TaskOutput,
   pipeline: string,
   deadLetterTopic: string,
-  record: Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes'>,
+  record: Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes' | 'keyBytes'>,
   reason: DeadLetterReason,
   message: string,
   extra: {field?: string; headers?: Record<string, string>} = {},
@@ -133,14 +135,22 @@ export function addDeadLetter(
   if (extra.field !== undefined) headers[DEAD_LETTER_HEADERS.field] = cutText(extra.field, 200)
   Object.assign(headers, extra.headers)
   const letter: OutputMessage = {topic: deadLetterTopic, key: record.key, value: record.valueBytes() ?? '', headers}
+  // A key that is not UTF-8 keeps its bytes (its text holds U+FFFD where they were).
+  const keyBytes = record.key === null ? null : record.keyBytes?.()
+  if (keyBytes && !isUtf8(keyBytes)) letter.keyBytes = keyBytes
   const valueBytes = typeof letter.value === 'string' ? Buffer.byteLength(letter.value) : letter.value.length
-  if ((letter.key === null ? 0 : Buffer.byteLength(letter.key)) + valueBytes > MAX_DEAD_LETTER_BYTES) cutDeadLetter(letter, MAX_DEAD_LETTER_BYTES)
+  if (keySize(letter) + valueBytes > MAX_DEAD_LETTER_BYTES) cutDeadLetter(letter, MAX_DEAD_LETTER_BYTES)
   out.messages.push(letter)
   out.deadLetters.push({type: 'deadletter', pipeline, reason, topic: record.topic, partition: record.partition, offset: record.offset, message})
 }
 
 /** The most bytes of a dead letter's headers: the error is cut to 500 characters, the field to 200, the rest are short. */
 const DEAD_LETTER_HEADERS_BOUND = 8192
+
+/** The bytes of a message's key as written. */
+function keySize(message: OutputMessage): number {
+  return message.keyBytes ? message.keyBytes.length : message.key === null ? 0 : Buffer.byteLength(message.key)
+}
 
 /** The bytes of a message's headers (names and values). */
 function headerBytes(message: OutputMessage): number {
@@ -160,8 +170,11 @@ function cutDeadLetter(letter: OutputMessage, maxBytes: number, withHeaders = fa
   const original = letter.headers?.[DEAD_LETTER_HEADERS.truncated] ?? String(value.length)
   if (letter.headers) letter.headers[DEAD_LETTER_HEADERS.truncated] = original
   const room = maxBytes - (withHeaders ? headerBytes(letter) : 0)
-  if (letter.key !== null && Buffer.byteLength(letter.key) > room / 2) letter.key = cutText(letter.key, 1000)
-  letter.value = value.subarray(0, Math.max(0, room - (letter.key === null ? 0 : Buffer.byteLength(letter.key))))
+  if (keySize(letter) > room / 2) {
+    if (letter.key !== null) letter.key = cutText(letter.key, 1000)
+    if (letter.keyBytes) letter.keyBytes = letter.keyBytes.subarray(0, 1000)
+  }
+  letter.value = value.subarray(0, Math.max(0, room - keySize(letter)))
 }
 
 /**
@@ -176,7 +189,7 @@ export function fitDeadLetters(out: TaskOutput, deadLetterTopic: string, limit: 
   for (const message of out.messages) {
     if (message.topic !== deadLetterTopic) continue
     const valueBytes = typeof message.value === 'string' ? Buffer.byteLength(message.value) : message.value.length
-    if ((message.key === null ? 0 : Buffer.byteLength(message.key)) + valueBytes + headerBytes(message) > maxBytes) cutDeadLetter(message, maxBytes, true)
+    if (keySize(message) + valueBytes + headerBytes(message) > maxBytes) cutDeadLetter(message, maxBytes, true)
   }
 }
 
