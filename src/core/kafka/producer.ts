@@ -9,10 +9,13 @@ import type {Kafka, Message, Producer} from 'kafkajs'
 import {retry} from '../async.js'
 import {SstreamError} from '../errors.js'
 import {kafkaErrorKind, toKafkaError, withKafkaDeadline} from './client.js'
+import {BATCH_HEADER_BYTES} from './protocol/record-batch.js'
 
 export interface ProducedMessage {
   topic: string
   key: string | null
+  /** Written instead of `key` when given (a key that is not UTF-8 text). */
+  keyBytes?: Buffer
   value: string | Buffer
   partition?: number
   headers?: Record<string, string>
@@ -108,24 +111,48 @@ export function chunkMessages(messages: Message[], maxMessages = SEND_CHUNK, max
 }
 
 /**
+ * The most a record adds to its batch besides the bytes of its key, value and headers: its length, attributes,
+ * timestamp and offset deltas, key and value lengths and header count as varints, and two lengths per header
+ * (for ten headers, as many as a dead letter has).
+ */
+export const RECORD_OVERHEAD_BYTES = 160
+
+/**
+ * How many messages and bytes (keys, values, headers) one request may take for a topic that accepts record
+ * batches of at most `limit` bytes (its max.message.bytes): one partition's messages of a request are one
+ * batch, which the broker refuses whole beyond the limit, again at every retry. The usual limit (1 MiB) leaves
+ * the usual bounds; a smaller one fewer messages and bytes. A single larger message still goes alone (the
+ * engine dead-letters an output its topic cannot take, and cuts a dead letter to fit, before the transaction).
+ */
+export function requestBounds(limit: number | undefined): {maxMessages: number; maxBytes: number} {
+  if (limit === undefined) return {maxMessages: SEND_CHUNK, maxBytes: SEND_BYTES}
+  const room = limit - BATCH_HEADER_BYTES
+  const maxMessages = Math.max(1, Math.min(SEND_CHUNK, Math.floor(room / 2 / RECORD_OVERHEAD_BYTES)))
+  return {maxMessages, maxBytes: Math.max(1, Math.min(SEND_BYTES, room - maxMessages * RECORD_OVERHEAD_BYTES))}
+}
+
+/**
  * A transaction's messages as the requests it sends: per topic (in the order of their first message), each
  * topic's messages in order, in chunks of bounded size (`chunkMessages`). Requests of a bounded size, in
  * messages (kafkajs's own grouping per partition was quadratic in a request's messages; produce-encoder.ts's
  * is linear) and in bytes (one partition's messages of a request are one record batch, which the broker
- * refuses beyond max.message.bytes).
+ * refuses beyond max.message.bytes: `limitOf` gives a topic's, see requestBounds).
  */
-export function sendRequests(messages: readonly ProducedMessage[]): Array<{topic: string; messages: Message[]}> {
+export function sendRequests(messages: readonly ProducedMessage[], limitOf: (topic: string) => number | undefined = () => undefined): Array<{topic: string; messages: Message[]}> {
   const byTopic = new Map<string, Message[]>()
   for (const m of messages) {
     let list = byTopic.get(m.topic)
     if (list === undefined) byTopic.set(m.topic, (list = []))
-    const message: Message = {key: m.key, value: m.value}
+    const message: Message = {key: m.keyBytes ?? m.key, value: m.value}
     if (m.partition !== undefined) message.partition = m.partition
     if (m.headers) message.headers = m.headers
     list.push(message)
   }
   const requests: Array<{topic: string; messages: Message[]}> = []
-  for (const [topic, list] of byTopic) for (const chunk of chunkMessages(list)) requests.push({topic, messages: chunk})
+  for (const [topic, list] of byTopic) {
+    const {maxMessages, maxBytes} = requestBounds(limitOf(topic))
+    for (const chunk of chunkMessages(list, maxMessages, maxBytes)) requests.push({topic, messages: chunk})
+  }
   return requests
 }
 
@@ -134,10 +161,19 @@ export class TransactionalProducer {
     private readonly producer: Producer,
     private readonly brokers: string[],
     readonly transactionalId: string,
+    private readonly messageLimits: ReadonlyMap<string, number>,
   ) {}
 
-  /** Connects and initialises the transactional id, fencing any previous producer with the same id. */
-  static async connect(kafka: Kafka, brokers: string[], transactionalId: string, timeoutMs = 30_000): Promise<TransactionalProducer> {
+  /**
+   * Connects and initialises the transactional id, fencing any previous producer with the same id.
+   * `messageLimits`: the max.message.bytes of the topics it writes to (its requests stay within them).
+   */
+  static async connect(
+    kafka: Kafka,
+    brokers: string[],
+    transactionalId: string,
+    {timeoutMs = 30_000, messageLimits = new Map<string, number>()}: {timeoutMs?: number; messageLimits?: ReadonlyMap<string, number>} = {},
+  ): Promise<TransactionalProducer> {
     const producer = kafka.producer({
       transactionalId,
       idempotent: true,
@@ -164,7 +200,7 @@ export class TransactionalProducer {
       await producer.disconnect().catch(() => undefined)
       throw error
     }
-    return new TransactionalProducer(producer, brokers, transactionalId)
+    return new TransactionalProducer(producer, brokers, transactionalId, messageLimits)
   }
 
   /**
@@ -178,7 +214,7 @@ export class TransactionalProducer {
       throw this.translate(error, 'begin a transaction')
     })
     try {
-      for (const {topic, messages: chunk} of sendRequests(messages)) await transaction.send({topic, acks: -1, messages: chunk})
+      for (const {topic, messages: chunk} of sendRequests(messages, (topic) => this.messageLimits.get(topic))) await transaction.send({topic, acks: -1, messages: chunk})
       if (offsets) {
         const request = {
           consumerGroupId: offsets.groupId,

@@ -24,6 +24,7 @@ export function kafkaStreamPlatform(options: KafkaPlatformOptions): StreamPlatfo
     address: brokers.join(','),
     connectCatalog: () => KafkaAdmin.connect(brokers, {security}),
     startSource: (source: PartitionSourceOptions): Promise<PartitionSource> => GroupConsumer.start({...source, kafka, brokers}),
-    connectProducer: (transactionalId: string): Promise<TaskProducer> => TransactionalProducer.connect(kafka, brokers, transactionalId),
+    connectProducer: (transactionalId: string, messageLimits?: ReadonlyMap<string, number>): Promise<TaskProducer> =>
+      TransactionalProducer.connect(kafka, brokers, transactionalId, messageLimits ? {messageLimits} : {}),
   }
 }

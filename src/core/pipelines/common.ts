@@ -88,7 +88,7 @@ export function checkRecordUtf8(record: InputRecord, text: string, reason: DeadL
  * Refuses a record whose key is not valid UTF-8 where the pipeline uses the key (`use` says how): read as
  * text, invalid bytes become U+FFFD, so two different keys would be one player, or an output would carry
  * another key than its input. Only looked at when the key's text holds U+FFFD. The message gives the key's
- * bytes in hex: the dead letter's key is its text.
+ * bytes in hex (the dead letter keeps the key's bytes too).
  */
 export function checkKeyUtf8(record: InputRecord, field: string, use: string): void {
   const key = record.key

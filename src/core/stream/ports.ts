@@ -116,6 +116,9 @@ export interface StreamPlatform {
   readonly address: string
   connectCatalog(): Promise<OffsetReader & TopicCatalog>
   startSource(options: PartitionSourceOptions): Promise<PartitionSource>
-  /** A task's producer with this transactional id; making it fences any previous one with the same id. */
-  connectProducer(transactionalId: string): Promise<TaskProducer>
+  /**
+   * A task's producer with this transactional id; making it fences any previous one with the same id.
+   * `messageLimits`: the largest record batch each output topic accepts (its requests stay within them).
+   */
+  connectProducer(transactionalId: string, messageLimits?: ReadonlyMap<string, number>): Promise<TaskProducer>
 }

@@ -15,7 +15,7 @@ import {repartitionTopicName} from './repartition.js'
 import {RunMetrics} from './run-metrics.js'
 import type {Task, TaskContext} from './task.js'
 import {commitOutput, restoreTask, type PartitionBounds} from './task-host.js'
-import {forEachResult, refuseOversized, type StoreWrite, type TaskOutput} from './task-output.js'
+import {fitDeadLetters, forEachResult, refuseOversized, type StoreWrite, type TaskOutput} from './task-output.js'
 import {DEFAULT_MAX_FUTURE_MS, type PartitionStats, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type ServiceName, type RunStopReason} from './types.js'
 import {UntilIdle} from './until-idle.js'
 import {isoOrNull} from './windows.js'
@@ -218,8 +218,9 @@ class Runtime {
       for (const topic of new Set(needed)) if (!existing.has(topic)) throw missing(topic)
       const described = await this.admin.describe([...new Set(needed)]).catch(() => new Map<string, {partitions: number; replicationFactor?: number}>())
       for (const topic of new Set(needed)) if (!described.has(topic)) throw missing(topic)
-      // What each output topic accepts: a larger output is dead-lettered, not retried forever.
-      this.messageLimits = await this.admin.messageLimits(this.outputTopics()).catch(() => new Map<string, number>())
+      // What each output topic and the dead-letter topic accept: a larger output is dead-lettered and a larger dead
+      // letter cut, not retried forever; the producers keep their requests within them.
+      this.messageLimits = await this.admin.messageLimits([...this.outputTopics(), definition.deadLetterTopic]).catch(() => new Map<string, number>())
       this.inputPartitions = described.get(definition.inputTopic)!.partitions
       this.inputReplicas = Math.max(1, described.get(definition.inputTopic)!.replicationFactor ?? 1)
     })()
@@ -384,7 +385,7 @@ class Runtime {
     const {definition, options} = this
     const transactionalId = `${options.groupId}-${definition.name}-${slot.topic}-${slot.partition}`
     trace(`${slot.topic}:${slot.partition} init: producer`)
-    slot.producer = await this.platform.connectProducer(transactionalId)
+    slot.producer = await this.platform.connectProducer(transactionalId, this.messageLimits)
     trace(`${slot.topic}:${slot.partition} init: offsets`)
     const committed = await this.committedOffset(slot)
     trace(`${slot.topic}:${slot.partition} init: restored ${JSON.stringify(committed)}`)
@@ -533,11 +534,12 @@ class Runtime {
   private async complete(slot: Slot, out: TaskOutput, context: TaskContext): Promise<void> {
     const task = slot.task!
     const started = performance.now()
-    // Before the transaction: an output larger than its topic accepts is dead-lettered, not retried forever.
+    // Before the transaction: an output larger than its topic accepts is dead-lettered, a dead letter larger than its
+    // topic accepts is cut, not retried forever.
     const refuse = (): void => {
-      if (out.produced.length === 0) return
       const {name: pipeline, deadLetterTopic} = this.definition
-      refuseOversized(out, (topic) => this.messageLimits.get(topic), {pipeline, deadLetterTopic, topic: slot.topic, partition: slot.partition, offset: Math.max(0, (task.nextOffset ?? 1) - 1)})
+      if (out.produced.length > 0) refuseOversized(out, (topic) => this.messageLimits.get(topic), {pipeline, deadLetterTopic, topic: slot.topic, partition: slot.partition, offset: Math.max(0, (task.nextOffset ?? 1) - 1)})
+      fitDeadLetters(out, deadLetterTopic, this.messageLimits.get(deadLetterTopic))
     }
     let committed: boolean
     try {

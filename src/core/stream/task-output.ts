@@ -2,6 +2,8 @@
  * What a task hands the runtime after a batch (or an idle step): the Kafka messages of its transaction,
  * the store writes to make before committing, the events to report once committed, and counts.
  */
+import {isUtf8} from 'node:buffer'
+
 import {inputRecord, type DeadLetterEvent, type DeadLetterReason, type InputRecord, type OutputMessage, type ResultEvent, type Sink, type SinkWriteContext, type SinkWriteResult, type StoreSink, type WindowResult} from './types.js'
 import {isoOrNull} from './windows.js'
 
@@ -30,7 +32,7 @@ export const DEAD_LETTER_HEADERS = {
 export const MAX_DEAD_LETTER_BYTES = 1_000_000
 
 /** The input record of a per-record item, as a store write keeps it (for its result and a dead letter). */
-export type ItemRecord = Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes'>
+export type ItemRecord = Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes' | 'keyBytes'>
 
 /**
  * Items for one store sink, with where each came from (to report it and to dead-letter it if the store refuses
@@ -117,7 +119,7 @@ export function addDeadLetter(
   out: TaskOutput,
   pipeline: string,
   deadLetterTopic: string,
-  record: Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes'>,
+  record: Pick<InputRecord, 'topic' | 'partition' | 'offset' | 'key' | 'valueBytes' | 'keyBytes'>,
   reason: DeadLetterReason,
   message: string,
   extra: {field?: string; headers?: Record<string, string>} = {},
@@ -132,19 +134,63 @@ export function addDeadLetter(
   }
   if (extra.field !== undefined) headers[DEAD_LETTER_HEADERS.field] = cutText(extra.field, 200)
   Object.assign(headers, extra.headers)
-  let key = record.key
-  let value: string | Buffer = record.valueBytes() ?? ''
-  const keyBytes = key === null ? 0 : Buffer.byteLength(key)
-  const valueBytes = typeof value === 'string' ? Buffer.byteLength(value) : value.length
-  if (keyBytes + valueBytes > MAX_DEAD_LETTER_BYTES) {
-    // Too large for the dead-letter topic: the start of the value is kept, and the header says so.
-    if (keyBytes > MAX_DEAD_LETTER_BYTES / 2) key = cutText(key!, 1000)
-    const room = MAX_DEAD_LETTER_BYTES - (key === null ? 0 : Buffer.byteLength(key))
-    value = (typeof value === 'string' ? Buffer.from(value) : value).subarray(0, room)
-    headers[DEAD_LETTER_HEADERS.truncated] = String(valueBytes)
-  }
-  out.messages.push({topic: deadLetterTopic, key, value, headers})
+  const letter: OutputMessage = {topic: deadLetterTopic, key: record.key, value: record.valueBytes() ?? '', headers}
+  // A key that is not UTF-8 keeps its bytes (its text holds U+FFFD where they were).
+  const keyBytes = record.key === null ? null : record.keyBytes?.()
+  if (keyBytes && !isUtf8(keyBytes)) letter.keyBytes = keyBytes
+  const valueBytes = typeof letter.value === 'string' ? Buffer.byteLength(letter.value) : letter.value.length
+  if (keySize(letter) + valueBytes > MAX_DEAD_LETTER_BYTES) cutDeadLetter(letter, MAX_DEAD_LETTER_BYTES)
+  out.messages.push(letter)
   out.deadLetters.push({type: 'deadletter', pipeline, reason, topic: record.topic, partition: record.partition, offset: record.offset, message})
+}
+
+/** The most bytes of a dead letter's headers: the error is cut to 500 characters, the field to 200, the rest are short. */
+const DEAD_LETTER_HEADERS_BOUND = 8192
+
+/** The bytes of a message's key as written. */
+function keySize(message: OutputMessage): number {
+  return message.keyBytes ? message.keyBytes.length : message.key === null ? 0 : Buffer.byteLength(message.key)
+}
+
+/** The bytes of a message's headers (names and values). */
+function headerBytes(message: OutputMessage): number {
+  let bytes = 0
+  for (const name in message.headers) bytes += Buffer.byteLength(name) + Buffer.byteLength(message.headers[name])
+  return bytes
+}
+
+/**
+ * Cuts a dead letter to at most `maxBytes` of key and value (`maxBytes` less its headers' bytes, when
+ * `withHeaders`): the start of its value is kept, and `sstream-truncated` gives the value's original size; a key
+ * larger than half of that keeps its first 1,000 characters (the dead letter's source headers still name the
+ * record).
+ */
+function cutDeadLetter(letter: OutputMessage, maxBytes: number, withHeaders = false): void {
+  const value = typeof letter.value === 'string' ? Buffer.from(letter.value) : letter.value
+  const original = letter.headers?.[DEAD_LETTER_HEADERS.truncated] ?? String(value.length)
+  if (letter.headers) letter.headers[DEAD_LETTER_HEADERS.truncated] = original
+  const room = maxBytes - (withHeaders ? headerBytes(letter) : 0)
+  if (keySize(letter) > room / 2) {
+    if (letter.key !== null) letter.key = cutText(letter.key, 1000)
+    if (letter.keyBytes) letter.keyBytes = letter.keyBytes.subarray(0, 1000)
+  }
+  letter.value = value.subarray(0, Math.max(0, room - keySize(letter)))
+}
+
+/**
+ * Dead letters larger than the dead-letter topic accepts (its `max.message.bytes`, `limit`, below the usual
+ * 1 MiB) would fail the whole transaction, again at every retry, and stop the partition for good: each is cut
+ * to fit (cutDeadLetter), before the transaction.
+ */
+export function fitDeadLetters(out: TaskOutput, deadLetterTopic: string, limit: number | undefined): void {
+  // The usual limit (1 MiB) takes any dead letter: key and value are cut to MAX_DEAD_LETTER_BYTES when made.
+  if (limit === undefined || limit >= MAX_DEAD_LETTER_BYTES + DEAD_LETTER_HEADERS_BOUND + RECORD_FRAMING_BYTES) return
+  const maxBytes = limit - RECORD_FRAMING_BYTES
+  for (const message of out.messages) {
+    if (message.topic !== deadLetterTopic) continue
+    const valueBytes = typeof message.value === 'string' ? Buffer.byteLength(message.value) : message.value.length
+    if (keySize(message) + valueBytes + headerBytes(message) > maxBytes) cutDeadLetter(message, maxBytes, true)
+  }
 }
 
 /** At most `max` UTF-16 units of a text, never cutting a surrogate pair in two. */
@@ -188,8 +234,11 @@ export function settleStoreWrite(out: TaskOutput, write: StoreWrite, result: Sin
   if (refused > 0) out.commit = true
 }
 
-/** Bytes a record takes in a record batch beyond its key, value and headers, and the batch's own header: a bound. */
-const RECORD_FRAMING_BYTES = 128
+/**
+ * Bytes a record takes in a record batch beyond its key, value and headers, and the batch's own header: a bound
+ * (61 for the batch's header, at most 41 for the record's own fields and 10 per header, for ten headers).
+ */
+const RECORD_FRAMING_BYTES = 256
 
 /**
  * Output messages larger than their topic accepts (its `max.message.bytes`, from `limitOf`) would fail the

@@ -104,6 +104,8 @@ export interface WindowResult<Out> {
 export interface OutputMessage {
   topic: string
   key: string | null
+  /** The key's bytes when they are not its UTF-8 text (a dead letter of a key that is not UTF-8): written instead. */
+  keyBytes?: Buffer
   value: string | Buffer
   /** An explicit partition; the key's hash otherwise. */
   partition?: number

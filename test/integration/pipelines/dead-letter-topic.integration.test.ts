@@ -1,20 +1,37 @@
 /**
  * The dead-letter topic itself: a record too large for it is dead-lettered with its value cut to fit and a
- * header giving the original size (never a stall), and a missing dead-letter topic is a clear start-up error.
+ * header giving the original size (never a stall), also when the topic accepts less than the usual 1 MiB; and
+ * a missing dead-letter topic is a clear start-up error. Output topics that accept less than the usual take a
+ * batch's many outputs in requests within their limit.
  */
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {isSstreamError, type SstreamError} from '../../../src/core/errors.js'
+import {runAlerts} from '../../../src/core/pipelines/alerts.js'
+import {runAnalytics} from '../../../src/core/pipelines/analytics.js'
 import {runLeaderboard} from '../../../src/core/pipelines/leaderboard.js'
 import {offsetsKeyFor} from '../../../src/core/redis/index.js'
 import {DEAD_LETTER_HEADERS, MAX_DEAD_LETTER_BYTES} from '../../../src/core/stream/task-output.js'
 import {uniqueName} from '../../helpers/names.js'
 import {TestServices, testConfig} from '../../helpers/services.js'
-import {brokers, createTopics, kafkaClient, produce, readCommitted} from '../stream/fixtures.js'
+import {expectedAlerts, keyValues, seedAlerts} from '../stream/alerts-data.js'
+import {brokers, createTestDatabase, createTopics, kafkaClient, produce, readCommitted} from '../stream/fixtures.js'
+import {expectedSummaries, rowsAsWindows, seedOrders} from '../stream/orders-data.js'
 import {boardScores, deleteKeys} from './leaderboard-data.js'
 
 const services = new TestServices()
 const redisKeys: string[] = []
+
+/** Sets a topic's max.message.bytes (the largest record batch it accepts). */
+async function setMessageLimit(topic: string, bytes: number): Promise<void> {
+  const admin = kafkaClient().admin()
+  await admin.connect()
+  try {
+    await admin.alterConfigs({validateOnly: false, resources: [{type: 2, name: topic, configEntries: [{name: 'max.message.bytes', value: String(bytes)}]}]})
+  } finally {
+    await admin.disconnect()
+  }
+}
 
 afterAll(async () => {
   await deleteKeys(redisKeys)
@@ -26,13 +43,7 @@ describe('the dead-letter topic', {timeout: 120_000}, () => {
     const groupId = services.groupId('huge-record')
     const [input, deadLetters] = await createTopics(services, ['scores', 'dlq'], {partitions: 1, groups: [groupId]})
     // The input topic takes records of up to 4 MB (a producer's choice sstream cannot prevent).
-    const admin = kafkaClient().admin()
-    await admin.connect()
-    try {
-      await admin.alterConfigs({validateOnly: false, resources: [{type: 2, name: input, configEntries: [{name: 'max.message.bytes', value: String(4 * 1024 * 1024)}]}]})
-    } finally {
-      await admin.disconnect()
-    }
+    await setMessageLimit(input, 4 * 1024 * 1024)
     const key = uniqueName('huge-record-board')
     redisKeys.push(key, offsetsKeyFor(key))
     const huge = '7'.repeat(1_500_000)
@@ -50,6 +61,54 @@ describe('the dead-letter topic', {timeout: 120_000}, () => {
     expect(dead[0].key).toBe('Bob')
     expect(dead[0].value?.length).toBe(MAX_DEAD_LETTER_BYTES - 3)
     expect(huge.startsWith(String(dead[0].value))).toBe(true)
+  })
+
+  it('a dead-letter topic that accepts less than the usual 1 MiB: a dead letter too large for it is cut to fit, the others whole, and the run goes on', async () => {
+    const groupId = services.groupId('small-dlq')
+    const [input, deadLetters] = await createTopics(services, ['orders', 'dlq'], {partitions: 1, groups: [groupId]})
+    const limit = 100_000
+    await setMessageLimit(deadLetters, limit)
+    const db = await createTestDatabase()
+    services.defer(() => db.drop())
+    const start = Date.UTC(2024, 4, 1, 12)
+    const good = seedOrders({count: 300, seed: 41, start, stepMs: 20, partitions: 1})
+    // A 500 kB value that is no order, and several smaller bad ones that fit whole: one batch together.
+    const big = `{"product":"${'x'.repeat(500_000)}`
+    const records = [...good.slice(0, 100), {partition: 0, key: 'big', value: big, timestamp: start + 2000}, ...Array.from({length: 8}, (_, i) => ({partition: 0, key: `bad-${i}`, value: `{"oops":${'9'.repeat(20_000)}`, timestamp: start + 2000})), ...good.slice(100)]
+    await produce(input, records)
+    const summary = await runAnalytics({brokers, groupId, mariadbUrl: db.url, inputTopic: input, deadLetterTopic: deadLetters, table: 'order_summary', idleTimeoutMs: 2000, untilIdle: true})
+    const expected = expectedSummaries(good)
+    expect(summary.recordsIn).toBe(records.length)
+    expect(summary.deadLettered).toBe(9 + expected.late)
+    const rows = await db.pool.query('SELECT INTERVAL_TIMESTAMP, PRODUCT, TOTAL_VALUE, ORDER_COUNT FROM order_summary')
+    expect(rowsAsWindows(rows)).toEqual(expected.windows)
+    const dead = (await readCommitted(deadLetters, {timeoutMs: 20_000})).filter((d) => d.headers[DEAD_LETTER_HEADERS.reason] !== 'late')
+    expect(dead.map((d) => d.key)).toEqual(['big', ...Array.from({length: 8}, (_, i) => `bad-${i}`)])
+    const cut = dead[0]
+    expect(cut.headers[DEAD_LETTER_HEADERS.truncated]).toBe(String(big.length))
+    expect(cut.headers[DEAD_LETTER_HEADERS.reason]).toBe('malformed-json')
+    expect(cut.value!.length).toBeGreaterThan(limit / 2)
+    expect(cut.value!.length).toBeLessThan(limit)
+    expect(big.startsWith(String(cut.value))).toBe(true)
+    for (const whole of dead.slice(1)) {
+      expect(whole.headers[DEAD_LETTER_HEADERS.truncated]).toBeUndefined()
+      expect(whole.value).toBe(records.find((r) => r.key === whole.key)!.value)
+    }
+  })
+
+  it('an output topic that accepts less than the usual 1 MiB takes every output of a batch, in requests within its limit', async () => {
+    const groupId = services.groupId('small-critical')
+    const [input, critical, highVolume, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high-volume', 'dlq'], {partitions: 1, groups: [groupId]})
+    // Room for about 150 critical alerts per record batch: a batch of the input holds many more.
+    await setMessageLimit(critical, 16_384)
+    const alerts = seedAlerts({count: 6000, seed: 42, start: Date.UTC(2024, 4, 1, 12), stepMs: 5, partitions: 1})
+    await produce(input, alerts)
+    const summary = await runAlerts({brokers, groupId, inputTopic: input, deadLetterTopic: deadLetters, criticalTopic: critical, highVolumeTopic: highVolume, idleTimeoutMs: 2000, untilIdle: true})
+    const want = expectedAlerts(alerts)
+    expect(want.critical.length).toBeGreaterThan(1000)
+    expect(summary.deadLettered).toBe(want.late + want.malformed)
+    const sorted = (list: Array<{key: string | null; value: string}>) => keyValues(list).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.key.localeCompare(b.key)))
+    expect(sorted(await readCommitted(critical, {timeoutMs: 20_000}).then((m) => m.map((r) => ({key: r.key, value: r.value ?? ''}))))).toEqual(want.critical)
   })
 
   it('a missing dead-letter topic is a start-up error naming it and `sstream setup kafka`, before anything is read', async () => {

@@ -88,6 +88,8 @@ export interface ReadRecord {
   partition: number
   offset: number
   key: string | null
+  /** The key as its bytes (a key that is not UTF-8 reads as U+FFFD in `key`). */
+  keyBytes: Buffer | null
   value: string
   headers: Record<string, string>
 }
@@ -118,7 +120,8 @@ export async function readCommitted(topic: string, {timeoutMs = 60_000} = {}): P
       void consumer.run({
         eachBatch: async ({batch}) => {
           for (const m of batch.messages) {
-            out.push({partition: batch.partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value?.toString() ?? '', headers: headersOf(m.headers)})
+            const keyBytes = (m as {keyBytes?: () => Buffer | null}).keyBytes?.() ?? (Buffer.isBuffer(m.key) ? m.key : null)
+            out.push({partition: batch.partition, offset: Number(m.offset), key: m.key?.toString() ?? null, keyBytes, value: m.value?.toString() ?? '', headers: headersOf(m.headers)})
           }
           reached.set(batch.partition, Math.max(reached.get(batch.partition) ?? 0, Number(batch.lastOffset())))
           check()

@@ -1,10 +1,11 @@
 /**
  * settleStoreWrite: what a store did not add from a write is not reported as written — the items it refused
- * (dead-lettered) and the items it already held (skipped: the run that wrote them reported them).
+ * (dead-lettered) and the items it already held (skipped: the run that wrote them reported them). And
+ * fitDeadLetters: dead letters cut to what a small dead-letter topic accepts, headers counted.
  */
 import {describe, expect, it} from 'vitest'
 
-import {emptyOutput, forEachResult, resultCount, settleStoreWrite, type StoreWrite} from '../../../src/core/stream/task-output.js'
+import {addDeadLetter, DEAD_LETTER_HEADERS, emptyOutput, fitDeadLetters, forEachResult, resultCount, settleStoreWrite, type StoreWrite} from '../../../src/core/stream/task-output.js'
 import type {ResultEvent, StoreSink} from '../../../src/core/stream/index.js'
 
 const sink = {kind: 'store', name: 'board'} as unknown as StoreSink<unknown>
@@ -56,5 +57,42 @@ describe('settleStoreWrite', () => {
       {type: 'result', pipeline: 'leaderboard', output: 'board', key: 'k0', value: 0, source: {topic: 'scores', partition: 0, offset: 0}},
       {type: 'result', pipeline: 'leaderboard', output: 'board', key: 'k1', value: 1, source: {topic: 'scores', partition: 0, offset: 1}},
     ])
+  })
+})
+
+describe('fitDeadLetters', () => {
+  const record = (offset: number, key: string | null, value: string) => ({topic: 'orders', partition: 0, offset, key, valueBytes: () => Buffer.from(value)})
+  const bytesOf = (m: {key: string | null; value: string | Buffer; headers?: Record<string, string>}): number =>
+    (m.key === null ? 0 : Buffer.byteLength(m.key)) +
+    (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) +
+    Object.entries(m.headers ?? {}).reduce((n, [name, value]) => n + Buffer.byteLength(name) + Buffer.byteLength(value), 0)
+
+  it('cuts a dead letter larger than the topic accepts to fit, headers counted, and leaves the others and the outputs whole', () => {
+    const out = emptyOutput()
+    out.messages.push({topic: 'out', key: 'o', value: 'x'.repeat(50_000)})
+    addDeadLetter(out, 'analytics', 'dlq', record(7, 'big', 'é'.repeat(40_000)), 'malformed-json', 'not JSON')
+    addDeadLetter(out, 'analytics', 'dlq', record(8, 'small', '{'), 'malformed-json', 'not JSON')
+    addDeadLetter(out, 'analytics', 'dlq', record(9, 'k'.repeat(30_000), 'v'), 'bad-value', 'a key beyond the room')
+    fitDeadLetters(out, 'dlq', 20_000)
+    const [output, big, small, longKey] = out.messages
+    expect(output.value).toHaveLength(50_000)
+    expect(bytesOf(big)).toBeLessThanOrEqual(20_000 - 256)
+    expect(bytesOf(big)).toBeGreaterThan(15_000)
+    expect(big.headers![DEAD_LETTER_HEADERS.truncated]).toBe('80000')
+    expect(Buffer.from('é'.repeat(40_000)).subarray(0, (big.value as Buffer).length).equals(big.value as Buffer)).toBe(true)
+    expect(small.value).toEqual(Buffer.from('{'))
+    expect(small.headers![DEAD_LETTER_HEADERS.truncated]).toBeUndefined()
+    expect(longKey.key).toHaveLength(1000)
+    expect(bytesOf(longKey)).toBeLessThanOrEqual(20_000 - 256)
+    expect(longKey.headers![DEAD_LETTER_HEADERS.truncated]).toBe('1')
+  })
+
+  it('changes nothing under the usual limit (1 MiB): a dead letter is already cut to 1,000,000 bytes when made', () => {
+    const out = emptyOutput()
+    addDeadLetter(out, 'analytics', 'dlq', record(7, 'big', 'x'.repeat(1_200_000)), 'malformed-json', 'not JSON')
+    expect(out.messages[0].value).toHaveLength(1_000_000 - 3)
+    fitDeadLetters(out, 'dlq', 1_048_588)
+    expect(out.messages[0].value).toHaveLength(1_000_000 - 3)
+    expect(out.messages[0].headers![DEAD_LETTER_HEADERS.truncated]).toBe('1200000')
   })
 })
