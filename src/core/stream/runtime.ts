@@ -41,6 +41,11 @@ interface Slot {
   backoffMs: number
   retryAt: number
   lastRecordAt: number
+  /**
+   * Where the consumer first read this partition (the first batch's offset), for a task with nothing committed
+   * that starts again after a failure with --from latest: the records of its first transaction are read again.
+   */
+  firstFetched?: number
   /** Fetch progress: next offset the consumer will fetch, and the partition's high watermark. */
   fetchedUpTo?: number
   highWatermark?: number
@@ -400,6 +405,7 @@ class Runtime {
         inputPartitions: this.inputPartitions,
         ...(this.repartitionTopic ? {repartitionTopic: this.repartitionTopic} : {}),
         ...(options.from ? {from: options.from} : {}),
+        ...(slot.firstFetched === undefined ? {} : {firstFetched: slot.firstFetched}),
         ...(maxFutureMs === null ? {} : {maxFutureMs}),
       },
       {committed: async () => restored, bounds: () => this.partitionBounds(slot), retry: (work) => this.withRetry(work), trace},
@@ -496,6 +502,7 @@ class Runtime {
         // Fetched after the seek and still past it: the log no longer holds those records (retention).
         trace(`${slot.topic}:${slot.partition} records ${expected}..${batch.fetchedOffset - 1} are no longer in the log`)
       }
+      slot.firstFetched ??= batch.fetchedOffset
       const context = this.contextFor(control)
       const out = await task.process(batch.records, context)
       await this.complete(slot, out, context)

@@ -5,7 +5,7 @@
  * decides where a task starts and in which order its outputs are made durable.
  *
  * Restore: the task starts from the group's commit (offset + checkpoint metadata), or, with none, at the
- * partition's first offset (unless --from latest). A pipeline whose only
+ * partition's first offset (with --from latest, where the consumer first read it). A pipeline whose only
  * outputs are stores that keep their own positions (the leaderboard) starts where its stores stand instead
  * (the store-only start); a positioned store that stands behind the commit is caught up from its own
  * position first (the catch-up). A stored position past the partition's end is an error (STORE_AHEAD).
@@ -51,6 +51,8 @@ export interface TaskSpec {
   inputPartitions: number
   /** Where a partition starts when nothing is stored: its first offset (default), or its end. */
   from?: 'earliest' | 'latest'
+  /** With `from: 'latest'`: where the consumer first read the partition, if it has (a task made again after a failure). */
+  firstFetched?: number
   /** Stage 1 of a windowed pipeline: event times this far ahead of the wall clock are dead-lettered. */
   maxFutureMs?: number
 }
@@ -107,8 +109,13 @@ export async function restoreTask(spec: TaskSpec, ports: RestorePorts): Promise<
     // Nothing committed (a new group, or its first transaction failed): the task starts at the partition's
     // first offset all the same, so that the host sends its consumer back there. After a first transaction
     // that failed, the consumer stands past the records that transaction took: they must be read again.
-    // (--from latest starts wherever the consumer first stood, which no later restore can know.)
-    task.restore(committed ?? (spec.from === 'latest' ? undefined : {offset: (await partitionBounds()).low, metadata: null}))
+    // With --from latest: where the consumer first read it (the host remembers), or, before any read, wherever the
+    // consumer stands (its end).
+    if (committed) task.restore(committed)
+    else {
+      const first = spec.from === 'latest' ? spec.firstFetched : (await partitionBounds()).low
+      if (first !== undefined) task.restore({offset: first, metadata: null})
+    }
     // A board behind the group's commit (reset, or new): catch it up from its own position first.
     if (committed && positions.size > 0) {
       const low = [...positions.values()].some((p) => p === undefined) ? (await partitionBounds()).low : Number.POSITIVE_INFINITY

@@ -95,7 +95,8 @@ describe('the start of a task with nothing committed', () => {
     expect((await restoreTask(spec('merge'), ports)).nextOffset).toBe(4)
   })
 
-  it('leaves the consumer where it stands with --from latest (where it first stood is not known)', async () => {
+  it('with --from latest, starts where the consumer first read the partition once it has; before that, where the consumer stands', async () => {
     expect((await restoreTask(spec('source', 'latest'), ports)).nextOffset).toBeUndefined()
+    expect((await restoreTask({...spec('source', 'latest'), firstFetched: 7}, ports)).nextOffset).toBe(7)
   })
 })
