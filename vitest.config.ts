@@ -17,12 +17,14 @@ const INTEGRATION_WORKERS = 3
 const integration: TestProjectInlineConfiguration['test'] = {
   environment: 'node',
   globalSetup: ['test/global-setup.ts'],
+  // Each failed attempt's errors on stderr, a retried one's too (the report shows only "(retry x1)" for those).
+  setupFiles: ['test/helpers/failed-attempts.ts'],
   testTimeout: 180_000,
   hookTimeout: 180_000,
   // A test against the real broker that fails once is run once more; a second failure fails the run.
   // No test is known to need it: the last intermittent cases (retention deleting a test's input, a fresh
   // topic's first ListOffsets answered NOT_LEADER) have their causes fixed. A retried test shows as such
-  // in the report: look into it.
+  // in the report, and its failed attempt's errors are printed (test/helpers/failed-attempts.ts): look into it.
   retry: 1,
 }
 
