@@ -8,6 +8,11 @@ import {expectedSummaries, rowsAsWindows, seedOrders} from '../stream/orders-dat
 const file = useFileServices()
 const {services} = file
 
+/** `run analytics` on this file's database and the given topics, until idle; `extra` adds or overrides options. */
+function runOn(groupId: string, input: string, deadLetters: string, extra: Partial<Parameters<typeof runAnalytics>[0]> = {}): ReturnType<typeof runAnalytics> {
+  return runAnalytics({brokers, groupId, mariadbUrl: file.db.url, inputTopic: input, deadLetterTopic: deadLetters, table: 'order_summary', idleTimeoutMs: 2000, untilIdle: true, ...extra})
+}
+
 describe('run analytics against Kafka and MariaDB', () => {
   it('writes exactly the windows a batch recomputation finds, and dead-letters malformed and late orders', async () => {
     const groupId = services.groupId('analytics')
@@ -19,18 +24,7 @@ describe('run analytics against Kafka and MariaDB', () => {
     expect(expected.late).toBeGreaterThan(50)
 
     const events: PipelineEvent[] = []
-    const summary = await runAnalytics({
-      brokers,
-      groupId,
-      mariadbUrl: file.db.url,
-      inputTopic: input,
-      deadLetterTopic: deadLetters,
-      table: 'order_summary',
-      idleTimeoutMs: 2000,
-      untilIdle: true,
-      statsIntervalMs: 1000,
-      onEvent: (e) => events.push(e),
-    })
+    const summary = await runOn(groupId, input, deadLetters, {statsIntervalMs: 1000, onEvent: (e) => events.push(e)})
 
     expect(summary.stoppedBy).toBe('until-idle')
     expect(summary.recordsIn).toBe(records.length)
@@ -67,16 +61,8 @@ describe('run analytics against Kafka and MariaDB', () => {
     // Read positions known for the three input partitions: the consumer stands at their end.
     let settled!: () => void
     const atEnd = new Promise<void>((resolve) => (settled = resolve))
-    const run = runAnalytics({
-      brokers,
-      groupId,
-      mariadbUrl: file.db.url,
-      inputTopic: input,
-      deadLetterTopic: deadLetters,
-      table: 'order_summary',
+    const run = runOn(groupId, input, deadLetters, {
       from: 'latest',
-      idleTimeoutMs: 2000,
-      untilIdle: true,
       statsIntervalMs: 200,
       onEvent: (e) => {
         if (e.type === 'stats' && e.partitions.filter((p) => p.topic === input && p.position !== undefined).length === 3) settled()
