@@ -45,7 +45,7 @@ describe('the treebank reader', () => {
 })
 
 /** A network built by hand: "good" pushes to Very Positive, "bad" to Very Negative, "not good" (a bigram) to Negative. */
-function tinyNetwork(extra: {members?: number; tensors?: Record<string, Float32Array | Int8Array>} = {}): AveragingNetwork {
+function tinyNetwork(extra: {members?: number; tensors?: Record<string, Float32Array | Int8Array | string>} = {}): AveragingNetwork {
   const h1 = 3
   // rows: good, bad, the, "not good" bigram, not
   const vocabulary = ['good', 'bad', 'the', 'not good', 'not'].join('\n')
@@ -130,6 +130,26 @@ describe('the networks averaged and the linear model of the side', () => {
     expect(p[3] + p[4]).toBeLessThan(1e-6)
     expect(p[2]).toBeCloseTo(base[2], 12)
     expect(p.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 12)
+  })
+
+  it('weighs the words before a "but" of their sentence, and trigrams, apart when the linear model has them', () => {
+    const V = 5
+    // Weights: per row, per negated row, per contrasted row, then one trigram ("the bad good").
+    const w = new Float32Array(3 * V + 1)
+    w[2 * V + 0] = -20
+    const net = tinyNetwork({tensors: {linear_w: w, linear_b: Float32Array.of(0), linear_trigrams: 'the bad good'}})
+    // Rows (good, bad, the, bad, good), the trigram, no negation, then "good" before "but" (the "but" of the first sentence only).
+    expect(net.linearFeatures(['good', 'but', 'bad', '.', 'the', 'bad', 'good'])).toEqual([0, 1, 2, 1, 0, 3 * V, 2 * V + 0])
+    expect(net.linearFeatures(['good', '.', 'but', 'bad'])).toEqual([0, 1])
+    // "good" before a "but" pushes to the negative side; "good" alone or after it does not.
+    const before = net.predictTokens(['good', 'but', 'the'])
+    expect(before[3] + before[4]).toBeLessThan(1e-6)
+    const after = net.predictTokens(['the', 'but', 'good'])
+    const plain = tinyNetwork().predictTokens(['the', 'good'])
+    expect(after[4]).toBeCloseTo(plain[4], 9)
+    // A trigram outside the vocabulary, or weights of the wrong count, are refused.
+    expect(() => tinyNetwork({tensors: {linear_w: w, linear_b: Float32Array.of(0), linear_trigrams: 'the awful good'}})).toThrow(/trigram "the awful good" has a word outside the vocabulary/)
+    expect(() => tinyNetwork({tensors: {linear_w: new Float32Array(3 * V + 2), linear_b: Float32Array.of(0), linear_trigrams: 'the bad good'}})).toThrow(/linear model has 17 weights/)
   })
 })
 

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {AveragingNetwork} from '../../../src/core/sentiment/trained/network.js'
 import {DEFAULT_TRAIN_OPTIONS, holdOutTrees, trainModel, trainNetworks, type NetworkTensors, type PretrainedVectors, type TrainingData, type TrainOptions} from '../../../src/core/sentiment/trained/train.js'
 import {decodeWeights} from '../../../src/core/sentiment/trained/weights.js'
 
@@ -69,5 +70,26 @@ describe('training the network', () => {
     const chosen = trainModel(data, pretrained, options, {name: 'dan', version: 't'}, quiet)
     expect([0.25, 0.5, 0.75, 1, 1.5, 2]).toContain(chosen.linear?.mix)
     expect(trainModel(data, pretrained, options, {name: 'dan', version: 't'}, quiet).weights.equals(chosen.weights)).toBe(true)
+  })
+
+  it('trains the linear model with contrast features and trigrams when asked, and the run time reads them back', () => {
+    const plain = trainModel(data, pretrained, {...options, linearMix: 1}, {name: 'dan', version: 't'}, quiet)
+    const more = trainModel(data, pretrained, {...options, linearMix: 1, linearContrast: true, linearTrigramMinCount: 1}, {name: 'dan', version: 't'}, quiet)
+    const file = decodeWeights(more.weights, 'more')
+    // Every run of three words of the sentences, in order of first sight (each is seen once).
+    const trigrams = ['the good film', 'the great film', 'the bad film', 'the awful film', 'great great film', 'awful bad film']
+    expect(file.text('linear_trigrams').split('\n')).toEqual(trigrams)
+    const vocabulary = file.text('vocabulary').split('\n').length
+    expect(file.tensor('linear_w')).toHaveLength(3 * vocabulary + trigrams.length)
+    expect(decodeWeights(plain.weights, 'plain').tensor('linear_w')).toHaveLength(2 * vocabulary)
+    // Seen twice: none; then no trigram tensor is written.
+    const none = trainModel(data, pretrained, {...options, linearMix: 1, linearTrigramMinCount: 2}, {name: 'dan', version: 't'}, quiet)
+    expect(decodeWeights(none.weights, 'none').header.tensors.map((t) => t.name)).not.toContain('linear_trigrams')
+    // The networks are the same; the linear models differ, and the run time uses them.
+    const text = ['the', 'good', 'film', 'but', 'bad']
+    const a = AveragingNetwork.fromBuffer(plain.weights, 'plain')
+    const b = AveragingNetwork.fromBuffer(more.weights, 'more')
+    expect(b.linearFeatures(text).length).toBeGreaterThan(a.linearFeatures(text).length)
+    expect(Array.from(b.predictTokens(text))).not.toEqual(Array.from(a.predictTokens(text)))
   })
 })

