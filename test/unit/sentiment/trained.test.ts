@@ -100,6 +100,35 @@ describe('the networks averaged and the linear model of the side', () => {
     expect(Array.from(empty).map((v) => Math.round(v * 1000) / 1000)).toEqual([0.2, 0.2, 0.5, 0.1, 0])
   })
 
+  it('computes the same bits as the plain layer-by-layer product (the run time skips the units the ReLU zeroed)', () => {
+    const [h1, h2, words] = [7, 5, ['a', 'b', 'c', 'a b']]
+    let seed = 3
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1
+    const floats = (n: number): Float32Array => Float32Array.from({length: n}, random)
+    const t = {rows: Int8Array.from({length: words.length * h1}, () => Math.round(random() * 127)), row_scales: floats(words.length), b1: floats(h1), w2: floats(h2 * h1), b2: floats(h2), w3: floats(5 * h2), b3: floats(5)}
+    const net = AveragingNetwork.fromBuffer(encodeWeights({format: 1, name: 'r', version: 'r', layers: {hidden1: h1, hidden2: h2, classes: 5}, training: {}}, {vocabulary: words.join('\n'), ...t}), 'random')
+    // The reference: rows a, b and the bigram "a b" averaged, then each layer row by row.
+    const sum = new Float32Array(h1)
+    for (const r of [0, 3, 1]) for (let d = 0; d < h1; d++) sum[d] += t.rows[r * h1 + d] * t.row_scales[r]
+    for (let d = 0; d < h1; d++) sum[d] = Math.max(0, sum[d] / 3 + t.b1[d])
+    const hidden = new Float32Array(h2)
+    for (let i = 0; i < h2; i++) {
+      let a = t.b2[i]
+      for (let d = 0; d < h1; d++) a += t.w2[i * h1 + d] * sum[d]
+      hidden[i] = Math.max(0, a)
+    }
+    const logits = Array.from({length: 5}, (_, k) => {
+      let a = t.b3[k]
+      for (let d = 0; d < h2; d++) a += t.w3[k * h2 + d] * hidden[d]
+      return a
+    })
+    expect(sum.some((x) => x === 0)).toBe(true)
+    const max = Math.max(...logits)
+    const e = logits.map((z) => Math.exp(z - max))
+    const total = e.reduce((x, y) => x + y, 0)
+    expect(Array.from(net.predictTokens(['a', 'b']))).toEqual(e.map((x) => x / total))
+  })
+
   it('averages the probabilities of several networks over one vocabulary', () => {
     const one = tinyNetwork()
     // The second network answers uniformly (all its output weights zero).

@@ -32,7 +32,8 @@ interface Member {
   rows: Int8Array
   scales: Float32Array
   b1: Float32Array
-  w2: Float32Array
+  /** The second layer by input unit (hidden1 × hidden2, the transpose of the file's): see forward. */
+  w2ByInput: Float32Array
   b2: Float32Array
   w3: Float32Array
   b3: Float32Array
@@ -81,6 +82,8 @@ export class AveragingNetwork {
   private readonly h2: number
   private readonly sum: Float32Array
   private readonly hidden: Float32Array
+  /** The second layer's sums, in doubles as a single running sum per unit would be. */
+  private readonly acc: Float64Array
   private readonly memberOut: Float64Array
 
   constructor(weights: WeightsFile) {
@@ -110,12 +113,12 @@ export class AveragingNetwork {
         rows: weights.int8(memberTensor(m, 'rows')),
         scales: weights.tensor(memberTensor(m, 'row_scales')),
         b1: weights.tensor(memberTensor(m, 'b1')),
-        w2: weights.tensor(memberTensor(m, 'w2')),
+        w2ByInput: transpose(weights.tensor(memberTensor(m, 'w2')), this.h2, this.h1),
         b2: weights.tensor(memberTensor(m, 'b2')),
         w3: weights.tensor(memberTensor(m, 'w3')),
         b3: weights.tensor(memberTensor(m, 'b3')),
       }
-      if (member.rows.length !== words.length * this.h1 || member.scales.length !== words.length || member.w2.length !== this.h1 * this.h2 || member.w3.length !== this.h2 * CLASSES) {
+      if (member.rows.length !== words.length * this.h1 || member.scales.length !== words.length || member.w2ByInput.length !== this.h1 * this.h2 || member.w3.length !== this.h2 * CLASSES) {
         throw new Error(`the weights' tensor sizes do not match their header (vocabulary ${words.length}, layers ${this.h1}/${this.h2}, network ${m + 1})`)
       }
       this.members.push(member)
@@ -136,6 +139,7 @@ export class AveragingNetwork {
     })
     this.sum = new Float32Array(this.h1)
     this.hidden = new Float32Array(this.h2)
+    this.acc = new Float64Array(this.h2)
     this.memberOut = new Float64Array(CLASSES)
     this.info = {
       name: header.name,
@@ -261,8 +265,8 @@ export class AveragingNetwork {
 
   /** One network's five probabilities over the first `count` rows of this.ids. */
   private forward(member: Member, count: number, out: Float64Array): void {
-    const {h1, h2, sum, hidden, ids} = this
-    const {rows, scales, b1, w2, b2, w3, b3} = member
+    const {h1, h2, sum, hidden, acc, ids} = this
+    const {rows, scales, b1, w2ByInput, b2, w3, b3} = member
     sum.fill(0)
     for (let k = 0; k < count; k++) {
       const row = ids[k]
@@ -275,10 +279,17 @@ export class AveragingNetwork {
       const a = sum[d] * inv + b1[d]
       sum[d] = a > 0 ? a : 0
     }
+    // The second layer input by input, skipping the units the ReLU zeroed (about half): each unit's sum
+    // takes the same terms in the same order as a row-by-row product would, so the result is the same bits.
+    for (let i = 0; i < h2; i++) acc[i] = b2[i]
+    for (let d = 0; d < h1; d++) {
+      const x = sum[d]
+      if (x === 0) continue
+      const off = d * h2
+      for (let i = 0; i < h2; i++) acc[i] += w2ByInput[off + i] * x
+    }
     for (let i = 0; i < h2; i++) {
-      let a = b2[i]
-      const off = i * h1
-      for (let d = 0; d < h1; d++) a += w2[off + d] * sum[d]
+      const a = acc[i]
       hidden[i] = a > 0 ? a : 0
     }
     let max = -Infinity
@@ -296,6 +307,13 @@ export class AveragingNetwork {
     }
     for (let k = 0; k < CLASSES; k++) out[k] /= total
   }
+}
+
+/** The transpose of a rows × columns matrix. */
+function transpose(m: Float32Array, rows: number, columns: number): Float32Array {
+  const t = new Float32Array(m.length)
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) t[c * rows + r] = m[r * columns + c]
+  return t
 }
 
 /** One number for three word rows (each below 2^17: 51 bits, an exact double). */
