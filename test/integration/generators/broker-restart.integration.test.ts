@@ -182,3 +182,66 @@ describe('sstream tail across a broker crash', () => {
     if (states.includes('down')) expect(states.at(-1)).toBe('ok')
   })
 })
+
+describe('sstream watch alerts across a broker crash', () => {
+  it('counts every alert once: none written meanwhile missing, none read again from the beginning', async () => {
+    const critical = 'watch-crash-critical'
+    const highVolume = 'watch-crash-highvolume'
+    const b = await brokerWithTopic(critical)
+    const admin = await KafkaAdmin.connect(b.brokers)
+    await admin.ensureTopics([{topic: highVolume, partitions: 3, replicationFactor: 1}])
+    await admin.close()
+    const producer = createKafka({brokers: b.brokers, clientId: 'sstream-test'}).producer()
+    await producer.connect()
+    const send = async (keys: string[]): Promise<void> => {
+      await producer.send({topic: critical, messages: keys.map((key) => ({key, value: '"2026-01-02 03:04:05.6","300","This is a CRITICAL alert "'}))})
+    }
+    const before = Array.from({length: 10}, (_, i) => `before-${i}`)
+    await send(before)
+
+    const child = spawnCli(['watch', 'alerts', '--critical-topic', critical, '--high-volume-topic', highVolume, '--json', '--brokers', b.brokers.join(',')])
+    let stdout = ''
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    const closed = once(child, 'close') as Promise<[number | null]>
+    const events = (): Array<{type: string; key?: string; critical?: number}> =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line))
+    const shown = (): string[] => events().flatMap((e) => (e.type === 'critical' && e.key ? [e.key] : []))
+    const waitShown = async (keys: string[]): Promise<void> => {
+      const deadline = Date.now() + 90_000
+      while (!keys.every((k) => shown().includes(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+      expect(keys.filter((k) => !shown().includes(k)), `stderr: ${stderr}`).toEqual([])
+    }
+
+    const meanwhile = Array.from({length: 10}, (_, i) => `meanwhile-${i}`)
+    const after = Array.from({length: 10}, (_, i) => `after-${i}`)
+    try {
+      await waitShown(before)
+      // The watch is frozen while the broker crashes and comes back and more alerts are written: when it
+      // runs again, its consumer starts again, with no committed offset to go on from.
+      process.kill(child.pid!, 'SIGSTOP')
+      await b.stop('SIGKILL')
+      await b.start()
+      await producer.disconnect()
+      await producer.connect()
+      await send(meanwhile)
+      process.kill(child.pid!, 'SIGCONT')
+      await waitShown(meanwhile)
+      await send(after)
+      await waitShown(after)
+    } finally {
+      process.kill(child.pid!, 'SIGCONT')
+      child.kill('SIGINT')
+      await producer.disconnect()
+    }
+    const [code] = await closed
+
+    expect(code, stderr).toBe(130)
+    expect(shown().sort()).toEqual([...before, ...meanwhile, ...after].sort())
+    expect(events().at(-1)).toMatchObject({type: 'summary', critical: 30})
+  })
+})
