@@ -280,7 +280,7 @@ export class AveragingNetwork {
       const a = sum[d] * inv + b1[d]
       sum[d] = a > 0 ? a : 0
     }
-    // The second layer input by input, skipping the units the ReLU zeroed (about half): each unit's sum
+    // The second layer input by input, skipping the units the ReLU zeroed (about 7 in 8): each unit's sum
     // takes the same terms in the same order as a row-by-row product would, so the result is the same bits.
     for (let i = 0; i < h2; i++) acc[i] = b2[i]
     for (let d = 0; d < h1; d++) {
