@@ -64,6 +64,10 @@ export default class Tail extends SstreamCommand<typeof Tail> {
       isolation: this.flags.isolation as 'read_committed' | 'read_uncommitted',
       signal: this.signal,
       onRecord: (record) => this.report.result(topicRecordJson(record, {headers, alerts}), () => presentTopicRecord(record, this.theme, {headers, alerts})),
+      onStatus: (state, message) =>
+        this.report.progress({type: 'status', service: 'kafka', state, ...(message ? {message} : {}), time: new Date().toISOString()}, () =>
+          state === 'down' ? this.theme.warn(`Kafka is down: ${message} Reading again once it is back.`) : 'Kafka is back; reading goes on where it stopped.',
+        ),
     })
     this.note(this.theme.dim(`${result.records} record${result.records === 1 ? '' : 's'} from ${topic}`))
     this.stopped(result.stoppedBy)

@@ -3,7 +3,7 @@
  * file that holds a password and others can read, a context that does not exist. Each is a CONFIG_ERROR
  * that names the file and what to do, exit 1, before any connection, and nothing prints the password.
  */
-import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -47,8 +47,24 @@ describe('a contexts file that is wrong', () => {
       const error = await configError(args)
       expect(error.message).toContain(`${file} is not valid YAML`)
       expect(error.message).toMatch(/line \d+, column \d+\.$/)
-      expect(error.nextSteps.join(' ')).toContain('sstream config add-context')
+      // The way out is the file: `sstream config …` reads it too and fails the same way.
+      expect(error.nextSteps.join(' ')).not.toMatch(/sstream config (add-context|remove)/)
+      expect(error.nextSteps.join(' ')).toContain(`mv ${file} ${file}.bak`)
     }
+    for (const args of [['config', 'remove', 'prod'], ['config', 'add-context', 'prod', '--brokers', 'kafka1:9093']]) {
+      expect((await configError(args)).message).toContain(`${file} is not valid YAML`)
+    }
+  })
+
+  it('the way out that a wrong file names works: moved aside, config commands work again', async () => {
+    write('contexts:\n  prod: 5\n')
+    const {nextSteps} = await configError(['config', 'list'])
+    const move = /`mv (\S+) (\S+)`/.exec(nextSteps.join(' '))
+    expect(move?.[1]).toBe(file)
+    renameSync(move![1], move![2])
+    const added = await runCli(['config', 'add-context', 'prod', '--brokers', 'kafka1:9093', '--json'], {env: {XDG_CONFIG_HOME: home, SSTREAM_CONTEXT: ''}, timeoutMs: 30_000})
+    expect(added.code, added.stdout + added.stderr).toBe(0)
+    expect(lastJson<{context: {name: string; current: boolean}}>(added.stdout).context).toMatchObject({name: 'prod', current: true})
   })
 
   it('JSON (a YAML document too) with a brace missing, and one with a setting sstream does not know', async () => {

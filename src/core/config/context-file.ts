@@ -106,6 +106,7 @@ function validate(document: unknown, path: string): ContextsFile {
 
 function configError(path: string, what: string): SstreamError {
   return new SstreamError('CONFIG_ERROR', `The sstream config file ${path} ${what}.`, {
-    nextSteps: ['Fix the file, or manage it with `sstream config add-context` / `sstream config remove`.'],
+    // Every command reads the file, `sstream config …` too: the way out is the file itself, not a command.
+    nextSteps: [`Fix ${path} in an editor (every sstream command reads it, \`sstream config\` too),`, `or move it aside and add the contexts again: \`mv ${path} ${path}.bak\`.`],
   })
 }

@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto'
 
 import type {Consumer, EachBatchPayload, IHeaders} from 'kafkajs'
 
+import {settlesWithin} from '../async.js'
 import {SstreamError} from '../errors.js'
 import {KafkaAdmin} from './admin.js'
 import type {KafkaSecurity} from '../config/index.js'
@@ -45,6 +46,8 @@ export interface ReadTopicOptions {
   isolation?: IsolationLevel
   signal?: AbortSignal
   onRecord(record: TopicRecord): void
+  /** Kafka stopped answering (`down`, with the cause) and reading goes on (`ok`): the consumer retries by itself. */
+  onStatus?(state: 'down' | 'ok', message?: string): void
 }
 
 export interface ReadTopicResult {
@@ -55,6 +58,9 @@ export interface ReadTopicResult {
   /** Why reading stopped. */
   stoppedBy: Extract<StopReason, 'max' | 'end' | 'signal'>
 }
+
+/** How long the stop may take to leave the group and disconnect: a client still trying a broker that is gone is left behind. */
+const STOP_BUDGET_MS = 4000
 
 export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicResult> {
   const {brokers, topic, signal, security} = options
@@ -75,6 +81,13 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
       if (ends.size === 0) return {topic, records: 0, partitions, stoppedBy: 'end'}
     }
     if (signal?.aborted) return {topic, records: 0, partitions, stoppedBy: 'signal'}
+    // Where reading starts, taken now: tail commits nothing, so a consumer that restarts after a crash (a
+    // broker gone, a leader moving) would otherwise start again at the *new* end and skip every record
+    // written while it was away. Each join seeks to the next offset to print instead.
+    const starts = new Map<number, bigint>()
+    for (const p of (await admin.topicOffsets(topic)).partitions) {
+      if (partitions.includes(p.partition)) starts.set(p.partition, BigInt(options.fromBeginning ? p.low : p.high))
+    }
 
     const kafka = createKafka({brokers, clientId: 'sstream-tail', security})
     consumer = kafka.consumer({groupId, readUncommitted: options.isolation === 'read_uncommitted', maxWaitTimeInMs: 250, retry: {retries: 5}})
@@ -107,9 +120,16 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
     // after a while with nothing readable, reading is at its end all the same.
     let lastActivity = Date.now()
     let joined = false
+    let down = false
     c.on(c.events.GROUP_JOIN, () => {
       const paused = others(total)
       if (paused.length > 0) c.pause([{topic, partitions: paused}])
+      for (const partition of partitions) {
+        const next = positions.get(partition) ?? starts.get(partition)
+        if (next !== undefined) c.seek({topic, partition, offset: String(next)})
+      }
+      if (down) options.onStatus?.('ok')
+      down = false
       joined = true
       lastActivity = Date.now()
     })
@@ -120,7 +140,10 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
         }, 250)
       : undefined
     c.on(c.events.CRASH, ({payload}) => {
-      if (!payload.restart) stop(toKafkaError(payload.error, brokers, `read ${topic}`))
+      const error = toKafkaError(payload.error, brokers, `read ${topic}`)
+      if (!payload.restart) return stop(error)
+      if (!down && !done) options.onStatus?.('down', error.message)
+      down = true
     })
 
     await withKafkaDeadline(
@@ -163,9 +186,13 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
     return {topic, records, partitions, stoppedBy: outcome}
   } finally {
     clearInterval(idleCheck)
-    await consumer?.disconnect().catch(() => undefined)
-    if (consumer) await admin.deleteGroups([groupId])
-    await admin.close()
+    // Bounded: after a broker outage kafkajs can wait on its fetchers for good; the group is empty and
+    // commits nothing, so leaving it to expire is harmless.
+    const c = consumer
+    const deadline = Date.now() + STOP_BUDGET_MS
+    await settlesWithin(c?.disconnect().catch(() => undefined), deadline - Date.now())
+    if (c) await settlesWithin(admin.deleteGroups([groupId]).catch(() => undefined), deadline - Date.now())
+    await settlesWithin(admin.close(), deadline - Date.now())
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import {Backoff, settlesWithin, sleep} from '../async.js'
 import {BugError, errorMessage, SstreamError} from '../errors.js'
+import type {Checkpoint} from './checkpoint.js'
 import {IdleEvidence} from './idle-evidence.js'
 import {failureKind, serviceOf} from './outage-policy.js'
 import type {BatchControl, ConsumedBatch, OffsetReader, PartitionSource, StreamPlatform, TaskProducer, TopicBounds, TopicCatalog, TopicPartition} from './ports.js'
@@ -51,6 +52,13 @@ interface Slot {
   highWatermark?: number
   /** What the broker confirmed, without a break, about this partition standing at its log end. */
   evidence: IdleEvidence
+  /** The checkpoint known committed last (restored, or committed by this process). */
+  lastCommitted?: Checkpoint
+  /**
+   * An output whose transaction failed on the client's side after it was sent: the broker may have committed
+   * it all the same (its answer lost with a broker or a connection). Settled when the task starts again.
+   */
+  inDoubt?: {out: TaskOutput; checkpoint: Checkpoint}
 }
 
 /** How long the graceful stop may take before what is still running is left behind (see `shutdown`). */
@@ -395,6 +403,7 @@ class Runtime {
     const committed = await this.committedOffset(slot)
     trace(`${slot.topic}:${slot.partition} init: restored ${JSON.stringify(committed)}`)
     const restored = committed && Number(committed.offset) >= 0 ? {offset: Number(committed.offset), metadata: committed.metadata} : undefined
+    this.settleInDoubt(slot, restored)
     const maxFutureMs = options.maxFutureMs === undefined ? DEFAULT_MAX_FUTURE_MS : options.maxFutureMs
     slot.task = await restoreTask(
       {
@@ -559,8 +568,10 @@ class Runtime {
       fitDeadLetters(out, deadLetterTopic, this.messageLimits.get(deadLetterTopic))
     }
     let committed: boolean
+    let sent: Checkpoint | undefined
     try {
       committed = await commitOutput(task, out, context, async (messages, checkpoint) => {
+        sent = checkpoint
         await slot.producer!.commit(
           messages,
           checkpoint && {groupId: this.options.groupId, topic: slot.topic, partition: slot.partition, offset: checkpoint.offset, metadata: checkpoint.metadata},
@@ -575,13 +586,41 @@ class Runtime {
         this.metrics.addStored(write)
         this.reportResults(write)
       }
+      // Sent with a checkpoint of its own: whether the broker committed it is known when the task starts again.
+      if (sent && !sameCheckpoint(sent, slot.lastCommitted)) {
+        slot.inDoubt = {out: {...out, storeWrites: out.storeWrites.filter((write) => !write.settled || write.stage === undefined)}, checkpoint: sent}
+      }
       throw error
     }
-    if (committed) this.reportOk('kafka')
-    this.metrics.add(out, out.storeWrites.length > 0 || out.commit ? performance.now() - started : undefined, Date.now())
+    if (committed) {
+      if (sent) slot.lastCommitted = sent
+      this.reportOk('kafka')
+    }
+    this.account(out, out.storeWrites.length > 0 || out.commit ? performance.now() - started : undefined)
+  }
+
+  /** Counts a committed output and emits its events. */
+  private account(out: TaskOutput, sinkMs: number | undefined): void {
+    this.metrics.add(out, sinkMs, Date.now())
     for (const write of out.storeWrites) this.reportResults(write)
     for (const event of out.results) this.emit(event)
     for (const event of out.deadLetters) this.emit(event)
+  }
+
+  /**
+   * A task starts again after a failed transaction: if the group's committed checkpoint is the one that
+   * transaction carried, the broker committed it though the client saw an error (its outputs are in the topics
+   * and its records will not be read again), so it is counted and reported now. Otherwise it was aborted and
+   * the replay counts it. The new producer's initialisation has settled the transaction by then (Kafka completes
+   * or aborts the previous epoch's transaction before it answers).
+   */
+  private settleInDoubt(slot: Slot, restored: {offset: number; metadata: string | null} | undefined): void {
+    const doubt = slot.inDoubt
+    slot.inDoubt = undefined
+    slot.lastCommitted = restored && restored.metadata !== null ? {offset: restored.offset, metadata: restored.metadata} : undefined
+    if (!doubt || !sameCheckpoint(doubt.checkpoint, slot.lastCommitted)) return
+    trace(`${slot.topic}:${slot.partition} the transaction that failed on the client's side was committed (offset ${doubt.checkpoint.offset}): counted now`)
+    this.account(doubt.out, undefined)
   }
 
   /** A store write's result events: its windows', and its items' only when asked for (`storeItemResults`). */
@@ -810,4 +849,8 @@ class Runtime {
       }))
     this.emit({type: 'open-windows', pipeline: this.definition.name, time: new Date(now).toISOString(), windows})
   }
+}
+
+function sameCheckpoint(a: Checkpoint, b: Checkpoint | undefined): boolean {
+  return b !== undefined && a.offset === b.offset && a.metadata === b.metadata
 }

@@ -13,7 +13,10 @@ import {initialViewState, reduceView} from '../tui/store.js'
 import type {AlertItem, ViewEvent, ViewState} from '../tui/model.js'
 import type {WatchCommonOptions} from './board.js'
 import {alertEvent} from '../tui/adapt.js'
-import {PauseGate, sleep} from '../async.js'
+import {PauseGate, settlesWithin, sleep} from '../async.js'
+
+/** How long the stop may take to leave the group and disconnect: a client still trying a broker that is gone is left behind. */
+const STOP_BUDGET_MS = 4000
 
 export interface WatchAlertsOptions extends Omit<WatchCommonOptions, 'intervalMs'> {
   brokers: string[]
@@ -55,6 +58,10 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
   // Start-up: a clear error within seconds when Kafka or a topic is missing; the end offsets for --once.
   const admin = await KafkaAdmin.connect(brokers, {security: options.security})
   const ends = new Map<string, bigint>()
+  // Where each partition starts. The watch commits nothing, so a kafkajs consumer that restarts after a
+  // crash (a broker gone, a leader moving) would start again from the beginning (every alert counted twice)
+  // or at the new end (the alerts written meanwhile never shown): each join seeks to the next offset not read.
+  const next = new Map<string, {topic: string; partition: number; offset: bigint}>()
   try {
     const existing = new Set(await admin.listTopics())
     const missing = [criticalTopic, highVolumeTopic].filter((t) => !existing.has(t))
@@ -66,6 +73,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
     for (const topic of [criticalTopic, highVolumeTopic]) {
       for (const p of (await admin.topicOffsets(topic)).partitions) {
         if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}:${p.partition}`, BigInt(p.high))
+        next.set(`${topic}:${p.partition}`, {topic, partition: p.partition, offset: BigInt(once || from === 'earliest' ? p.low : p.high)})
       }
     }
   } finally {
@@ -88,6 +96,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
     else consumer.resume(topics)
   })
   consumer.on(consumer.events.GROUP_JOIN, () => {
+    for (const {topic, partition, offset} of next.values()) consumer.seek({topic, partition, offset: String(offset)})
     lastActivity = clock()
   })
   consumer.on(consumer.events.CRASH, ({payload}) => {
@@ -107,6 +116,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
       autoCommit: false,
       eachMessage: async ({topic, partition, message}) => {
         lastActivity = clock()
+        next.set(`${topic}:${partition}`, {topic, partition, offset: BigInt(message.offset) + 1n})
         const kind = topic === criticalTopic ? 'critical' : 'high-volume'
         const event = alertEvent(kind, messageKey(message) ?? undefined, message.value?.toString('utf8') ?? '')
         if (event) emit(event)
@@ -127,10 +137,18 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
   } finally {
     signal.removeEventListener('abort', onAbort)
     unsubscribeGate()
-    await consumer.disconnect().catch(() => undefined)
-    const cleanup = await KafkaAdmin.connect(brokers, {security: options.security}).catch(() => undefined)
-    await cleanup?.deleteGroups([groupId])
-    await cleanup?.close()
+    // Bounded: after a broker outage kafkajs can wait on its fetchers for good; the throw-away group
+    // commits nothing and expires by itself.
+    const deadline = clock() + STOP_BUDGET_MS
+    await settlesWithin(consumer.disconnect().catch(() => undefined), deadline - clock())
+    await settlesWithin(
+      (async () => {
+        const cleanup = await KafkaAdmin.connect(brokers, {security: options.security}).catch(() => undefined)
+        await cleanup?.deleteGroups([groupId])
+        await cleanup?.close()
+      })(),
+      deadline - clock(),
+    )
   }
   return {
     view: 'alerts',

@@ -24,7 +24,11 @@ export interface PrivateBroker {
   destroy(): Promise<void>
 }
 
-export async function startPrivateBroker(): Promise<PrivateBroker> {
+/**
+ * `advertise`: the broker tells clients to connect to 127.0.0.1 on the port this returns for its own (a proxy
+ * in front of it, started before the broker); the broker's own port still serves the start-up check.
+ */
+export async function startPrivateBroker(options: {advertise?: (port: number) => Promise<number>} = {}): Promise<PrivateBroker> {
   const paths = await brokerPaths()
   await ensureBrokerJars(paths)
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java'
@@ -34,7 +38,9 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
   const values: Record<string, string> = {host: 'localhost', port: String(port), controllerPort: String(controllerPort), dataDir: join(dir, 'data')}
   const template = await readFile(resourcePath('kafka', 'server.properties'), 'utf8')
   const config = join(dir, 'server.properties')
-  await writeFile(config, template.replace(/\$\{(\w+)\}/g, (_, name: string) => values[name] ?? ''))
+  let properties = template.replace(/\$\{(\w+)\}/g, (_, name: string) => values[name] ?? '')
+  if (options.advertise) properties = properties.replace(/^advertised\.listeners=.*$/m, `advertised.listeners=PLAINTEXT://127.0.0.1:${await options.advertise(port)}`)
+  await writeFile(config, properties)
   const classpath = ['-cp', join(paths.jarsDir, '*'), `-Dlog4j2.configurationFile=${resourcePath('kafka', 'log4j2.yaml')}`]
   await runJava(java, [...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config, '--standalone'])
 
