@@ -6,6 +6,7 @@
  */
 import {hostname} from 'node:os'
 
+import {settlesWithin} from '../async.js'
 import {connectRedis, createRedis, type Redis} from './client.js'
 
 const PREFIX = 'sstream:processors:'
@@ -63,13 +64,17 @@ export class ProcessorStatsPublisher {
     }
   }
 
-  /** Removes this process's live entry and keeps its last stats as a stopped processor's. */
-  async close(): Promise<void> {
+  /**
+   * Removes this process's live entry and keeps its last stats as a stopped processor's, within `budgetMs`:
+   * the client waits for a Redis that went away (its commands queue until it is back), and a stop must not
+   * wait for it. Best effort: with Redis down, the live entry expires by itself.
+   */
+  async close(budgetMs = 1500): Promise<void> {
     try {
       if (this.connected) {
         const multi = this.client.multi().del(processorKey(this.groupId, this.instance))
         if (this.last) multi.set(`${STOPPED_PREFIX}${this.groupId}:${this.instance}`, JSON.stringify({...this.last, stoppedAt: new Date().toISOString()}), 'EX', STOPPED_TTL_SECONDS)
-        await multi.exec()
+        await settlesWithin(multi.exec(), budgetMs)
       }
     } catch {
       // best effort
