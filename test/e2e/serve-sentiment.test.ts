@@ -58,8 +58,10 @@ describe('sstream serve sentiment', () => {
 
     run.child.kill('SIGTERM')
     expect(await run.exited).toBe(0)
-    const result = JSON.parse(run.stdout().slice(run.stdout().indexOf('\n') + 1)) as Record<string, unknown>
-    expect(result).toMatchObject({url: listening.url, model: model.name, requests: 3, texts: 3, errors: 1})
+    // NDJSON as every long-running command: each line one typed event, the summary last.
+    const lines = run.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines.map((l) => l.type)).toEqual(['listening', 'summary'])
+    expect(lines.at(-1)).toMatchObject({url: listening.url, model: model.name, requests: 3, texts: 3, errors: 1})
   })
 
   it('serves the lexicon model with --model lexicon, and healthz names the model and its version', async () => {
@@ -79,7 +81,8 @@ describe('sstream serve sentiment', () => {
     const run = start(['--port', '0', '--json', '--model', 'lexicon', '--metrics-port', '0'])
     await expect.poll(() => run.stdout(), {timeout: 30_000}).toContain('"event":"listening"')
     const events = run.stdout().trim().split('\n').map((l) => JSON.parse(l) as {event: string; url: string})
-    const metricsUrl = events.find((e) => e.event === 'metrics')!.url
+    // The event README documents for --metrics-port on every command: {"type":"metrics","url":…}.
+    const metricsUrl = events.find((e) => (e as {type?: string}).type === 'metrics')!.url
     const url = events.find((e) => e.event === 'listening')!.url
     expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
     await httpCall(url, {body: 'A fine day.', contentType: 'text/plain'})

@@ -2,12 +2,16 @@ import {Flags} from '@oclif/core'
 
 import {connectionFlags} from '../../cli/connection-flags.js'
 import {metricsFlags} from '../../cli/metrics-flags.js'
+import type {JsonOutput} from '../../cli/reporter.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
 import {DEFAULT_MAX_BODY_BYTES, DEFAULT_MODEL_KIND, formatAccessLog, listenAddressOf, MODEL_KINDS, serveSentiment, type ModelKind, type ServeSentimentResult} from '../../core/sentiment/index.js'
 
 export type {ServeSentimentResult} from '../../core/sentiment/index.js'
 
 export default class ServeSentiment extends SstreamCommand<typeof ServeSentiment> {
+  /** NDJSON, as every long-running command: the events, then the summary (or the error) as one more line. */
+  protected override jsonOutput: JsonOutput = 'ndjson'
+
   static override summary = 'Serve the sentiment model over HTTP (POST /sentiment)'
   static override description =
     'Serves a sentiment model, trained (the default: a network trained on the Stanford Sentiment Treebank) or lexicon (sstream 0.1\'s word lists and rules), with the original contract, POST /sentiment with the text as a text/plain body answering 200 and the bare label (Very Negative, Negative, Neutral, Positive or Very Positive; an empty body is Neutral), plus POST /v1/sentiment with JSON {"text": ...} or {"texts": [...]} answering labels with scores and the five class probabilities, and GET /healthz naming the model and its version. Listens on the host and port of --sentiment-url (or SSTREAM_SENTIMENT_URL: the address the other commands use to reach the service; 127.0.0.1:8001 by default), unless --host or --port say otherwise. Access log lines go to stderr, as JSON with --json. Ctrl-C or SIGTERM stops it gracefully.'
@@ -35,7 +39,7 @@ export default class ServeSentiment extends SstreamCommand<typeof ServeSentiment
     const metrics = metricsPort === undefined
       ? undefined
       : await (await import('../../core/metrics/index.js')).startSentimentMetrics({port: metricsPort, host: this.flags['metrics-host'], model: this.flags.model})
-    if (metrics) this.report.progress({event: 'metrics', url: metrics.url}, () => `Prometheus metrics on ${metrics.url}`)
+    if (metrics) this.report.progress({type: 'metrics', event: 'metrics', url: metrics.url}, () => `Prometheus metrics on ${metrics.url}`)
     const result = await serveSentiment({
       host: this.flags.host ?? address.host,
       port: this.flags.port ?? address.port,
@@ -47,7 +51,7 @@ export default class ServeSentiment extends SstreamCommand<typeof ServeSentiment
         process.stderr.write(`${formatAccessLog(entry, this.jsonEnabled())}\n`)
       },
       onListening: ({url, model, version}) => {
-        this.report.progress({event: 'listening', url, model, version}, () => `Serving sentiment model ${model} (version ${version}) on ${url} (also /v1/sentiment and /healthz). Ctrl-C stops.`)
+        this.report.progress({type: 'listening', event: 'listening', url, model, version}, () => `Serving sentiment model ${model} (version ${version}) on ${url} (also /v1/sentiment and /healthz). Ctrl-C stops.`)
       },
     }).finally(() => metrics?.close())
     this.note(`Stopped after ${result.requests} ${result.requests === 1 ? 'request' : 'requests'}: ${result.texts} texts classified, ${result.errors} refused.`)
