@@ -204,8 +204,10 @@ export function analyticsPipeline(options: AnalyticsOptions): PipelineDefinition
     deadLetterTopic: options.deadLetterTopic,
     decode: decodeOrder,
     eventTime: (_order, record) => {
-      // Kafka's -1 is "no timestamp" (the broker refuses any other negative one): not an instant of 1969.
-      if (record.timestamp < 0) throw new FieldError('timestamp', `the record has no timestamp (${record.timestamp}); an order's event time is its Kafka timestamp.`, 'bad-timestamp')
+      // Kafka's -1 is "no timestamp": not an instant of 1969. No Kafka client writes any other negative one (the
+      // broker takes it all the same): not an event time either.
+      if (record.timestamp === -1) throw new FieldError('timestamp', "the record has no timestamp (-1); an order's event time is its Kafka timestamp.", 'bad-timestamp')
+      if (record.timestamp < 0) throw new FieldError('timestamp', `the Kafka timestamp ${record.timestamp} is negative, which no Kafka client writes (-1 is "none"): not an order's event time.`, 'bad-timestamp')
       checkTime(record.timestamp)
       return record.timestamp
     },

@@ -102,6 +102,11 @@ export function eventTimeCheck(field: string, windowMs: number): (time: number) 
   return (time) => {
     if (time >= min && time <= max) return
     if (!Number.isFinite(time)) throw new FieldError(field, 'is not a time.', 'bad-timestamp')
+    // Within the years 1000 to 9999, but its window starts before them or ends after them.
+    if (time >= MIN_EVENT_TIME && time <= MAX_EVENT_TIME) {
+      const edge = time < min ? 'starts before the year 1000' : 'ends after 9999-12-31 23:59:59.999'
+      throw new FieldError(field, `${describeTime(time)} falls in a ${windowMs / 1000} s window that ${edge}, which sstream's outputs cannot hold.`, 'bad-timestamp')
+    }
     throw new FieldError(field, `${describeTime(time)} is outside the years 1000 to 9999 that sstream's outputs hold.`, 'bad-timestamp')
   }
 }

@@ -15,7 +15,7 @@ import type {BatchControl, ConsumedBatch, OffsetReader, PartitionSource, StreamP
 import {repartitionTopicName} from './repartition.js'
 import {RunMetrics} from './run-metrics.js'
 import type {Task, TaskContext} from './task.js'
-import {commitOutput, restoreTask, type PartitionBounds} from './task-host.js'
+import {commitOutput, isStoreOnly, restoreTask, type PartitionBounds} from './task-host.js'
 import {fitDeadLetters, forEachResult, refuseOversized, type StoreWrite, type TaskOutput} from './task-output.js'
 import {DEFAULT_MAX_FUTURE_MS, type PartitionStats, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type ServiceName, type RunStopReason} from './types.js'
 import {UntilIdle} from './until-idle.js'
@@ -420,6 +420,16 @@ class Runtime {
       },
       {committed: async () => restored, bounds: () => this.partitionBounds(slot), retry: (work) => this.withRetry(work), trace},
     )
+    // A store-only pipeline restarts where its store stands, or at the group's commit when that is behind (the
+    // records in between are read again: their dead letters went with a transaction that did not commit). With
+    // nothing committed for the group, a crash between the store's first write and the first commit would leave
+    // only the store's position: the dead letters of that first batch would never be written. So the starting
+    // point is committed first, before the store takes anything.
+    if (!restored && slot.kind === 'source' && isStoreOnly(definition) && slot.task.nextOffset !== undefined) {
+      const start = slot.task.checkpoint()
+      await slot.producer.commit([], {groupId: options.groupId, topic: slot.topic, partition: slot.partition, offset: start.offset, metadata: start.metadata})
+      trace(`${slot.topic}:${slot.partition} init: committed the starting point ${start.offset}`)
+    }
     const restartAt = slot.task.nextOffset ?? slot.task.committed
     if (restartAt !== undefined && (slot.fetchedUpTo === undefined || slot.fetchedUpTo > restartAt)) slot.fetchedUpTo = restartAt
     slot.soughtTo = undefined

@@ -117,6 +117,38 @@ describe('bad data the engine settles', {timeout: 120_000, retry: 0}, () => {
     expect(await readCommitted(deadLetters, {timeoutMs: 20_000})).toHaveLength(2)
   })
 
+  it('leaderboard: after a crash between the first Redis write of a new group and its first Kafka commit, the bad records of that batch are dead-lettered once', async () => {
+    const groupId = services.groupId('crash-first-commit')
+    const [input, deadLetters] = await createTopics(services, ['scores', 'dlq'], {partitions: 1, groups: [groupId]})
+    const key = uniqueName('crash-first-board')
+    redisKeys.push(key, offsetsKeyFor(key))
+    const run = () => runLeaderboard({brokers, groupId, inputTopic: input, deadLetterTopic: deadLetters, redisUrl: testConfig.redisUrl, key, idleTimeoutMs: 1000, untilIdle: true})
+    // The group's first process starts (on an empty partition, as when it starts before the records come).
+    expect((await run()).recordsIn).toBe(0)
+    await produce(input, [
+      {partition: 0, key: 'Bob', value: '1', timestamp: Date.now()},
+      {partition: 0, key: 'Bob', value: 'not a score', timestamp: Date.now()},
+      {partition: 0, key: 'Bob', value: '7', timestamp: Date.now()},
+    ])
+    // It took offsets 0-2 to Redis and died before its first Kafka commit (which held the dead letter of offset 1).
+    const crashed = leaderboardSink({url: testConfig.redisUrl, key})
+    await crashed.open()
+    try {
+      expect(await crashed.storedPosition!(input, 0)).toBeUndefined()
+      await crashed.write([{member: 'Bob', delta: 1, offset: 0}, {member: 'Bob', delta: 7, offset: 2}], {pipeline: 'leaderboard', topic: input, partition: 0, nextOffset: 3})
+    } finally {
+      await crashed.close()
+    }
+    const summary = await run()
+    expect(summary.recordsIn).toBe(3)
+    expect(summary.deadLettered).toBe(1)
+    expect(await boardScores(key)).toEqual({Bob: 8})
+    expect((await readCommitted(deadLetters, {timeoutMs: 20_000})).map((d) => [d.headers[DEAD_LETTER_HEADERS.reason], d.headers[DEAD_LETTER_HEADERS.sourceOffset]])).toEqual([['bad-value', '1']])
+    // Once more: nothing new, nothing again.
+    expect((await run()).recordsIn).toBe(0)
+    expect(await readCommitted(deadLetters, {timeoutMs: 20_000})).toHaveLength(1)
+  })
+
   it('leaderboard: 200 scores of 64 KB each are all dead-lettered (the dead letters of one batch exceed a Kafka message), and the run does not stop as idle before they are', async () => {
     const groupId = services.groupId('huge-dead-letters')
     const [input, deadLetters] = await createTopics(services, ['scores', 'dlq'], {groups: [groupId]})

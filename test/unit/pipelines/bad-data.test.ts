@@ -172,6 +172,10 @@ describe('event times', () => {
     const lastStart = Math.floor((MAX_EVENT_TIME + 1) / 5000) * 5000 - 10_000
     expect(() => checkEventTime('timestamp', lastStart + 4999, 5000)).not.toThrow()
     expect(() => checkEventTime('timestamp', lastStart + 5000, 5000)).toThrow(/timestamp/)
+    // A time of the year 9999 whose window ends in the year 10000: the message says so, not that the year is out of range.
+    expect(() => checkEventTime('timestamp', MAX_EVENT_TIME, 5000)).toThrow(/falls in a 5 s window that ends after 9999-12-31 23:59:59\.999/)
+    // A time of the year 1000 whose window starts before it (a window size that does not divide the epoch offset).
+    expect(() => checkEventTime('timestamp', MIN_EVENT_TIME, 7000)).toThrow(/falls in a 7 s window that starts before the year 1000/)
   })
 })
 
@@ -198,6 +202,11 @@ describe('validation at decode', {timeout: 180_000}, () => {
     for (const timestamp of [-1, MIN_EVENT_TIME - 1, MAX_EVENT_TIME, 8.64e15]) {
       expectRefused(run(pipelines.orders, recordOf('1', valid, timestamp, true)), {kind: 'kafka-timestamp', key: '1', value: () => valid, reasons: ['bad-timestamp'], field: 'timestamp'})
     }
+    // The broker takes a negative timestamp other than -1 ("none"): refused, and not said to be missing.
+    expect((run(pipelines.orders, recordOf('1', valid, -1, true)) as RecordError).message).toMatch(/has no timestamp \(-1\)/)
+    const negative = run(pipelines.orders, recordOf('1', valid, -5000, true)) as RecordError
+    expect(negative).toMatchObject({reason: 'bad-timestamp', field: 'timestamp'})
+    expect(negative.message).toMatch(/the Kafka timestamp -5000 is negative/)
   })
 
   it('alerts', () => {
