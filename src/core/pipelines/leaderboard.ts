@@ -53,8 +53,9 @@ function plainDigits(bytes: Buffer, start: number, end: number): number {
 
 /** A score written as decimal text (sign, fraction, exponent), checked: finite, within ±MAX_EXACT_SCORE. */
 function decimalScore(bytes: Buffer, start: number, end: number): number {
-  const text = bytes.toString('utf8', start, end).trim()
-  if (!DECIMAL.test(text)) throw new FieldError('score', `${excerpt(text)} is not a number.`)
+  const value = bytes.toString('utf8', start, end)
+  const text = value.trim()
+  if (!DECIMAL.test(text)) throw new FieldError('score', `${excerpt(value)} is not a number.`)
   const score = Number(text)
   if (!Number.isFinite(score)) throw new FieldError('score', `${excerpt(text)} is not a finite number.`)
   // A Redis score is a double: beyond 2^53 − 1 one point already loses units (the sink also keeps totals within it).

@@ -247,6 +247,8 @@ describe('validation at decode', {timeout: 180_000}, () => {
       {numRuns: 1500},
     )
     fc.assert(fc.property(scoreCases.hostile, inPlace, (c, place) => expectRefused(run(pipelines.scores, recordOf(c.key, c.value(0), 0, place)), c)), {numRuns: 1500})
+    // The message quotes the value as it is: a value of spaces is not shown as "".
+    for (const value of ['   ', ' 3 4 ']) expect((run(pipelines.scores, recordOf('Bob', Buffer.from(value), 0, true)) as RecordError).message).toBe(`score: ${JSON.stringify(value)} is not a number.`)
   })
 
   it('reviews', () => {
