@@ -66,7 +66,10 @@ export function presentGeneratorResult(result: GeneratorResult, theme: Theme): s
   const rate = Math.round(result.ratePerSec).toLocaleString('en-US')
   const errors = result.errors === 1 ? '1 retried error' : `${result.errors} retried errors`
   const stopped = result.interrupted ? theme.warn(' (interrupted)') : ''
-  return `${theme.ok('Sent')} ${result.sent.toLocaleString('en-US')} ${result.generator} records to ${result.topic} in ${seconds} s (${rate}/s), ${errors}${stopped}`
+  const givenUp = result.unacknowledged
+    ? theme.warn(`; ${result.unacknowledged.toLocaleString('en-US')} records given up unacknowledged (Kafka did not answer): they may or may not be in the topic`)
+    : ''
+  return `${theme.ok('Sent')} ${result.sent.toLocaleString('en-US')} ${result.generator} records to ${result.topic} in ${seconds} s (${rate}/s), ${errors}${stopped}${givenUp}`
 }
 
 /** What a run says when Kafka stops acknowledging its records, and when it does again. */

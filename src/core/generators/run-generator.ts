@@ -5,6 +5,7 @@
  * A run ends at `count`, after `durationMs` or when the signal fires; then everything accepted is flushed,
  * and `sent` counts only records the broker acknowledged.
  */
+import {settlesWithin} from '../async.js'
 import {SstreamError} from '../errors.js'
 import type {KafkaSecurity} from '../config/index.js'
 import {createGeneratorProducer, type GeneratorProducerStats, type ProducerRecord} from '../kafka/index.js'
@@ -48,6 +49,11 @@ export interface GeneratorResult {
   errors: number
   /** Whether the run was stopped by the signal (Ctrl-C) rather than by its count or duration. */
   interrupted: boolean
+  /**
+   * Records given up unacknowledged when the signal came and Kafka did not acknowledge them within 5 s (a
+   * broker gone): they may or may not be in the topic. Present only then.
+   */
+  unacknowledged?: number
 }
 
 /** Where records go: the generators' producer, or a stand-in in unit tests. */
@@ -124,6 +130,8 @@ export class GeneratorFailure extends SstreamError {
 }
 
 const MIN_TICK_MS = 5
+/** After the signal, how long accepted records may take to be acknowledged before they are given up. */
+const FLUSH_AFTER_SIGNAL_MS = 5000
 
 export const realTimers: GeneratorTimers = {
   now: () => performance.now(),
@@ -178,11 +186,25 @@ export async function runGenerator(options: RunGeneratorOptions): Promise<Genera
     void sending.finally(() => pending.delete(sending))
     generated += records.length
   }
+  // After the signal, what was accepted gets FLUSH_AFTER_SIGNAL_MS to be acknowledged: with the broker gone
+  // the sends would otherwise wait for their delivery timeout (2 min), and the process would end at the
+  // stop deadline without its summary.
+  const signalled = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), {once: true})))
+  let signalledAt: number | undefined
+  void signalled.then(() => (signalledAt = timers.now()))
+  const bounded = async (work: Promise<unknown>): Promise<void> => {
+    if (signalledAt === undefined) {
+      await Promise.race([work, signalled])
+      if (signalledAt === undefined) return
+    }
+    await settlesWithin(work, signalledAt + FLUSH_AFTER_SIGNAL_MS - timers.now())
+  }
   const relieve = async (): Promise<void> => {
-    while (sink.stats.buffered >= maxBuffered && pending.size > 0 && failure === undefined) await pending.values().next().value
+    while (sink.stats.buffered >= maxBuffered && pending.size > 0 && failure === undefined && !signal?.aborted) await Promise.race([pending.values().next().value, signalled])
   }
 
   const progress = startProgress(options, topic, sink.stats, timers, started)
+  let unacknowledged = 0
   try {
     if (classic) {
       const pauses = createRandom(seed, 1)
@@ -221,13 +243,19 @@ export async function runGenerator(options: RunGeneratorOptions): Promise<Genera
         await timers.sleep(Math.min(Math.max(MIN_TICK_MS, nextAt - timers.now()), endAt - timers.now()), signal)
       }
     }
-    await Promise.all(pending)
-    await sink.flush().catch((error: unknown) => {
-      failure ??= error
-    })
+    await bounded(Promise.all(pending))
+    await bounded(
+      sink.flush().catch((error: unknown) => {
+        failure ??= error
+      }),
+    )
   } finally {
     progress.stop()
+    // Closing fails the records still waiting (INTERRUPTED): given up after the signal, they are counted, not an error.
+    unacknowledged = signal?.aborted ? sink.stats.buffered : 0
+    const failed = failure
     await sink.close()
+    if (unacknowledged > 0) failure = failed
   }
   const durationMs = Math.max(0, timers.now() - started)
   const result: GeneratorResult = {
@@ -238,6 +266,7 @@ export async function runGenerator(options: RunGeneratorOptions): Promise<Genera
     ratePerSec: durationMs > 0 ? Math.round((sink.stats.acked / durationMs) * 1000 * 10) / 10 : 0,
     errors: sink.stats.retries,
     interrupted: signal?.aborted === true,
+    ...(unacknowledged > 0 ? {unacknowledged} : {}),
   }
   if (failure !== undefined) {
     const cause = failure instanceof SstreamError ? failure : new SstreamError('KAFKA_ERROR', `Producing to ${topic} failed: ${String(failure)}`, {cause: failure})

@@ -4,7 +4,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {createEventFactory, runGenerator, syntheticClock} from '../../../src/core/generators/index.js'
 import {createKafka, KafkaAdmin, partitionForKey, readTopic, type TopicRecord} from '../../../src/core/kafka/index.js'
-import {spawnCli} from '../../helpers/cli.js'
+import {lastJson, spawnCli} from '../../helpers/cli.js'
 import {startPrivateBroker, type PrivateBroker} from './private-broker.js'
 
 let broker: PrivateBroker | undefined
@@ -243,5 +243,34 @@ describe('sstream watch alerts across a broker crash', () => {
     expect(code, stderr).toBe(130)
     expect(shown().sort()).toEqual([...before, ...meanwhile, ...after].sort())
     expect(events().at(-1)).toMatchObject({type: 'summary', critical: 30})
+  })
+})
+
+describe('sstream gen interrupted while the broker is away', () => {
+  it('gives up the records Kafka does not acknowledge and ends with its summary, exit code 130', async () => {
+    const topic = 'interrupted-orders'
+    const b = await brokerWithTopic(topic)
+    const child = spawnCli(['gen', 'orders', '--brokers', b.brokers.join(','), '--topic', topic, '--rate', '50', '--json'])
+    let stderr = ''
+    let stdout = ''
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+    const closed = once(child, 'close') as Promise<[number | null]>
+    await new Promise((r) => setTimeout(r, 3000))
+    await b.stop('SIGKILL')
+    try {
+      // Records pile up unacknowledged; Ctrl-C then cannot flush them, and must not wait 2 min for them.
+      await new Promise((r) => setTimeout(r, 3000))
+      child.kill('SIGINT')
+      const [code] = await closed
+      expect(code, stderr).toBe(130)
+      expect(stderr).not.toMatch(/Stopping now/)
+      const result = lastJson<{sent: number; interrupted: boolean; unacknowledged?: number}>(stdout)
+      expect(result).toMatchObject({interrupted: true})
+      expect(result.sent).toBeGreaterThan(0)
+      expect(result.unacknowledged).toBeGreaterThan(0)
+    } finally {
+      await b.start()
+    }
   })
 })
