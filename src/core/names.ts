@@ -20,6 +20,15 @@ export type TopicName = (typeof TOPICS)[keyof typeof TOPICS]
 export const ALL_TOPICS: readonly string[] = Object.values(TOPICS)
 
 /** Short names accepted wherever a topic is named on the command line: `alerts.critical` → `streaming.alerts.critical`. */
+/**
+ * The command that creates these missing topics: `sstream setup kafka` when they are all sstream's own,
+ * else with `--topic` for each (setup kafka alone creates only sstream's nine).
+ */
+export function createTopicsCommand(topics: readonly string[]): string {
+  if (topics.every((topic) => ALL_TOPICS.includes(topic))) return '`sstream setup kafka`'
+  return `\`sstream setup kafka ${topics.map((topic) => `--topic ${topic}`).join(' ')}\``
+}
+
 export function resolveTopicName(name: string): string {
   if (ALL_TOPICS.includes(name)) return name
   const prefixed = `streaming.${name}`

@@ -32,6 +32,7 @@ import {
 import {nextSequence, partitionForKey, RecordBatchBuilder, stampRecordBatch} from './protocol/record-batch.js'
 import {kafkaClientSettings} from './settings.js'
 import {BrokerConnection, KafkaConnectionError, type BrokerConnectionOptions} from './protocol/wire.js'
+import {createTopicsCommand} from '../names.js'
 
 export interface ProducerRecord {
   key: string
@@ -446,7 +447,7 @@ class IdempotentProducer implements GeneratorProducer {
 
   private topicMissing(): SstreamError {
     return new SstreamError('TOPIC_MISSING', `The topic ${this.topic} doesn't exist on Kafka at ${this.options.brokers.join(',')}.`, {
-      nextSteps: ['Create the sstream topics with `sstream setup kafka`,', 'or name an existing topic with --topic.'],
+      nextSteps: [`Create it with ${createTopicsCommand([this.topic])},`, 'or name an existing topic with --topic.'],
     })
   }
 }

@@ -14,6 +14,7 @@ import type {KafkaSecurity} from '../config/index.js'
 import type {StopReason} from '../stop.js'
 import {createKafka, toKafkaError, withKafkaDeadline} from './client.js'
 import {messageKey, messageOffset} from './kafkajs/fetch-decoder.js'
+import {createTopicsCommand} from '../names.js'
 
 export interface TopicRecord {
   topic: string
@@ -200,7 +201,7 @@ async function selectPartitions(admin: KafkaAdmin, topic: string, wanted: number
   const topics = await admin.listTopics()
   if (!topics.includes(topic)) {
     throw new SstreamError('TOPIC_MISSING', `The topic ${topic} doesn't exist.`, {
-      nextSteps: ['Create the sstream topics with `sstream setup kafka`,', 'or list the topics with `sstream status`.'],
+      nextSteps: [`Create it with ${createTopicsCommand([topic])},`, 'or list the topics with `sstream status --all`.'],
     })
   }
   const count = (await admin.describe([topic])).get(topic)?.partitions ?? 0

@@ -20,6 +20,7 @@ import {fitDeadLetters, forEachResult, refuseOversized, type StoreWrite, type Ta
 import {DEFAULT_MAX_FUTURE_MS, type PartitionStats, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type ServiceName, type RunStopReason} from './types.js'
 import {UntilIdle} from './until-idle.js'
 import {isoOrNull} from './windows.js'
+import {createTopicsCommand} from '../names.js'
 
 interface Slot {
   kind: 'source' | 'merge'
@@ -224,7 +225,7 @@ class Runtime {
         const what = topic === definition.deadLetterTopic ? 'dead-letter topic' : 'topic'
         const flag = topic === definition.deadLetterTopic ? '--deadletter-topic' : 'the command’s topic flags'
         return new SstreamError('TOPIC_MISSING', `The ${what} ${topic} does not exist on Kafka at ${this.platform.address}.`, {
-          nextSteps: ['Create the topics with `sstream setup kafka`,', `or name another topic with ${flag}.`],
+          nextSteps: [`Create it with ${createTopicsCommand([topic])},`, `or name another topic with ${flag}.`],
         })
       }
       // Each missing topic is named (a description fails as a whole when one is missing).

@@ -8,7 +8,7 @@ import {randomBytes} from 'node:crypto'
 import {SstreamError} from '../errors.js'
 import type {KafkaSecurity} from '../config/index.js'
 import {createKafka, KafkaAdmin, messageKey, RUNNING_RETRY, toKafkaError} from '../kafka/index.js'
-import {TOPICS} from '../names.js'
+import {createTopicsCommand, TOPICS} from '../names.js'
 import {initialViewState, reduceView} from '../tui/store.js'
 import type {AlertItem, ViewEvent, ViewState} from '../tui/model.js'
 import type {WatchCommonOptions} from './board.js'
@@ -67,7 +67,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
     const missing = [criticalTopic, highVolumeTopic].filter((t) => !existing.has(t))
     if (missing.length > 0) {
       throw new SstreamError('TOPIC_MISSING', `Kafka at ${brokers.join(',')} has no topic ${missing.join(' or ')}.`, {
-        nextSteps: ['Create the topics with `sstream setup kafka`,', 'or name other topics with --critical-topic and --high-volume-topic.'],
+        nextSteps: [`Create ${missing.length === 1 ? 'it' : 'them'} with ${createTopicsCommand(missing)},`, 'or name other topics with --critical-topic and --high-volume-topic.'],
       })
     }
     for (const topic of [criticalTopic, highVolumeTopic]) {

@@ -111,7 +111,7 @@ describe('the dead-letter topic', {timeout: 120_000}, () => {
     expect(sorted(await readCommitted(critical, {timeoutMs: 20_000}).then((m) => m.map((r) => ({key: r.key, value: r.value ?? ''}))))).toEqual(want.critical)
   })
 
-  it('a missing dead-letter topic is a start-up error naming it and `sstream setup kafka`, before anything is read', async () => {
+  it('a missing dead-letter topic is a start-up error naming it and `sstream setup kafka --topic` for it, before anything is read', async () => {
     const groupId = services.groupId('missing-dlq')
     const [input] = await createTopics(services, ['scores'], {partitions: 1, groups: [groupId]})
     const missing = uniqueName('t-no-such-dlq')
@@ -126,7 +126,7 @@ describe('the dead-letter topic', {timeout: 120_000}, () => {
     const coded = error as SstreamError
     expect(coded.code).toBe('TOPIC_MISSING')
     expect(coded.message).toBe(`The dead-letter topic ${missing} does not exist on Kafka at ${brokers.join(',')}.`)
-    expect(coded.nextSteps.join(' ')).toMatch(/`sstream setup kafka`/)
+    expect(coded.nextSteps.join(' ')).toContain(`\`sstream setup kafka --topic ${missing}\``)
     expect(await boardScores(key)).toEqual({})
   })
 })
