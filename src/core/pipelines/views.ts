@@ -149,7 +149,7 @@ export function decodeViewText(record: InputRecord): View {
   const {userColumn, maxMinutes} = viewLimits()
   checkVarchar('user', user, userColumn, `${TABLES.userViewSummary}.USER_NAME`)
   const minutes = wholeMinutes(minutesText)
-  if (minutes < 0) throw new FieldError('minutes', `${excerpt(minutesText)} is not a whole number.`)
+  if (minutes < 0) throw new FieldError('minutes', `${excerpt(minutesText)} is not a whole number of minutes (digits only: 0 or more).`)
   if (minutes > maxMinutes) throw new FieldError('minutes', `${minutes} is beyond ${maxMinutes}, the most ${TABLES.userViewSummary}.TOTAL_MINUTES holds.`)
   return {time, user, topic, minutes}
 }

@@ -428,6 +428,7 @@ class Runtime {
     if (!restored && slot.kind === 'source' && isStoreOnly(definition) && slot.task.nextOffset !== undefined) {
       const start = slot.task.checkpoint()
       await slot.producer.commit([], {groupId: options.groupId, topic: slot.topic, partition: slot.partition, offset: start.offset, metadata: start.metadata})
+      slot.lastCommitted = start
       trace(`${slot.topic}:${slot.partition} init: committed the starting point ${start.offset}`)
     }
     const restartAt = slot.task.nextOffset ?? slot.task.committed

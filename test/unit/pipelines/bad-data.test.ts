@@ -235,6 +235,10 @@ describe('validation at decode', {timeout: 180_000}, () => {
       {numRuns: 1500},
     )
     fc.assert(fc.property(viewCases.hostile, eventTime, inPlace, (c, time, place) => expectRefused(run(pipelines.views, recordOf(c.key, c.value(time), 0, place)), c)), {numRuns: 1500})
+    // Negative minutes are whole numbers: the message says what minutes must be.
+    const negative = run(pipelines.views, recordOf('1', Buffer.from('"2024-01-01 12:00:00.0","Bob","AI",-3'), 0, true)) as RecordError
+    expect(negative).toMatchObject({reason: 'bad-value', field: 'minutes'})
+    expect(negative.message).toBe('minutes: "-3" is not a whole number of minutes (digits only: 0 or more).')
   })
 
   it('scores', () => {
