@@ -1,5 +1,6 @@
 import {once} from 'node:events'
 
+import type {Producer} from 'kafkajs'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {createEventFactory, runGenerator, syntheticClock} from '../../../src/core/generators/index.js'
@@ -110,6 +111,67 @@ describe('sstream gen while the broker is away', () => {
   })
 })
 
+type CliEvent = {type: string; key?: string; records?: number; stoppedBy?: string; state?: string; critical?: number}
+
+/** A command run with --json: its NDJSON events, the keys it has shown (`keyOf`), and a wait for keys to show. */
+function jsonCli(args: string[], keyOf: (event: CliEvent) => string | undefined) {
+  const child = spawnCli(args)
+  let stdout = ''
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const closed = once(child, 'close') as Promise<[number | null]>
+  const events = (): CliEvent[] =>
+    stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as CliEvent)
+  const shown = (): string[] => events().flatMap((e) => (keyOf(e) ? [keyOf(e)!] : []))
+  const waitShown = async (keys: string[]): Promise<void> => {
+    const deadline = Date.now() + 90_000
+    while (!keys.every((k) => shown().includes(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    expect(keys.filter((k) => !shown().includes(k)), `stderr: ${stderr}`).toEqual([])
+  }
+  return {child, closed, events, shown, waitShown, stderr: () => stderr}
+}
+
+/**
+ * After `first`, the command is frozen (SIGSTOP) while the broker is killed and started again and `meanwhile`
+ * is written: when it runs again its connections are gone and its consumer starts again, with no committed
+ * offset to go on from. It must then show `meanwhile`, and `after` written next. Ends it with Ctrl-C and
+ * returns its exit code.
+ */
+async function acrossACrash(
+  cli: ReturnType<typeof jsonCli>,
+  b: PrivateBroker,
+  producer: Producer,
+  send: (keys: string[]) => Promise<void>,
+  first: () => Promise<void>,
+): Promise<{code: number | null; meanwhile: string[]; after: string[]}> {
+  const pid = cli.child.pid!
+  const meanwhile = Array.from({length: 10}, (_, i) => `meanwhile-${i}`)
+  const after = Array.from({length: 10}, (_, i) => `after-${i}`)
+  try {
+    await first()
+    process.kill(pid, 'SIGSTOP')
+    await b.stop('SIGKILL')
+    await b.start()
+    await producer.disconnect()
+    await producer.connect()
+    await send(meanwhile)
+    process.kill(pid, 'SIGCONT')
+    await cli.waitShown(meanwhile)
+    await send(after)
+    await cli.waitShown(after)
+  } finally {
+    process.kill(pid, 'SIGCONT')
+    cli.child.kill('SIGINT')
+    await producer.disconnect()
+  }
+  const [code] = await cli.closed
+  return {code, meanwhile, after}
+}
+
 describe('sstream tail across a broker crash', () => {
   it('reads on where it stopped, with none of the records written meanwhile skipped or printed twice, and Ctrl-C ends with its summary', async () => {
     const topic = 'tail-across-crash'
@@ -120,65 +182,27 @@ describe('sstream tail across a broker crash', () => {
       await producer.send({topic, messages: keys.map((key) => ({key, value: `value of ${key}`}))})
     }
 
-    const child = spawnCli(['tail', topic, '--json', '--brokers', b.brokers.join(',')])
-    let stdout = ''
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-    let stderr = ''
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-    const closed = once(child, 'close') as Promise<[number | null]>
-    const events = (): Array<{type: string; key?: string; records?: number; stoppedBy?: string; state?: string}> =>
-      stdout
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line))
-    const printed = (): string[] => events().flatMap((e) => (e.type === 'record' && e.key ? [e.key] : []))
-    const waitPrinted = async (keys: string[]): Promise<void> => {
-      const deadline = Date.now() + 90_000
-      while (!keys.every((k) => printed().includes(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
-      expect(keys.filter((k) => !printed().includes(k)), `stderr: ${stderr}`).toEqual([])
-    }
-
-    try {
+    const cli = jsonCli(['tail', topic, '--json', '--brokers', b.brokers.join(',')], (e) => (e.type === 'record' ? e.key : undefined))
+    const {code} = await acrossACrash(cli, b, producer, send, async () => {
       // Tail reads from the end: records until it has printed one, so that it is surely reading.
-      for (let i = 0; printed().length === 0 && i < 300; i++) {
+      for (let i = 0; cli.shown().length === 0 && i < 300; i++) {
         await send([`warm-${i}`])
         await new Promise((r) => setTimeout(r, 300))
       }
       const before = Array.from({length: 10}, (_, i) => `before-${i}`)
       await send(before)
-      await waitPrinted(before)
-
-      // Tail is frozen while the broker crashes and comes back and more records are written: when it runs
-      // again, its connections are gone and its consumer starts again. It commits nothing, so only the
-      // positions it printed tell where to go on.
-      process.kill(child.pid!, 'SIGSTOP')
-      await b.stop('SIGKILL')
-      await b.start()
-      await producer.disconnect()
-      await producer.connect()
-      const meanwhile = Array.from({length: 10}, (_, i) => `meanwhile-${i}`)
-      await send(meanwhile)
-      process.kill(child.pid!, 'SIGCONT')
-      await waitPrinted(meanwhile)
-      const after = Array.from({length: 10}, (_, i) => `after-${i}`)
-      await send(after)
-      await waitPrinted(after)
-    } finally {
-      process.kill(child.pid!, 'SIGCONT')
-      child.kill('SIGINT')
-      await producer.disconnect()
-    }
-    const [code] = await closed
+      await cli.waitShown(before)
+    })
 
     // The summary is printed before the process ends: a Kafka client that does not close in time after the
     // crash is left behind, and the stop deadline ends the process (exit code 130 all the same).
-    expect(code, stderr).toBe(130)
-    const keys = printed()
+    expect(code, cli.stderr()).toBe(130)
+    const keys = cli.shown()
     expect(new Set(keys).size).toBe(keys.length)
-    const last = events().at(-1)
+    const last = cli.events().at(-1)
     expect(last).toMatchObject({type: 'summary', stoppedBy: 'signal', records: keys.length})
     // An outage it noticed is followed by the news that it reads again.
-    const states = events().flatMap((e) => (e.type === 'status' ? [e.state] : []))
+    const states = cli.events().flatMap((e) => (e.type === 'status' ? [e.state] : []))
     if (states.includes('down')) expect(states.at(-1)).toBe('ok')
   })
 })
@@ -199,50 +223,14 @@ describe('sstream watch alerts across a broker crash', () => {
     const before = Array.from({length: 10}, (_, i) => `before-${i}`)
     await send(before)
 
-    const child = spawnCli(['watch', 'alerts', '--critical-topic', critical, '--high-volume-topic', highVolume, '--json', '--brokers', b.brokers.join(',')])
-    let stdout = ''
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-    let stderr = ''
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-    const closed = once(child, 'close') as Promise<[number | null]>
-    const events = (): Array<{type: string; key?: string; critical?: number}> =>
-      stdout
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line))
-    const shown = (): string[] => events().flatMap((e) => (e.type === 'critical' && e.key ? [e.key] : []))
-    const waitShown = async (keys: string[]): Promise<void> => {
-      const deadline = Date.now() + 90_000
-      while (!keys.every((k) => shown().includes(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
-      expect(keys.filter((k) => !shown().includes(k)), `stderr: ${stderr}`).toEqual([])
-    }
+    const cli = jsonCli(['watch', 'alerts', '--critical-topic', critical, '--high-volume-topic', highVolume, '--json', '--brokers', b.brokers.join(',')], (e) =>
+      e.type === 'critical' ? e.key : undefined,
+    )
+    const {code, meanwhile, after} = await acrossACrash(cli, b, producer, send, () => cli.waitShown(before))
 
-    const meanwhile = Array.from({length: 10}, (_, i) => `meanwhile-${i}`)
-    const after = Array.from({length: 10}, (_, i) => `after-${i}`)
-    try {
-      await waitShown(before)
-      // The watch is frozen while the broker crashes and comes back and more alerts are written: when it
-      // runs again, its consumer starts again, with no committed offset to go on from.
-      process.kill(child.pid!, 'SIGSTOP')
-      await b.stop('SIGKILL')
-      await b.start()
-      await producer.disconnect()
-      await producer.connect()
-      await send(meanwhile)
-      process.kill(child.pid!, 'SIGCONT')
-      await waitShown(meanwhile)
-      await send(after)
-      await waitShown(after)
-    } finally {
-      process.kill(child.pid!, 'SIGCONT')
-      child.kill('SIGINT')
-      await producer.disconnect()
-    }
-    const [code] = await closed
-
-    expect(code, stderr).toBe(130)
-    expect(shown().sort()).toEqual([...before, ...meanwhile, ...after].sort())
-    expect(events().at(-1)).toMatchObject({type: 'summary', critical: 30})
+    expect(code, cli.stderr()).toBe(130)
+    expect(cli.shown().sort()).toEqual([...before, ...meanwhile, ...after].sort())
+    expect(cli.events().at(-1)).toMatchObject({type: 'summary', critical: 30})
   })
 })
 
