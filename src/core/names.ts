@@ -19,7 +19,6 @@ export type TopicName = (typeof TOPICS)[keyof typeof TOPICS]
 /** The topics `sstream setup kafka` creates, in the order it reports them. */
 export const ALL_TOPICS: readonly string[] = Object.values(TOPICS)
 
-/** Short names accepted wherever a topic is named on the command line: `alerts.critical` → `streaming.alerts.critical`. */
 /**
  * The command that creates these missing topics: `sstream setup kafka` when they are all sstream's own,
  * else with `--topic` for each (setup kafka alone creates only sstream's nine).
@@ -29,6 +28,7 @@ export function createTopicsCommand(topics: readonly string[]): string {
   return `\`sstream setup kafka ${topics.map((topic) => `--topic ${topic}`).join(' ')}\``
 }
 
+/** Short names accepted wherever a topic is named on the command line: `alerts.critical` → `streaming.alerts.critical`. */
 export function resolveTopicName(name: string): string {
   if (ALL_TOPICS.includes(name)) return name
   const prefixed = `streaming.${name}`
