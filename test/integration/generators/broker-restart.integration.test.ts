@@ -20,6 +20,28 @@ async function brokerWithTopic(topic: string): Promise<PrivateBroker> {
   return broker
 }
 
+/** How many records the topic holds (its partitions' end offsets summed). */
+async function recordsIn(b: PrivateBroker, topic: string): Promise<number> {
+  const admin = await KafkaAdmin.connect(b.brokers)
+  try {
+    return (await admin.topicOffsets(topic)).partitions.reduce((sum, p) => sum + Number(p.high), 0)
+  } finally {
+    await admin.close()
+  }
+}
+
+/**
+ * Waits until the topic holds more than `than` records: the command has started, connected and is writing
+ * (its start-up takes seconds on a busy machine; a broker killed before it connected tests nothing).
+ */
+async function waitForWrites(b: PrivateBroker, topic: string, than: number): Promise<void> {
+  const deadline = Date.now() + 90_000
+  while ((await recordsIn(b, topic)) <= than) {
+    if (Date.now() > deadline) throw new Error(`no record reached ${topic} within 90 s`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
 describe('a generator across broker restarts', () => {
   it('retries through a crash and a clean restart, then has written every record exactly once, in order', async () => {
     const topic = 'restart-orders'
@@ -84,13 +106,14 @@ describe('sstream gen while the broker is away', () => {
     const b = await brokerWithTopic(topic)
 
     const count = 16_000
+    const already = await recordsIn(b, topic)
     const child = spawnCli(['gen', 'views', '--brokers', b.brokers.join(','), '--topic', topic, '--rate', '1000', '--count', String(count), '--seed', '8'])
     let stderr = ''
     let stdout = ''
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
     const closed = once(child, 'close') as Promise<[number | null]>
-    await new Promise((r) => setTimeout(r, 4000))
+    await waitForWrites(b, topic, already)
     // Away for longer than the notice time (10 s), well within the delivery timeout (2 min).
     await b.stop('SIGKILL')
     const deadline = Date.now() + 60_000
@@ -107,7 +130,7 @@ describe('sstream gen while the broker is away', () => {
 
     let read = 0
     await readTopic({brokers: b.brokers, topic, fromBeginning: true, exitAtEnd: true, onRecord: () => void (read += 1)})
-    expect(read).toBe(count)
+    expect(read).toBe(already + count)
   })
 })
 
@@ -238,13 +261,14 @@ describe('sstream gen interrupted while the broker is away', () => {
   it('gives up the records Kafka does not acknowledge and ends with its summary, exit code 130', async () => {
     const topic = 'interrupted-orders'
     const b = await brokerWithTopic(topic)
+    const already = await recordsIn(b, topic)
     const child = spawnCli(['gen', 'orders', '--brokers', b.brokers.join(','), '--topic', topic, '--rate', '50', '--json'])
     let stderr = ''
     let stdout = ''
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
     const closed = once(child, 'close') as Promise<[number | null]>
-    await new Promise((r) => setTimeout(r, 3000))
+    await waitForWrites(b, topic, already)
     await b.stop('SIGKILL')
     try {
       // Records pile up unacknowledged; Ctrl-C then cannot flush them, and must not wait 2 min for them.
