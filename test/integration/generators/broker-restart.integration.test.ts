@@ -107,26 +107,22 @@ describe('sstream gen while the broker is away', () => {
 
     const count = 16_000
     const already = await recordsIn(b, topic)
-    const child = spawnCli(['gen', 'views', '--brokers', b.brokers.join(','), '--topic', topic, '--rate', '1000', '--count', String(count), '--seed', '8'])
-    let stderr = ''
-    let stdout = ''
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-    const closed = once(child, 'close') as Promise<[number | null]>
+    const gen = spawnCollecting(['gen', 'views', '--brokers', b.brokers.join(','), '--topic', topic, '--rate', '1000', '--count', String(count), '--seed', '8'])
     await waitForWrites(b, topic, already)
     // Away for longer than the notice time (10 s), well within the delivery timeout (2 min).
     await b.stop('SIGKILL')
     const deadline = Date.now() + 60_000
-    while (!/acknowledged no record/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
-    const noticed = stderr
+    while (!/acknowledged no record/.test(gen.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    const noticed = gen.stderr()
     await b.start()
-    const [code] = await closed
+    const [code] = await gen.closed
+    const stderr = gen.stderr()
 
     expect(noticed, `stderr: ${stderr}`).toMatch(/Kafka has acknowledged no record for \d+ s \([\d,]+ waiting, [\d,]+ retried errors?\); still trying, for up to 120 s per record\./)
     expect(noticed).not.toMatch(/acknowledges records again/)
     expect(stderr).toMatch(/Kafka acknowledges records again \(none for \d+ s\)\./)
     expect(code, stderr).toBe(0)
-    expect(stdout).toMatch(new RegExp(`Sent ${count.toLocaleString('en-US')} views records`))
+    expect(gen.stdout()).toMatch(new RegExp(`Sent ${count.toLocaleString('en-US')} views records`))
 
     let read = 0
     await readTopic({brokers: b.brokers, topic, fromBeginning: true, exitAtEnd: true, onRecord: () => void (read += 1)})
@@ -137,15 +133,21 @@ describe('sstream gen while the broker is away', () => {
 type CliEvent = {type: string; key?: string; records?: number; stoppedBy?: string; state?: string; critical?: number}
 
 /** A command run with --json: its NDJSON events, the keys it has shown (`keyOf`), and a wait for keys to show. */
-function jsonCli(args: string[], keyOf: (event: CliEvent) => string | undefined) {
+/** A command run in the background: its process, its exit, and what it has written so far. */
+function spawnCollecting(args: string[]) {
   const child = spawnCli(args)
   let stdout = ''
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   const closed = once(child, 'close') as Promise<[number | null]>
+  return {child, closed, stdout: () => stdout, stderr: () => stderr}
+}
+
+function jsonCli(args: string[], keyOf: (event: CliEvent) => string | undefined) {
+  const {child, closed, stdout, stderr} = spawnCollecting(args)
   const events = (): CliEvent[] =>
-    stdout
+    stdout()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as CliEvent)
@@ -153,9 +155,9 @@ function jsonCli(args: string[], keyOf: (event: CliEvent) => string | undefined)
   const waitShown = async (keys: string[]): Promise<void> => {
     const deadline = Date.now() + 90_000
     while (!keys.every((k) => shown().includes(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
-    expect(keys.filter((k) => !shown().includes(k)), `stderr: ${stderr}`).toEqual([])
+    expect(keys.filter((k) => !shown().includes(k)), `stderr: ${stderr()}`).toEqual([])
   }
-  return {child, closed, events, shown, waitShown, stderr: () => stderr}
+  return {child, closed, events, shown, waitShown, stderr}
 }
 
 /**
@@ -262,22 +264,17 @@ describe('sstream gen interrupted while the broker is away', () => {
     const topic = 'interrupted-orders'
     const b = await brokerWithTopic(topic)
     const already = await recordsIn(b, topic)
-    const child = spawnCli(['gen', 'orders', '--brokers', b.brokers.join(','), '--topic', topic, '--rate', '50', '--json'])
-    let stderr = ''
-    let stdout = ''
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-    const closed = once(child, 'close') as Promise<[number | null]>
+    const gen = spawnCollecting(['gen', 'orders', '--brokers', b.brokers.join(','), '--topic', topic, '--rate', '50', '--json'])
     await waitForWrites(b, topic, already)
     await b.stop('SIGKILL')
     try {
       // Records pile up unacknowledged; Ctrl-C then cannot flush them, and must not wait 2 min for them.
       await new Promise((r) => setTimeout(r, 3000))
-      child.kill('SIGINT')
-      const [code] = await closed
-      expect(code, stderr).toBe(130)
-      expect(stderr).not.toMatch(/Stopping now/)
-      const result = lastJson<{sent: number; interrupted: boolean; unacknowledged?: number}>(stdout)
+      gen.child.kill('SIGINT')
+      const [code] = await gen.closed
+      expect(code, gen.stderr()).toBe(130)
+      expect(gen.stderr()).not.toMatch(/Stopping now/)
+      const result = lastJson<{sent: number; interrupted: boolean; unacknowledged?: number}>(gen.stdout())
       expect(result).toMatchObject({interrupted: true})
       expect(result.sent).toBeGreaterThan(0)
       expect(result.unacknowledged).toBeGreaterThan(0)
