@@ -8,7 +8,6 @@
  */
 import {encodeCritical, encodeHighVolume, type AlertOutputFormat} from './alert-formats.js'
 import {runPipeline} from './run.js'
-import {parseTimestamp} from '../stream/timestamps.js'
 import {
   RecordError,
   type Aggregator,
@@ -21,7 +20,7 @@ import {
 import {checkKeyUtf8, checkRecordUtf8, parseCsvLine, lineText, recordText} from './common.js'
 import {quotedFieldEnd, quotedTimestamp, RecentTexts, scanned} from './quoted-bytes.js'
 import {addExact, incrementExact, toNumber, type ExactInteger} from './exact.js'
-import {eventTimeCheck, checkTimestampYear, excerpt, FieldError, isWellFormed, MAX_OUTPUT_MESSAGE_BYTES} from './validate.js'
+import {eventTimeCheck, excerpt, FieldError, isWellFormed, MAX_OUTPUT_MESSAGE_BYTES, readEventTimestamp} from './validate.js'
 
 export interface Alert {
   time: number
@@ -134,9 +133,7 @@ export function decodeAlertText(record: InputRecord): Alert {
     if (fields.length !== 4) throw new RecordError('malformed-csv', `An alert has 4 fields, this one has ${fields.length}.`)
     ;[timestamp, level, code, message] = fields
   }
-  checkTimestampYear('timestamp', timestamp)
-  const time = parseTimestamp(timestamp)
-  if (time === undefined) throw new FieldError('timestamp', `${excerpt(timestamp)} is not a timestamp like 2021-06-30 12:11:15.123.`, 'bad-timestamp')
+  const time = readEventTimestamp('timestamp', timestamp)
   // The code is the key of the high-volume output and appears in its value (and in the repartition record).
   if (code.length > MAX_CODE_LENGTH) throw new FieldError('code', `${code.length} characters (${excerpt(code)}); a high-volume alert carries it twice, and at most ${MAX_CODE_LENGTH} keep its message within ${MAX_OUTPUT_MESSAGE_BYTES} bytes.`)
   if (!isWellFormed(code) || !isWellFormed(message)) throw new FieldError(isWellFormed(code) ? 'message' : 'code', 'has a lone surrogate, which no UTF-8 output can hold.')

@@ -8,6 +8,7 @@
 import {isUtf8} from 'node:buffer'
 
 import {DATETIME_MAX, DATETIME_MIN, type ColumnType} from '../mariadb/schema.js'
+import {parseTimestamp} from '../stream/timestamps.js'
 import {RecordError, type DeadLetterReason} from '../stream/types.js'
 
 /**
@@ -135,4 +136,28 @@ export function checkUtf8(text: string, bytes: Buffer, start: number, end: numbe
  */
 export function checkTimestampYear(field: string, timestamp: string): void {
   if (timestamp.trimStart().startsWith('0')) throw new FieldError(field, `${excerpt(timestamp)} is before the year 1000, outside what sstream's outputs hold.`, 'bad-timestamp')
+}
+
+/** A fraction with a digit other than 0 after the third: finer than the milliseconds sstream's times hold. */
+const SUB_MILLISECOND_FRACTION = /\.\d{3}\d*[1-9]\d*\s*$/
+
+/**
+ * Reads a CSV timestamp (alerts, views) as an event time in ms, or throws a `bad-timestamp` FieldError: not
+ * the original's format, a year before 1000, or a fraction finer than a millisecond (`…:15.1234`), which
+ * sstream's times cannot hold and would otherwise drop from the event time and from the critical alert's
+ * text without a word. A fraction with trailing zeros (`…:15.1230`) or none (`…:15`) is the same instant in
+ * another spelling: read, and written back in the original's (`…:15.123`, `…:15.0`).
+ */
+export function readEventTimestamp(field: string, timestamp: string): number {
+  checkTimestampYear(field, timestamp)
+  const time = parseTimestamp(timestamp)
+  if (time === undefined) throw new FieldError(field, `${excerpt(timestamp)} is not a timestamp like 2021-06-30 12:11:15.123.`, 'bad-timestamp')
+  if (SUB_MILLISECOND_FRACTION.test(timestamp)) {
+    throw new FieldError(
+      field,
+      `${excerpt(timestamp)} has a fraction finer than a millisecond, which sstream's times do not hold: send yyyy-mm-dd hh:mm:ss.f with at most 3 fraction digits (2021-06-30 12:11:15.123), as the generators write.`,
+      'bad-timestamp',
+    )
+  }
+  return time
 }

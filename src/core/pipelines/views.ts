@@ -13,13 +13,12 @@ import {columnType, type ColumnType} from '../mariadb/schema.js'
 import {userViewSummarySink} from '../mariadb/window-sink.js'
 import {TABLES} from '../names.js'
 import type {BoardPoint} from '../redis/index.js'
-import {parseTimestamp} from '../stream/timestamps.js'
 import {RecordError, type Aggregator, type InputRecord, type PipelineDefinition, type Sink, type WindowResult} from '../stream/types.js'
 import {checkRecordUtf8, recordText} from './common.js'
 import {addExact, incrementExact, toNumber, type ExactInteger} from './exact.js'
 import {createBoardSink, runBoardPipeline, type BoardRunOptions, type BoardRunResult} from './leaderboard.js'
 import {quotedFieldEnd, quotedTimestamp, RecentTexts, scanned, type FieldBytes} from './quoted-bytes.js'
-import {eventTimeCheck, checkTimestampYear, checkVarchar, excerpt, FieldError, intRange} from './validate.js'
+import {eventTimeCheck, checkVarchar, excerpt, FieldError, intRange, readEventTimestamp} from './validate.js'
 
 export interface View {
   time: number
@@ -141,9 +140,7 @@ export function decodeViewText(record: InputRecord): View {
     if (fields.length !== 4) throw new RecordError('malformed-csv', `A view has 4 fields, this one has ${fields.length}.`)
     ;[timestamp, user, topic, minutesText] = fields
   }
-  checkTimestampYear('timestamp', timestamp)
-  const time = parseTimestamp(timestamp)
-  if (time === undefined) throw new FieldError('timestamp', `${excerpt(timestamp)} is not a timestamp like 2021-06-30 12:11:15.123.`, 'bad-timestamp')
+  const time = readEventTimestamp('timestamp', timestamp)
   if (user.trim() === '') throw new FieldError('user', 'is empty.')
   if (topic.trim() === '') throw new FieldError('topic', 'is empty.')
   const {userColumn, maxMinutes} = viewLimits()

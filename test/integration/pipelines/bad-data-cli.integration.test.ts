@@ -214,6 +214,38 @@ describe('bad data through the CLI', {timeout: 180_000}, () => {
     expect(await keyValue(highVolume)).toEqual([['300', `"${javaTimestamp(T0)}","300","5"`]])
   })
 
+  it('alerts: a timestamp finer than a millisecond is dead-lettered `bad-timestamp` naming the format, never written cut to the millisecond; the same millisecond spelt otherwise is an alert', async () => {
+    const groupId = services.groupId('cli-sub-ms')
+    const [input, critical, highVolume, deadLetters] = await createTopics(services, ['alerts', 'critical', 'hv', 'dlq'], {partitions: 1, groups: [groupId]})
+    const alert = (ts: string): string => `"${ts}","CRITICAL","300","This is a CRITICAL alert "`
+    const second = javaTimestamp(T0).slice(0, 19)
+    await produceRaw(input, [
+      {key: '1', value: alert(`${second}.1234`)},
+      {key: '2', value: alert(`${second}.5`)},
+      {key: '3', value: alert(`${second}.000000001`)},
+      {key: '4', value: alert(`${second}.1230`)},
+      {key: '5', value: alert(second)},
+    ])
+    const run = await runCli(['run', 'alerts', '--json', '--group-id', groupId, '--input-topic', input, '--critical-topic', critical, '--highvolume-topic', highVolume, '--deadletter-topic', deadLetters, '--idle-timeout', '1s', '--until-idle'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(await checkedDeadLetters(deadLetters, eventsOf(run.stdout), 5)).toEqual([
+      [0, 'bad-timestamp', 'timestamp'],
+      [2, 'bad-timestamp', 'timestamp'],
+    ])
+    const dead = await readCommitted(deadLetters, {timeoutMs: 20_000})
+    expect(dead.map((d) => [d.key, d.value, d.headers[DEAD_LETTER_HEADERS.error]])).toEqual([
+      ['1', alert(`${second}.1234`), expect.stringMatching(/^timestamp: ".*\.1234" has a fraction finer than a millisecond.*yyyy-mm-dd hh:mm:ss\.f with at most 3 fraction digits/)],
+      ['3', alert(`${second}.000000001`), expect.stringContaining('has a fraction finer than a millisecond')],
+    ])
+    // The others are the same instants as the original's spelling, and go out in it.
+    const keyValue = async (topic: string): Promise<Array<[string | null, string]>> => (await readCommitted(topic, {timeoutMs: 20_000})).map((r) => [r.key, r.value])
+    expect(await keyValue(critical)).toEqual([
+      ['2', `"${second}.5","300","This is a CRITICAL alert "`],
+      ['4', `"${second}.123","300","This is a CRITICAL alert "`],
+      ['5', `"${second}.0","300","This is a CRITICAL alert "`],
+    ])
+  })
+
   it('predictions: a review whose key (its id) is not UTF-8 is dead-lettered (key); every other review is labelled once, under its own key', async () => {
     const groupId = services.groupId('cli-binary-reviews')
     const [input, output, deadLetters] = await createTopics(services, ['reviews', 'labels', 'dlq'], {partitions: 1, groups: [groupId]})

@@ -38,6 +38,29 @@ describe('alerts pipeline', () => {
     expect(reason('"30/06/2021 12:11","CRITICAL","300","This is a CRITICAL alert "')).toBe('bad-timestamp')
   })
 
+  it('refuses a timestamp finer than a millisecond, naming the format, and reads other spellings of a millisecond as it', () => {
+    const decodeError = (ts: string): RecordError | undefined => {
+      try {
+        decodeAlert(record(`"${ts}","CRITICAL","300","m"`))
+        return undefined
+      } catch (error) {
+        return error as RecordError
+      }
+    }
+    for (const ts of ['2026-01-01 12:00:00.1234', '2026-01-01 12:00:00.0001', '2026-01-01 12:00:00.123000001', '2026-01-01 12:00:00.999999999']) {
+      const error = decodeError(ts)
+      expect(error, ts).toMatchObject({reason: 'bad-timestamp', field: 'timestamp'})
+      expect(error?.message).toContain(`"${ts}" has a fraction finer than a millisecond`)
+      expect(error?.message).toContain('yyyy-mm-dd hh:mm:ss.f with at most 3 fraction digits')
+    }
+    // The same millisecond however it is spelt: read as it, and written back in the original's spelling.
+    const noon = new Date(2026, 0, 1, 12, 0, 0).getTime()
+    for (const [ts, ms] of [['2026-01-01 12:00:00.1230', 123], ['2026-01-01 12:00:00.120000000', 120], ['2026-01-01 12:00:00', 0], ['2026-01-01 12:00:00.5', 500]] as const) {
+      expect(decodeError(ts), ts).toBeUndefined()
+      expect(decodeAlert(record(`"${ts}","CRITICAL","300","m"`)).time).toBe(noon + ms)
+    }
+  })
+
   it('sends every CRITICAL alert with its key, and windows with more than the threshold', async () => {
     const pipeline = alertsPipeline({inputTopic: 'alerts', deadLetterTopic: 'dlq', criticalTopic: 'crit', highVolumeTopic: 'high', threshold: 2})
     const {driver} = await runInMemory(pipeline, [
