@@ -22,6 +22,8 @@ export const DEAD_LETTER_HEADERS = {
   windowEnd: 'sstream-window-end',
   /** The dead letter's value was cut to fit the dead-letter topic: the original size in bytes. */
   truncated: 'sstream-truncated',
+  /** The dead letter's key was cut to fit the dead-letter topic (to its first 1,000 characters): the original size in bytes. */
+  keyTruncated: 'sstream-key-truncated',
 } as const
 
 /**
@@ -159,22 +161,28 @@ function headerBytes(message: OutputMessage): number {
   return bytes
 }
 
+/** The most bytes the headers a cut adds take: their names and two sizes of up to 16 digits. */
+const CUT_HEADERS_BYTES = DEAD_LETTER_HEADERS.truncated.length + DEAD_LETTER_HEADERS.keyTruncated.length + 32
+
 /**
  * Cuts a dead letter to at most `maxBytes` of key and value (`maxBytes` less its headers' bytes, when
- * `withHeaders`): the start of its value is kept, and `sstream-truncated` gives the value's original size; a key
- * larger than half of that keeps its first 1,000 characters (the dead letter's source headers still name the
- * record).
+ * `withHeaders`): a key larger than half of that keeps its first 1,000 characters, and `sstream-key-truncated`
+ * gives the key's original size in bytes; the start of the value is kept, as much as fits, and when that is not
+ * all of it `sstream-truncated` gives the value's original size in bytes. A dead letter cut again (to fit a
+ * smaller topic) keeps the sizes of the record (the dead letter's source headers still name it).
  */
 function cutDeadLetter(letter: OutputMessage, maxBytes: number, withHeaders = false): void {
   const value = typeof letter.value === 'string' ? Buffer.from(letter.value) : letter.value
-  const original = letter.headers?.[DEAD_LETTER_HEADERS.truncated] ?? String(value.length)
-  if (letter.headers) letter.headers[DEAD_LETTER_HEADERS.truncated] = original
-  const room = maxBytes - (withHeaders ? headerBytes(letter) : 0)
-  if (keySize(letter) > room / 2) {
+  const room = maxBytes - (withHeaders ? headerBytes(letter) + CUT_HEADERS_BYTES : 0)
+  const keyBytes = keySize(letter)
+  if (keyBytes > room / 2) {
     if (letter.key !== null) letter.key = cutText(letter.key, 1000)
     if (letter.keyBytes) letter.keyBytes = letter.keyBytes.subarray(0, 1000)
+    if (letter.headers && keySize(letter) < keyBytes) letter.headers[DEAD_LETTER_HEADERS.keyTruncated] ??= String(keyBytes)
   }
-  letter.value = value.subarray(0, Math.max(0, room - keySize(letter)))
+  const valueRoom = Math.max(0, room - keySize(letter))
+  if (letter.headers && value.length > valueRoom) letter.headers[DEAD_LETTER_HEADERS.truncated] ??= String(value.length)
+  letter.value = value.subarray(0, valueRoom)
 }
 
 /**

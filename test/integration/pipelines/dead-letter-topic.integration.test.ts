@@ -1,6 +1,7 @@
 /**
  * The dead-letter topic itself: a record too large for it is dead-lettered with its value cut to fit and a
- * header giving the original size (never a stall), also when the topic accepts less than the usual 1 MiB; and
+ * header giving the original size (never a stall), also when the topic accepts less than the usual 1 MiB; a key
+ * too long for it is cut with a header of its own giving its size; and
  * a missing dead-letter topic is a clear start-up error. Output topics that accept less than the usual take a
  * batch's many outputs in requests within their limit.
  */
@@ -94,6 +95,33 @@ describe('the dead-letter topic', {timeout: 120_000}, () => {
       expect(whole.headers[DEAD_LETTER_HEADERS.truncated]).toBeUndefined()
       expect(whole.value).toBe(records.find((r) => r.key === whole.key)!.value)
     }
+  })
+
+  it('a key too long for a dead letter is cut to its first 1,000 characters with sstream-key-truncated giving its size; the value, whole, has no sstream-truncated', async () => {
+    const groupId = services.groupId('long-keys')
+    const [input, critical, highVolume, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high-volume', 'dlq'], {partitions: 1, groups: [groupId]})
+    await setMessageLimit(input, 4 * 1024 * 1024)
+    await setMessageLimit(deadLetters, 20_000)
+    const now = Date.now()
+    // Beyond half the dead-letter topic's room; beyond half a dead letter (cut when made, then again to fit the topic); and one that fits.
+    const records = [
+      {partition: 0, key: 'a'.repeat(25_000), value: 'not an alert', timestamp: now},
+      {partition: 0, key: 'b'.repeat(600_000), value: 'x'.repeat(600_000), timestamp: now},
+      {partition: 0, key: 'c'.repeat(2_000), value: 'not one either', timestamp: now},
+    ]
+    await produce(input, records)
+    const summary = await runAlerts({brokers, groupId, inputTopic: input, deadLetterTopic: deadLetters, criticalTopic: critical, highVolumeTopic: highVolume, idleTimeoutMs: 2000, untilIdle: true})
+    expect(summary.deadLettered).toBe(3)
+    const dead = await readCommitted(deadLetters, {timeoutMs: 20_000})
+    expect(dead.map((d) => [d.key, d.headers[DEAD_LETTER_HEADERS.keyTruncated], d.headers[DEAD_LETTER_HEADERS.truncated]])).toEqual([
+      ['a'.repeat(1000), '25000', undefined],
+      ['b'.repeat(1000), '600000', '600000'],
+      ['c'.repeat(2000), undefined, undefined],
+    ])
+    expect(dead.map((d) => d.headers[DEAD_LETTER_HEADERS.sourceOffset])).toEqual(['0', '1', '2'])
+    expect([dead[0].value, dead[2].value]).toEqual(['not an alert', 'not one either'])
+    expect(dead[1].value!.length).toBeGreaterThan(10_000)
+    expect(records[1].value.startsWith(dead[1].value!)).toBe(true)
   })
 
   it('an output topic that accepts less than the usual 1 MiB takes every output of a batch, in requests within its limit', async () => {

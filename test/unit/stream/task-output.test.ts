@@ -84,7 +84,33 @@ describe('fitDeadLetters', () => {
     expect(small.headers![DEAD_LETTER_HEADERS.truncated]).toBeUndefined()
     expect(longKey.key).toHaveLength(1000)
     expect(bytesOf(longKey)).toBeLessThanOrEqual(20_000 - 256)
-    expect(longKey.headers![DEAD_LETTER_HEADERS.truncated]).toBe('1')
+    // The key was cut, the value was not: each header says what it says of its own part.
+    expect(longKey.headers![DEAD_LETTER_HEADERS.keyTruncated]).toBe('30000')
+    expect(longKey.headers![DEAD_LETTER_HEADERS.truncated]).toBeUndefined()
+    expect(longKey.value).toEqual(Buffer.from('v'))
+    expect(big.headers![DEAD_LETTER_HEADERS.keyTruncated]).toBeUndefined()
+  })
+
+  it('says when a key is cut and its original size in bytes, when made and when cut again, whatever its bytes', () => {
+    const out = emptyOutput()
+    // Beyond half a dead letter (1,000,000 bytes) with its value: cut when made.
+    addDeadLetter(out, 'leaderboard', 'dlq', record(1, 'é'.repeat(300_000), 'x'.repeat(600_000)), 'bad-value', 'huge')
+    // Not UTF-8: its bytes are kept, and cut as bytes.
+    const binary = Buffer.concat([Buffer.from([0xff]), Buffer.alloc(29_999, 0x41)])
+    addDeadLetter(out, 'leaderboard', 'dlq', {...record(2, binary.toString(), 'y'), keyBytes: () => binary}, 'bad-value', 'binary')
+    const [huge, bytes] = out.messages
+    expect(huge.key).toHaveLength(1000)
+    expect(huge.headers![DEAD_LETTER_HEADERS.keyTruncated]).toBe('600000')
+    expect(huge.headers![DEAD_LETTER_HEADERS.truncated]).toBeUndefined()
+    expect(bytes.headers![DEAD_LETTER_HEADERS.keyTruncated]).toBeUndefined()
+    // A smaller topic cuts them again: the sizes stay the record's.
+    fitDeadLetters(out, 'dlq', 20_000)
+    expect(huge.headers![DEAD_LETTER_HEADERS.keyTruncated]).toBe('600000')
+    expect(huge.headers![DEAD_LETTER_HEADERS.truncated]).toBe('600000')
+    expect(bytesOf(huge)).toBeLessThanOrEqual(20_000 - 256)
+    expect(bytes.keyBytes).toHaveLength(1000)
+    expect(bytes.headers![DEAD_LETTER_HEADERS.keyTruncated]).toBe('30000')
+    expect(bytes.headers![DEAD_LETTER_HEADERS.truncated]).toBeUndefined()
   })
 
   it('changes nothing under the usual limit (1 MiB): a dead letter is already cut to 1,000,000 bytes when made', () => {
