@@ -8,7 +8,7 @@
  * RedisManager did around it: optionally start the board afresh, and print it every few seconds.
  */
 import {connectRedis, createRedis, leaderboardSink, readBoard, resetBoard, toRedisError, type BoardPoint, type BoardRow, type LeaderboardSink} from '../redis/index.js'
-import {MAX_EXACT_SCORE} from '../redis/leaderboard-sink.js'
+import {MAX_EXACT_SCORE, POINT_DIGITS} from '../redis/leaderboard-sink.js'
 import {runPipeline} from './run.js'
 import {RecordError, type InputRecord, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type Sink} from '../stream/types.js'
 import {checkKeyUtf8} from './common.js'
@@ -51,7 +51,29 @@ function plainDigits(bytes: Buffer, start: number, end: number): number {
   return value
 }
 
-/** A score written as decimal text (sign, fraction, exponent), checked: finite, within ±MAX_EXACT_SCORE. */
+/** The parts of a decimal text DECIMAL accepts: integer digits, fraction digits, exponent. */
+const DECIMAL_PARTS = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
+
+/** A normal double's smallest magnitude: below it a double holds fewer than 15 significant digits. */
+const MIN_NORMAL = 2.2250738585072014e-308
+
+/**
+ * Refuses a score whose decimal a double does not hold whole: more than POINT_DIGITS (15) significant digits
+ * with a fraction (a whole number holds up to ±MAX_EXACT_SCORE, 16 digits), or too small for a double.
+ */
+function checkScoreDigits(text: string, score: number): void {
+  const [, whole, fraction = '', exponent = '0'] = DECIMAL_PARTS.exec(text)!
+  const digits = `${whole}${fraction}`.replace(/^0+/, '')
+  const significant = digits.replace(/0+$/, '')
+  if (significant === '') return
+  if (score === 0 || Math.abs(score) < MIN_NORMAL) throw new FieldError('score', `${excerpt(text)} is too small for a Redis score (a double): it would be stored as another number.`)
+  const places = Math.max(0, fraction.length - Number(exponent) - (digits.length - significant.length))
+  if (places > 0 && significant.length > POINT_DIGITS) {
+    throw new FieldError('score', `${excerpt(text)} has ${significant.length} significant digits; a Redis score (a double) holds ${POINT_DIGITS} of a fraction, and would lose the rest.`)
+  }
+}
+
+/** A score written as decimal text (sign, fraction, exponent), checked: finite, within ±MAX_EXACT_SCORE, held whole by a double. */
 function decimalScore(bytes: Buffer, start: number, end: number): number {
   const value = bytes.toString('utf8', start, end)
   const text = value.trim()
@@ -60,6 +82,7 @@ function decimalScore(bytes: Buffer, start: number, end: number): number {
   if (!Number.isFinite(score)) throw new FieldError('score', `${excerpt(text)} is not a finite number.`)
   // A Redis score is a double: beyond 2^53 − 1 one point already loses units (the sink also keeps totals within it).
   if (Math.abs(score) > MAX_EXACT_SCORE) throw new FieldError('score', `${excerpt(text)} is beyond ±${MAX_EXACT_SCORE}, where a Redis score is no longer exact.`)
+  checkScoreDigits(text, score)
   return score
 }
 

@@ -11,8 +11,9 @@
  * the points at or past the stored offset, or nothing when the stored offset already covers the batch. So a
  * replayed batch never counts twice and the offsets never go backwards, whatever the engine hands the sink.
  *
- * A point that would take a score beyond ±2^53 − 1 (where a double stops holding integers exactly), or to
- * NaN, is refused inside the same script, before anything is added: it comes back in `rejected`, the rest is
+ * A point that would take a score beyond ±2^53 − 1 (where a double stops holding integers exactly), beyond
+ * the range where a double still holds its decimal places or the score's (see `exactScoreBound`), or to NaN,
+ * is refused inside the same script, before anything is added: it comes back in `rejected`, the rest is
  * added. Any error Redis itself answers (WRONGTYPE, OOM, READONLY, …) fails whatever the data: an outage.
  *
  * While Redis is unreachable, `write` fails at once with a REDIS_UNREACHABLE error (the engine pauses the
@@ -56,23 +57,81 @@ export interface LeaderboardSink extends StoreSink<BoardPoint> {
  */
 export const MAX_EXACT_SCORE = Number.MAX_SAFE_INTEGER
 
+/** log2(10), as the script writes it (both compute the same double bounds from it). */
+const LOG2_10 = 3.321928094887362
+
+/**
+ * The significant digits a point's decimal places are read to: what a double holds of any decimal (DBL_DIG),
+ * and what the leaderboard's decoder lets a score have.
+ */
+export const POINT_DIGITS = 15
+
+/**
+ * The significant digits a score's own decimal places are read to: fewer than a point's, so that the rounding
+ * left in a total by earlier fractional points (0.1 + 0.2 = 0.30000000000000004, after thousands of them
+ * a few units in the 14th digit) is not taken for decimal places the total holds.
+ */
+export const SCORE_DIGITS = 12
+
+/** The decimal places of `x` written with `digits` significant digits (2.5 → 1, 0.30000000000000004 → 1, 700 → 0). */
+export function decimalPlaces(x: number, digits: number): number {
+  if (Number.isInteger(x)) return 0
+  if (!Number.isFinite(x)) return 0
+  const [mantissa, exponent] = x.toExponential(digits - 1).split('e')
+  const fraction = (mantissa.split('.')[1] ?? '').replace(/0+$/, '')
+  return Math.max(0, fraction.length - Number(exponent))
+}
+
+/**
+ * The bound on a score's magnitude that keeps `places` decimal places exact to the last one: ±(2^53 − 1) for
+ * whole numbers (inclusive); for fractions the largest power of two below which the spacing of doubles is at
+ * most 10^−places, so that a double is within half a unit of that last place of the decimal it stands for
+ * (exclusive): 2^49 for tenths, 2^46 for cents, 2^43 for thousandths.
+ */
+export function exactScoreBound(places: number): number {
+  return places === 0 ? MAX_EXACT_SCORE : 2 ** (53 - Math.ceil(places * LOG2_10))
+}
+
+/**
+ * Whether adding `delta` to a score `old` keeps every part of both: the result finite, and within the bound
+ * for the decimal places of the point (read to POINT_DIGITS) and of the score (read to SCORE_DIGITS). What the
+ * script checks, for each point, against the score it would change.
+ */
+export function addsExactly(old: number, delta: number): {exact: boolean; places: number} {
+  const sum = old + delta
+  if (!Number.isFinite(sum)) return {exact: false, places: 0}
+  const places = Math.max(decimalPlaces(delta, POINT_DIGITS), decimalPlaces(old, SCORE_DIGITS))
+  const bound = exactScoreBound(places)
+  return {exact: places === 0 ? Math.abs(sum) <= bound : Math.abs(sum) < bound, places}
+}
+
 /**
  * KEYS: board, offsets hash. ARGV: field, expected stored offset ('' = none), next offset, mode, the field of
  * the refusals, the offset below which stored refusals are forgotten, the refused pairs expected (mode
  * 'apply'), the refusals to store (JSON, '' = none), then member/delta pairs. First every pair is checked
- * against the scores it would produce (pairs of one member in order): a pair that would take its member's
- * score beyond ±MAX_EXACT_SCORE (or to NaN) is refused. With refused pairs, mode 'check' (or mode 'apply'
- * when they are not the ones expected) changes nothing and returns {2, stored, refused}; otherwise the other
- * pairs are added, the offset is set, the refusals are stored next to it, and {1, next, refused} comes back
- * (refused: 1-based pair indexes). Returns {0, stored} when the stored offset was not the expected one.
+ * against the scores it would produce (pairs of one member in order), as `addsExactly` does: a pair whose
+ * addition would not keep every part of the point and of the score (beyond ±MAX_EXACT_SCORE, beyond the
+ * bound of their decimal places, or to NaN) is refused. With refused pairs, mode 'check' (or mode 'apply'
+ * when they are not the ones expected) changes nothing and returns {2, stored, refused, places}; otherwise
+ * the other pairs are added, the offset is set, the refusals are stored next to it, and {1, next, refused,
+ * places} comes back (refused: 1-based pair indexes; places: the decimal places each was checked for).
+ * Returns {0, stored} when the stored offset was not the expected one.
  */
 const ADD_POINTS = `
 local stored = redis.call('HGET', KEYS[2], ARGV[1]) or ''
 if stored ~= ARGV[2] then return {0, stored} end
 local limit = ${MAX_EXACT_SCORE}
+local function places(x, digits)
+  if x == math.floor(x) then return 0 end
+  local fraction, exponent = string.match(string.format('%.' .. (digits - 1) .. 'e', x), '^-?%d%.?(%d*)e([-+]%d+)$')
+  local n = #(string.gsub(fraction, '0+$', '')) - tonumber(exponent)
+  if n < 0 then return 0 end
+  return n
+end
 local first = 9
 local run = {}
 local refused = {}
+local refusedPlaces = {}
 local skip = {}
 for i = first, #ARGV, 2 do
   local member = ARGV[i]
@@ -83,15 +142,27 @@ for i = first, #ARGV, 2 do
   end
   local delta = tonumber(ARGV[i + 1])
   local new = delta and (score + delta)
-  if new == nil or new ~= new or new > limit or new < -limit then
+  local exact = new ~= nil and new == new and new < 1 / 0 and new > -1 / 0
+  local d = 0
+  if exact then
+    d = math.max(places(delta, ${POINT_DIGITS}), places(score, ${SCORE_DIGITS}))
+    if d == 0 then
+      exact = new <= limit and new >= -limit
+    else
+      local bound = 2 ^ (53 - math.ceil(d * ${LOG2_10}))
+      exact = new < bound and new > -bound
+    end
+  end
+  if exact then
+    run[member] = new
+  else
     local k = (i - first) / 2 + 1
     refused[#refused + 1] = k
+    refusedPlaces[#refusedPlaces + 1] = d
     skip[k] = true
-  else
-    run[member] = new
   end
 end
-if #refused > 0 and (ARGV[4] == 'check' or table.concat(refused, ',') ~= ARGV[7]) then return {2, stored, refused} end
+if #refused > 0 and (ARGV[4] == 'check' or table.concat(refused, ',') ~= ARGV[7]) then return {2, stored, refused, refusedPlaces} end
 for i = first, #ARGV, 2 do
   if not skip[(i - first) / 2 + 1] then redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
 end
@@ -110,7 +181,7 @@ if old or ARGV[8] ~= '' then
   end
   if #keep > 0 then redis.call('HSET', KEYS[2], ARGV[5], cjson.encode(keep)) else redis.call('HDEL', KEYS[2], ARGV[5]) end
 end
-return {1, ARGV[3], refused}
+return {1, ARGV[3], refused, refusedPlaces}
 `
 
 type AddPoints = (
@@ -125,7 +196,7 @@ type AddPoints = (
   expectedRefused: string,
   refusals: string,
   ...pairs: string[]
-) => Promise<[number, string, number[]?]>
+) => Promise<[number, string, number[]?, number[]?]>
 
 /** A refusal kept next to the offsets: [input offset, message] (the offset as text: cjson rounds large numbers). */
 type StoredRefusal = [string, string]
@@ -166,8 +237,9 @@ function indexesOf(pair: Pair, points: BoardPoint[], from: number): number[] {
 
 /**
  * The pairs for the points at or past `from`: one per member with the deltas summed (in first-seen order),
- * except for the members in `single` and those whose running sum leaves the exact range, which get one pair
- * per point (in order). One pass and an object per member in the common case (no such member).
+ * except for the members in `single`, those with a fractional point (a sum of fractions in doubles would
+ * round before the script could check each point), and those whose running sum leaves the exact range, which
+ * get one pair per point (in order). One pass and an object per member in the common case (no such member).
  */
 function pairsFor(points: BoardPoint[], from: number, single: ReadonlySet<string>): Pair[] {
   const summed = new Map<string, Pair>()
@@ -180,7 +252,7 @@ function pairsFor(points: BoardPoint[], from: number, single: ReadonlySet<string
       pair = {member, delta}
       summed.set(member, pair)
     } else pair.delta += delta
-    if (!Number.isFinite(delta) || !(Math.abs(pair.delta) <= MAX_EXACT_SCORE)) (unsafe ??= new Set()).add(member)
+    if (!Number.isInteger(delta) || !(Math.abs(pair.delta) <= MAX_EXACT_SCORE)) (unsafe ??= new Set()).add(member)
   }
   if (unsafe === undefined) return [...summed.values()]
   const pairs: Pair[] = []
@@ -206,8 +278,12 @@ export function leaderboardSink(options: LeaderboardSinkOptions): LeaderboardSin
   /** The stored offset per `<topic>:<partition>` as last seen ('' = none stored). */
   const expected = new Map<string, string>()
 
-  const refusal = (pair: Pair): string =>
-    `Adding ${pair.delta} to the score of ${JSON.stringify(pair.member.slice(0, 80))} in ${key} would take it beyond ±${MAX_EXACT_SCORE}, where a Redis score (a double) is no longer exact.`
+  const refusal = (pair: Pair, places = 0): string => {
+    const adding = `Adding ${pair.delta} to the score of ${JSON.stringify(pair.member.slice(0, 80))} in ${key}`
+    if (places === 0) return `${adding} would take it beyond ±${MAX_EXACT_SCORE}, where a Redis score (a double) is no longer exact.`
+    const what = places === 1 ? '1 decimal place' : `${places} decimal places`
+    return `${adding} would take it to ±${exactScoreBound(places)} or beyond, where a Redis score (a double) no longer holds ${what} (the point's or the score's): part of a point would be lost.`
+  }
 
   /**
    * The refusals stored for the points below `from` (the stored offset: they were added, or refused, by an
@@ -267,10 +343,10 @@ export function leaderboardSink(options: LeaderboardSinkOptions): LeaderboardSin
       const pairs = pairsFor(points, from, single)
       const flat: string[] = []
       for (const pair of pairs) flat.push(pair.member, String(pair.delta))
-      const [applied, stored, refused = []] = await addPoints(key, offsetsKey, name, seen, next, mode, refusalsField, forgetBelow, expectedRefused, refusals, ...flat)
+      const [applied, stored, refused = [], refusedPlaces = []] = await addPoints(key, offsetsKey, name, seen, next, mode, refusalsField, forgetBelow, expectedRefused, refusals, ...flat)
       if (applied === 1) {
         expected.set(name, next)
-        const rejected = refused.flatMap((k) => indexesOf(pairs[k - 1], points, from).map((index) => ({index, message: refusal({...pairs[k - 1], delta: points[index].delta})})))
+        const rejected = refused.flatMap((k, i) => indexesOf(pairs[k - 1], points, from).map((index) => ({index, message: refusal({...pairs[k - 1], delta: points[index].delta}, refusedPlaces[i])})))
         return result([...(await storedRefusals(points, from, refusalsField)), ...rejected], from)
       }
       if (applied === 2) {
@@ -284,7 +360,7 @@ export function leaderboardSink(options: LeaderboardSinkOptions): LeaderboardSin
         // Single points refused: add the others and store the refusals with them, in one unit.
         mode = 'apply'
         expectedRefused = refused.join(',')
-        refusals = JSON.stringify(refused.map((k): StoredRefusal => [String(points[indexesOf(pairs[k - 1], points, from)[0]].offset), refusal(pairs[k - 1])]))
+        refusals = JSON.stringify(refused.map((k, i): StoredRefusal => [String(points[indexesOf(pairs[k - 1], points, from)[0]].offset), refusal(pairs[k - 1], refusedPlaces[i])]))
         continue
       }
       seen = stored

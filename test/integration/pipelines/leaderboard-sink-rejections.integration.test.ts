@@ -1,14 +1,17 @@
 /**
  * The leaderboard sink tells a content rejection from an outage, against real Redis servers: a point that
  * would take a score beyond ±(2^53 − 1) (where a double stops holding integers exactly) or to NaN comes back
- * as `rejected` and nothing of it is added, the rest of the batch and the offset are; a private redis-server
+ * as `rejected` and nothing of it is added, the rest of the batch and the offset are; so does a point whose
+ * decimal places, or the score's, a double no longer holds at the score it would make (the script decides as
+ * `addsExactly` does, checked on many scores near the bounds); a private redis-server
  * that is stopped is an outage (thrown) whatever the points.
  */
+import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {SstreamError} from '../../../src/core/errors.js'
 import {connectRedis, createRedis, leaderboardSink, offsetsKeyFor, readBoardOffsets, type BoardPoint, type Redis} from '../../../src/core/redis/index.js'
-import {MAX_EXACT_SCORE} from '../../../src/core/redis/leaderboard-sink.js'
+import {addsExactly, exactScoreBound, MAX_EXACT_SCORE} from '../../../src/core/redis/leaderboard-sink.js'
 import type {SinkWriteContext, SinkWriteResult} from '../../../src/core/stream/index.js'
 import {uniqueName} from '../../helpers/names.js'
 import {testConfig} from '../../helpers/services.js'
@@ -99,6 +102,60 @@ describe('the leaderboard sink, content rejections', () => {
 })
 
 describe('the leaderboard sink, rejection vs outage side by side', () => {
+  it('refuses a point whose decimal places, or the score\'s, the new score would no longer hold, and adds ordinary fractional points', async () => {
+    const key = freshKey()
+    const sink = leaderboardSink({url: testConfig.redisUrl, key})
+    await sink.open()
+    try {
+      await client.zadd(key, MAX_EXACT_SCORE - 10, 'Bob')
+      const batch = points(0, [
+        // 9007199254740981 + 2.5 would be stored as …984: refused; + 2 is whole and fits.
+        ['Bob', 2.5],
+        ['Bob', 2],
+        ['Sam', 0.1],
+        ['Sam', 0.2],
+        // Kim's cent would be lost under 2^47: refused; a small whole point after it is not.
+        ['Kim', 0.01],
+        ['Kim', 2 ** 47],
+        ['Kim', 1],
+        ['Ann', 2.5],
+        ['Ann', 7],
+      ])
+      const result = (await sink.write(batch, context(0, 9))) as SinkWriteResult
+      expect(result.rejected.map((r) => r.index)).toEqual([0, 5])
+      expect(result.rejected[0].message).toMatch(/^Adding 2\.5 to the score of "Bob" .* to ±562949953421312 or beyond, where a Redis score \(a double\) no longer holds 1 decimal place .*part of a point would be lost\.$/)
+      expect(result.rejected[1].message).toMatch(/^Adding 140737488355328 to the score of "Kim" .* to ±70368744177664 or beyond, .* no longer holds 2 decimal places/)
+      expect(await scores(client, key)).toEqual({Bob: String(MAX_EXACT_SCORE - 8), Sam: String(0.1 + 0.2), Kim: '1.01', Ann: '9.5'})
+      expect(await readBoardOffsets(client, key)).toEqual({'scores:0': 9})
+      // Replayed, the same points come back refused with the same words, and nothing is added twice.
+      expect(await sink.write(batch, context(0, 9))).toEqual({...result, skipped: [1, 2, 3, 4, 6, 7, 8]})
+    } finally {
+      await sink.close()
+    }
+  })
+
+  it('the script refuses exactly what addsExactly refuses, on scores near the bounds of every number of decimal places', async () => {
+    const key = freshKey()
+    const sink = leaderboardSink({url: testConfig.redisUrl, key})
+    await sink.open()
+    try {
+      const decimal = (maxPlaces: number) => fc.tuple(fc.integer({min: -999_999, max: 999_999}), fc.integer({min: 0, max: maxPlaces})).map(([digits, places]) => Number(`${digits}e-${places}`))
+      const nearBound = fc.tuple(fc.integer({min: 0, max: 6}), fc.integer({min: -2000, max: 2000}), fc.boolean(), decimal(4)).map(([places, offset, negative, fraction]) => (negative ? -1 : 1) * (exactScoreBound(places) + offset) + fraction)
+      const cases = fc.sample(fc.tuple(fc.oneof(nearBound, decimal(6)), fc.oneof(decimal(6), fc.integer({min: -(2 ** 50), max: 2 ** 50}))), {numRuns: 400, seed: 4242})
+      const batch = cases.map(([, delta], i): BoardPoint => ({member: `m${i}`, delta, offset: i}))
+      for (const [i, [old]] of cases.entries()) await client.zadd(key, String(old), `m${i}`)
+      const result = (await sink.write(batch, context(0, batch.length))) as SinkWriteResult | undefined
+      const expected = cases.flatMap(([old, delta], i) => (addsExactly(old, delta).exact ? [] : [i]))
+      expect(expected.length).toBeGreaterThan(20)
+      expect(expected.length).toBeLessThan(cases.length - 20)
+      expect((result?.rejected ?? []).map((r) => r.index)).toEqual(expected)
+      const stored = await scores(client, key)
+      for (const [i, [old, delta]] of cases.entries()) expect(Number(stored[`m${i}`]), `${old} + ${delta}`).toBe(expected.includes(i) ? old : old + delta)
+    } finally {
+      await sink.close()
+    }
+  })
+
   it('a stopped private redis-server is an outage (thrown), and after it is back the same batch is added with its refused point', async () => {
     privateRedis = await startPrivateRedis()
     const key = uniqueName('test-board')

@@ -1,8 +1,9 @@
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {formatBoard} from '../../../src/cli/present-results.js'
 import {decodePoint, leaderboardPipeline} from '../../../src/core/pipelines/leaderboard.js'
-import {sumPoints, type BoardPoint} from '../../../src/core/redis/leaderboard-sink.js'
+import {addsExactly, decimalPlaces, exactScoreBound, MAX_EXACT_SCORE, sumPoints, type BoardPoint} from '../../../src/core/redis/leaderboard-sink.js'
 import {inputRecord, type RecordError, runInMemory, TestDriver, type InputRecord} from '../../../src/core/stream/index.js'
 import {memorySink} from '../stream/helpers.js'
 import {memoryBoardSink} from './leaderboard-helpers.js'
@@ -30,6 +31,69 @@ describe('leaderboard pipeline', () => {
     expect(reason('Bob', null)).toBe('missing-value')
     expect(reason('Bob', '')).toBe('missing-value')
     expect(reason(null, null)).toBe('missing-value')
+  })
+
+  it('refuses a score a double does not hold whole: a fraction beyond 15 significant digits, or too small', () => {
+    const message = (value: string): string => {
+      try {
+        decodePoint(record('Bob', value))
+        return 'ok'
+      } catch (error) {
+        return (error as RecordError).message
+      }
+    }
+    // 16+ significant digits with a fraction: Number() would silently round them (9007199254740990.5 → …990).
+    for (const value of ['9007199254740990.5', '0.12345678901234567', '1234567890123.4567', '12345678901234567e-3']) {
+      expect(reason('Bob', value), value).toBe('bad-value')
+      expect(message(value)).toMatch(/^score: ".*" has 1[6-9] significant digits; a Redis score \(a double\) holds 15 of a fraction/)
+    }
+    for (const value of ['1e-400', '-2e-320']) expect(message(value), value).toMatch(/too small for a Redis score/)
+    // Held whole: up to 15 significant digits, trailing zeros not counted, and whole numbers up to ±(2^53 − 1).
+    for (const value of ['2.5', '0.1', '123456789012.345', '-0.000001', '1.50000000000000000000', '9007199254740991', '9007199254740991.000', '1e-300', '0.000', '-0']) {
+      expect(reason('Bob', value), value).toBe('ok')
+      expect(decodePoint(record('Bob', value)).delta).toBe(Number(value))
+    }
+  })
+
+  it('adds a point only while the score keeps every decimal place of the point and its own, never refusing ordinary fractional sums', () => {
+    expect([decimalPlaces(2.5, 15), decimalPlaces(0.1 + 0.2, 15), decimalPlaces(700, 15), decimalPlaces(1e-18, 15), decimalPlaces(1000.0000000001588, 12)]).toEqual([1, 1, 0, 18, 0])
+    expect([exactScoreBound(0), exactScoreBound(1), exactScoreBound(2), exactScoreBound(3)]).toEqual([MAX_EXACT_SCORE, 2 ** 49, 2 ** 46, 2 ** 43])
+    // Ordinary sums of fractions, whatever their rounding in doubles.
+    expect(addsExactly(0.1, 0.2)).toEqual({exact: true, places: 1})
+    expect(addsExactly(123.45, 0.01).exact).toBe(true)
+    let total = 0
+    for (let i = 0; i < 100_000; i++) {
+      const delta = [0.1, 0.2, 0.01, 1.1, 3.3, 7][i % 6]
+      expect(addsExactly(total, delta).exact).toBe(true)
+      total += delta
+    }
+    // ... and a large whole point after them: the rounding they left in the total is not taken for decimal places.
+    expect(addsExactly(total, 1e9).exact).toBe(true)
+    // Near 2^53 a fraction is lost: 9007199254740981 + 2.5 would be stored as …984.
+    expect(addsExactly(MAX_EXACT_SCORE - 10, 2.5)).toEqual({exact: false, places: 1})
+    expect(addsExactly(MAX_EXACT_SCORE - 10, 2).exact).toBe(true)
+    expect(addsExactly(MAX_EXACT_SCORE - 10, 11).exact).toBe(false)
+    // The score's own cents, lost under a large whole point: 0.01 + 2^47 would be stored as 2^47.
+    expect(addsExactly(0.01, 2 ** 47)).toEqual({exact: false, places: 2})
+    expect(addsExactly(0.01, 2 ** 45).exact).toBe(true)
+    expect(addsExactly(1, Number.NaN).exact).toBe(false)
+    expect(addsExactly(Number.MAX_VALUE, Number.MAX_VALUE).exact).toBe(false)
+  })
+
+  it('an addition it lets through rounds by at most half a unit of the last decimal place of the point and of the score', () => {
+    const decimal = fc.tuple(fc.integer({min: -(10 ** 15), max: 10 ** 15}), fc.integer({min: 0, max: 6}), fc.integer({min: -12, max: 12})).map(([digits, places, shift]) => Number(`${digits}e${shift - places}`))
+    fc.assert(
+      fc.property(decimal, decimal, (old, delta) => {
+        const {exact, places} = addsExactly(old, delta)
+        if (!exact) return
+        // TwoSum: the exact rounding error of old + delta in doubles.
+        const sum = old + delta
+        const back = sum - old
+        const error = old - (sum - back) + (delta - back)
+        expect(Math.abs(error), `${old} + ${delta}`).toBeLessThanOrEqual(0.5 * 10 ** -places)
+      }),
+      {numRuns: 20_000},
+    )
   })
 
   it('reads a score of plain digits from its bytes as the decimal text would be read, and any other score as text', () => {
