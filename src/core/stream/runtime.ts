@@ -783,13 +783,21 @@ class Runtime {
     const partitions: PartitionStats[] = []
     let openWindows = 0
     let lagTotal: number | null = null
+    // The watermark (SPEC §4): the smallest over the windowed partitions that hold it back. An idle one with no
+    // open window holds nothing back — one that no valid record reached (every record dead-lettered, or no key
+    // hashed to it) never moves its own, as it has no window to close. When none holds it back, the furthest any
+    // reached (all idle: the wall clock's, once it closed a window); null while no window could close yet.
     let merged = Number.POSITIVE_INFINITY
+    let furthest = Number.NEGATIVE_INFINITY
     for (const slot of [...this.slots.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)) {
       const task = slot.task
       const lag = slot.highWatermark !== undefined && slot.fetchedUpTo !== undefined ? Math.max(0, slot.highWatermark - slot.fetchedUpTo) : null
       if (lag !== null) lagTotal = (lagTotal ?? 0) + lag
       const watermark = task ? task.watermark : Number.NEGATIVE_INFINITY
-      if (task && (task.kind === 'merge' || !this.repartitionTopic)) merged = Math.min(merged, watermark)
+      if (task && (task.kind === 'merge' || !this.repartitionTopic)) {
+        if (!task.idle || task.openWindows > 0) merged = Math.min(merged, watermark)
+        furthest = Math.max(furthest, watermark)
+      }
       openWindows += task?.openWindows ?? 0
       partitions.push({
         topic: slot.topic,
@@ -801,7 +809,7 @@ class Runtime {
         idle: task?.idle ?? false,
       })
     }
-    const watermark = isoOrNull(merged)
+    const watermark = isoOrNull(merged === Number.POSITIVE_INFINITY ? furthest : merged)
     if (watermark) this.lastWatermark = watermark
     const {recordsIn, recordsOut, outputs, deadLettered, late, future} = this.metrics.totals
     const {rate, sinkLatencyMs, endToEndLatencyMs, latency} = this.metrics.takeInterval(now)

@@ -309,7 +309,11 @@ export interface StatsEvent {
   late: number
   /** Records whose event time was beyond --max-future (dead-lettered `future-timestamp`). */
   future: number
-  /** The smallest merged watermark over this process's windowed partitions, ISO (null before any). */
+  /**
+   * The watermark, ISO: the smallest merged watermark over this process's windowed partitions that hold it
+   * back (an idle one with no open window does not); null while no window could close yet, and in a run that
+   * read no valid event time, or in a pipeline without windows.
+   */
   watermark: string | null
   openWindows: number
   lag: number | null
@@ -411,6 +415,6 @@ export interface RunSummary {
   future: number
   /** Items written per output (sink name). */
   outputs: Record<string, number>
-  /** The last merged watermark, ISO (null if none). */
+  /** The last watermark of the stats (StatsEvent.watermark), ISO; null if it never had one (no valid event time was read, or no windows). */
   watermark: string | null
 }

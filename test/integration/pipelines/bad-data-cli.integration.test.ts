@@ -246,6 +246,35 @@ describe('bad data through the CLI', {timeout: 180_000}, () => {
     ])
   })
 
+  it('alerts: a partition whose records are all dead-lettered does not keep the watermark null; a run with no valid record at all reports none', async () => {
+    const groupId = services.groupId('cli-watermark')
+    const noneGroupId = services.groupId('cli-watermark-none')
+    const [input, critical, highVolume, deadLetters, noneInput, noneDeadLetters] = await createTopics(services, ['alerts', 'critical', 'hv', 'dlq', 'none', 'none-dlq'], {partitions: 2, groups: [groupId, noneGroupId]})
+    // A minute ago, so that the run's wall clock closes its window.
+    const time = Date.now() - 60_000
+    await produceRaw(input, [
+      {key: '1', value: `"${javaTimestamp(time)}","CRITICAL","100","This is a CRITICAL alert "`, partition: 0},
+      {key: '2', value: 'not an alert', partition: 1},
+      {key: '3', value: '"2021-13-01 00:00:00.0","HIGH","100","m"', partition: 1},
+    ])
+    const run = await runCli(['run', 'alerts', '--json', '--group-id', groupId, '--input-topic', input, '--critical-topic', critical, '--highvolume-topic', highVolume, '--deadletter-topic', deadLetters, '--idle-timeout', '1s', '--until-idle'])
+    expect(run.code, run.stderr).toBe(0)
+    const events = eventsOf(run.stdout)
+    expect(events.at(-1)).toMatchObject({type: 'summary', recordsIn: 3, recordsOut: 1, deadLettered: 2})
+    // Every partition idle: the watermark followed the wall clock past the alert's window (10 s, lateness 10 s).
+    const watermark = Date.parse(String(events.at(-1)!.watermark))
+    expect(watermark).toBeGreaterThanOrEqual(Math.floor(time / 10_000) * 10_000 + 10_000)
+    expect(events.filter((e) => e.type === 'stats').at(-1)).toMatchObject({watermark: events.at(-1)!.watermark})
+
+    await produceRaw(noneInput, [
+      {key: '1', value: 'not an alert', partition: 0},
+      {key: '2', value: '"yesterday","HIGH","100","m"', partition: 1},
+    ])
+    const none = await runCli(['run', 'alerts', '--json', '--group-id', noneGroupId, '--input-topic', noneInput, '--critical-topic', critical, '--highvolume-topic', highVolume, '--deadletter-topic', noneDeadLetters, '--idle-timeout', '1s', '--until-idle'])
+    expect(none.code, none.stderr).toBe(0)
+    expect(eventsOf(none.stdout).at(-1)).toMatchObject({type: 'summary', recordsIn: 2, deadLettered: 2, watermark: null})
+  })
+
   it('predictions: a review whose key (its id) is not UTF-8 is dead-lettered (key); every other review is labelled once, under its own key', async () => {
     const groupId = services.groupId('cli-binary-reviews')
     const [input, output, deadLetters] = await createTopics(services, ['reviews', 'labels', 'dlq'], {partitions: 1, groups: [groupId]})
