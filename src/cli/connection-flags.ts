@@ -6,9 +6,9 @@
  * default. A setting the command does not declare a flag for comes from the environment, the context or its
  * default.
  */
-import {Flags} from '@oclif/core'
+import {Errors, Flags} from '@oclif/core'
 
-import {SETTINGS, type SettingKey} from '../core/config/index.js'
+import {SECURITY_PROTOCOLS, SETTINGS, type SettingKey} from '../core/config/index.js'
 
 /** The services, each with its flags and their configuration keys. */
 export const CONNECTIONS = {
@@ -34,12 +34,28 @@ export const KAFKA_SECURITY_KEYS = [
 export type Connection = keyof typeof CONNECTIONS
 export type ConnectionFlagName = (typeof CONNECTIONS)[Connection]['flag']
 
+/**
+ * --security-protocol in any case, as its variable and a context's value are (the resolver upper-cases them):
+ * not oclif's `options`, which match exactly, but a parse that upper-cases and checks, so that `config
+ * add-context` stores only a protocol that exists, and in one spelling.
+ */
+const securityProtocol = {
+  helpValue: SECURITY_PROTOCOLS.join('|'),
+  parse: async (input: string): Promise<string> => {
+    const protocol = input.toUpperCase()
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(protocol)) {
+      throw new Errors.CLIError(`Expected --security-protocol=${input} to be one of: ${SECURITY_PROTOCOLS.join(', ')} (in any case)`)
+    }
+    return protocol
+  },
+}
+
 function settingFlag(key: SettingKey, helpGroup: string) {
   const {env, default: defaultValue, description} = SETTINGS[key]
   return Flags.string({
     description: `${description} [env: ${env}]${defaultValue ? ` [default: ${defaultValue}]` : ''}`,
     helpGroup,
-    ...(key === 'securityProtocol' ? {options: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']} : {}),
+    ...(key === 'securityProtocol' ? securityProtocol : {}),
   })
 }
 

@@ -52,10 +52,12 @@ export default class Tail extends SstreamCommand<typeof Tail> {
     const topic = resolveTopicName(this.args.topic)
     const headers = this.flags.headers
     const alerts = (this.flags.alerts as AlertOutputKind | undefined) ?? alertKindOfTopic(topic)
+    // The settings first: an error in them is said alone, not after the line that announces the reading.
+    const {kafkaBrokers: brokers, kafkaSecurity: security} = this.config_
     this.note(this.theme.dim(`Reading ${topic} ${this.flags['from-beginning'] ? 'from the beginning' : 'from the end'} (Ctrl-C to stop)`))
     const result = await readTopic({
-      brokers: this.config_.kafkaBrokers,
-      security: this.config_.kafkaSecurity,
+      brokers,
+      security,
       topic,
       fromBeginning: this.flags['from-beginning'],
       max: this.flags.max,

@@ -58,4 +58,11 @@ describe('sstream tail', () => {
     expect(run.code).toBe(1)
     expect(run.stderr).toContain("doesn't exist")
   })
+
+  it('says a configuration error alone, without announcing that it reads', async () => {
+    const run = await runCli(['tail', 'sstream-tail-config-error', '--security-protocol', 'SASL_SSL'], {env: {SSTREAM_CONTEXT: '', SSTREAM_KAFKA_SASL_MECHANISM: ''}})
+    expect(run.code).toBe(2)
+    expect(run.stderr.trim()).toMatch(/^Error: The security protocol SASL_SSL needs a SASL mechanism\.\n {2}→ Use --sasl-mechanism/)
+    expect(run.stderr).not.toContain('Reading')
+  })
 })

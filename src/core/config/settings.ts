@@ -8,7 +8,7 @@ export const SETTINGS = {
     flag: 'security-protocol',
     env: 'SSTREAM_KAFKA_SECURITY_PROTOCOL',
     default: undefined,
-    description: 'Kafka security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default: PLAINTEXT, or what the SASL/TLS settings imply)',
+    description: 'Kafka security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, in any case (default: PLAINTEXT, or what the SASL/TLS settings imply)',
   },
   saslMechanism: {flag: 'sasl-mechanism', env: 'SSTREAM_KAFKA_SASL_MECHANISM', default: undefined, description: 'SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512'},
   saslUsername: {flag: 'sasl-username', env: 'SSTREAM_KAFKA_SASL_USERNAME', default: undefined, description: 'SASL user name'},

@@ -187,7 +187,7 @@ export async function readTopic(options: ReadTopicOptions): Promise<ReadTopicRes
     return {topic, records, partitions, stoppedBy: outcome}
   } finally {
     clearInterval(idleCheck)
-    // Bounded: after a broker outage kafkajs can wait on its fetchers for good; the group is empty and
+    // Bounded: a consumer still trying a broker that is gone may not leave in time; the group is empty and
     // commits nothing, so leaving it to expire is harmless.
     const c = consumer
     const deadline = Date.now() + STOP_BUDGET_MS

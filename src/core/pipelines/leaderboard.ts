@@ -10,7 +10,7 @@
 import {connectRedis, createRedis, leaderboardSink, readBoard, resetBoard, toRedisError, type BoardPoint, type BoardRow, type LeaderboardSink} from '../redis/index.js'
 import {MAX_EXACT_SCORE, POINT_DIGITS} from '../redis/leaderboard-sink.js'
 import {runPipeline} from './run.js'
-import {RecordError, type InputRecord, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type Sink} from '../stream/types.js'
+import {RecordError, type InputRecord, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type Sink, type StatusEvent} from '../stream/types.js'
 import {checkKeyUtf8} from './common.js'
 import {excerpt, FieldError, isWellFormed} from './validate.js'
 
@@ -153,18 +153,57 @@ export async function resetBoardAt(url: string, key: string): Promise<string[]> 
 
 /**
  * Runs a pipeline that writes the board `options.key`, reporting the board as `board` events every
- * `boardIntervalMs` (skipped while Redis is down: the engine's `status` events say so) and once at the end.
+ * `boardIntervalMs` (skipped while Redis is down) and once at the end.
+ *
+ * Redis outages are `status` events: the engine's, when a write or an offset read fails, and the board
+ * reader's, which is what notices while no record arrives (nothing is written then). One account of Redis's
+ * state for both, so that each outage is said once and its end once: the reader says Redis is back only for
+ * an outage that it said; one the engine said, the engine ends, when its writes go through again.
  */
 export async function runBoardPipeline(definition: PipelineDefinition<unknown>, options: BoardRunOptions): Promise<BoardRunResult> {
   const {redisUrl, key, onEvent = () => undefined} = options
   if (options.reset) await resetBoardAt(redisUrl, key)
+  /** Who said Redis is down, while it is. */
+  let redisDown: 'engine' | 'reader' | undefined
+  const status = (state: StatusEvent['state'], message: string): StatusEvent => ({
+    type: 'status',
+    pipeline: definition.name,
+    service: 'redis',
+    state,
+    message,
+    time: new Date().toISOString(),
+  })
+  const onEngineEvent = (event: PipelineEvent): void => {
+    if (event.type === 'status' && event.service === 'redis') {
+      if (event.state === 'down') {
+        const saidBy = redisDown
+        redisDown = 'engine'
+        // Said already by the reader: the engine now has it, and says when Redis is back.
+        if (saidBy === 'reader') return
+      } else {
+        if (!redisDown) return
+        redisDown = undefined
+      }
+    }
+    onEvent(event)
+  }
   const reader = createRedis(redisUrl, {patient: true, failWhileDown: true})
   reader.on('error', () => undefined)
   const readNow = async (): Promise<BoardRow[] | null> => {
     try {
       if (reader.status === 'wait') await reader.connect()
-      return await readBoard(reader, key)
-    } catch {
+      const rows = await readBoard(reader, key)
+      if (redisDown === 'reader') {
+        redisDown = undefined
+        onEvent(status('ok', 'redis is reachable again.'))
+      }
+      return rows
+    } catch (error) {
+      const failure = toRedisError(error, redisUrl, `read ${key}`)
+      if (failure.code === 'REDIS_UNREACHABLE' && !redisDown) {
+        redisDown = 'reader'
+        onEvent(status('down', failure.message))
+      }
       return null
     }
   }
@@ -178,7 +217,7 @@ export async function runBoardPipeline(definition: PipelineDefinition<unknown>, 
     const summary = await runPipeline(definition, {
       ...options,
       onEvent: (event) => {
-        onEvent(event)
+        onEngineEvent(event)
         if (event.type === 'started' && !timer) {
           void report()
           timer = setInterval(() => void report(), options.boardIntervalMs ?? 5000)

@@ -128,7 +128,7 @@ export function createSentimentClient(options: SentimentClientOptions): Sentimen
   const https = endpoints.v1.startsWith('https:')
   const agent = https ? new HttpsAgent({keepAlive: true, maxSockets: concurrency}) : new HttpAgent({keepAlive: true, maxSockets: concurrency})
   const slots = new Semaphore(concurrency)
-  const gate = new OutageGate(endpoints.v1, options)
+  const gate = new OutageGate(options.url, options)
   let protocol: 'v1' | 'legacy' = 'v1'
 
   const post = (url: string, body: string, contentType: string): Promise<HttpAnswer> =>
@@ -167,7 +167,7 @@ export function createSentimentClient(options: SentimentClientOptions): Sentimen
           slots.release()
         }
         if (options.signal?.aborted) throw interrupted()
-        if (options.waitWhileDown === false) throw unreachable(url, failure.message)
+        if (options.waitWhileDown === false) throw unreachable(options.url, url, failure.message)
         await gate.failed(me, failure.message, options.signal)
       }
     } finally {
@@ -281,8 +281,10 @@ function refused(url: string, answer: HttpAnswer): SstreamError {
   })
 }
 
-function unreachable(url: string, reason: string): SstreamError {
-  return new SstreamError('SENTIMENT_UNREACHABLE', `Can't reach the sentiment service at ${url} (${reason}).`, {
+/** `given`: the URL the user named (--sentiment-url); `requested`: the endpoint the failed request went to. */
+function unreachable(given: string, requested: string, reason: string): SstreamError {
+  const via = requested === given ? '' : `; POST ${requested}`
+  return new SstreamError('SENTIMENT_UNREACHABLE', `Can't reach the sentiment service at ${given} (${reason}${via}).`, {
     nextSteps: ['Start it with `sstream serve sentiment`.', 'Or run the model in-process with `--local`.'],
   })
 }

@@ -137,7 +137,7 @@ export async function watchAlerts(options: WatchAlertsOptions): Promise<WatchAle
   } finally {
     signal.removeEventListener('abort', onAbort)
     unsubscribeGate()
-    // Bounded: after a broker outage kafkajs can wait on its fetchers for good; the throw-away group
+    // Bounded: a consumer still trying a broker that is gone may not leave in time; the throw-away group
     // commits nothing and expires by itself.
     const deadline = clock() + STOP_BUDGET_MS
     await settlesWithin(consumer.disconnect().catch(() => undefined), deadline - clock())

@@ -2,7 +2,8 @@
  * Redis outage: `run leaderboard --json` writes to a private redis-server (never the shared one) while
  * scores keep arriving; Redis is stopped for 20 s mid-run and started again on the same port. The
  * processor says Redis is down (a `status` event), pauses, says when it is back, resumes by itself, and the
- * board ends exact.
+ * board ends exact. And with no score arriving, the board reader is what notices: the outage and the
+ * recovery are said all the same.
  */
 import {afterAll, describe, expect, it} from 'vitest'
 
@@ -64,5 +65,42 @@ describe('leaderboard through a Redis outage', () => {
     expect(exit.code, processor.stderr()).toBe(0)
     expect(processor.events.at(-1)).toMatchObject({type: 'summary', stoppedBy: 'until-idle', recordsIn: produced.length})
     expect(await boardScores(key, redis.url)).toEqual(expectedBoard(produced))
+  })
+
+  it('says Redis is down and back while no score arrives', async () => {
+    const redis = await startPrivateRedis()
+    services.defer(() => redis.stop())
+    const [input, deadLetters] = await services.topics(['scores', 'dlq'])
+    const key = uniqueName('test-board')
+    const processor = startProcessor(
+      ['run', 'leaderboard', '--group-id', services.groupId('idle-outage-leaderboard'), '--input-topic', input, '--deadletter-topic', deadLetters, '--key', key, '--board-interval', '1s'],
+      {SSTREAM_REDIS_URL: redis.url},
+    )
+    services.defer(async () => processor.kill('SIGKILL'))
+    const redisStates = (): unknown[] => processor.events.filter((e) => e.type === 'status' && e.service === 'redis').map((e) => e.state)
+
+    // Running, its partitions' positions read (from Redis) and the board read after that: then Redis goes
+    // away with nothing to write.
+    const ready = await processor.waitForEvent((e) => e.type === 'stats' && e.lag === 0)
+    await processor.waitForEvent((e) => e.type === 'board' && processor.events.indexOf(e) > processor.events.indexOf(ready))
+    await redis.shutdown()
+    const down = await processor.waitForEvent((e) => e.type === 'status' && e.service === 'redis' && e.state === 'down', 30_000)
+    expect(String(down.message)).toMatch(/Can't reach Redis at 127\.0\.0\.1:\d+/)
+    // Two stats events later (one every 5 s) the board has been tried every second meanwhile: none was
+    // printed, and the outage was said once, not at every read.
+    const boards = processor.events.filter((e) => e.type === 'board').length
+    const statsAfter = (): number => processor.events.slice(processor.events.indexOf(down)).filter((e) => e.type === 'stats').length
+    await processor.waitForEvent(() => statsAfter() >= 2, 30_000)
+    expect(processor.events.filter((e) => e.type === 'board').length).toBe(boards)
+    expect(redisStates()).toEqual(['down'])
+    await redis.start()
+    await processor.waitForEvent((e) => e.type === 'status' && e.service === 'redis' && e.state === 'ok', 30_000)
+    await processor.waitForEvent((e) => e.type === 'board' && processor.events.indexOf(e) > processor.events.findIndex((s) => s.type === 'status' && s.state === 'ok'))
+
+    processor.kill('SIGINT')
+    const exit = await processor.exited
+    expect(exit.code, processor.stderr()).toBe(130)
+    expect(redisStates()).toEqual(['down', 'ok'])
+    expect(processor.events.at(-1)).toMatchObject({type: 'summary', stoppedBy: 'signal', recordsIn: 0})
   })
 })

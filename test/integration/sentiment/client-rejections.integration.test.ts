@@ -64,7 +64,11 @@ describe('the sentiment client, outages side by side', () => {
   it('an unreachable service and a 500 for every request fail whatever the texts (thrown, not rejected)', async () => {
     const port = await freePort()
     const down = track(createSentimentClient({url: `http://127.0.0.1:${port}/sentiment`, waitWhileDown: false}))
-    await expect(down.classify(['a fine film'])).rejects.toMatchObject({code: 'SENTIMENT_UNREACHABLE'})
+    // Named by the URL the user gave, with the endpoint the request went to beside it.
+    await expect(down.classify(['a fine film'])).rejects.toMatchObject({
+      code: 'SENTIMENT_UNREACHABLE',
+      message: expect.stringMatching(new RegExp(`^Can't reach the sentiment service at http://127\\.0\\.0\\.1:${port}/sentiment \\(.*; POST http://127\\.0\\.0\\.1:${port}/v1/sentiment\\)\\.$`)),
+    })
 
     const failing: Server = createServer((_req, res) => res.writeHead(500, {'Content-Type': 'application/json'}).end('{"error":{"message":"model crashed"}}'))
     await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve))

@@ -99,6 +99,23 @@ describe('connection flags', () => {
     }
   })
 
+  it('take --security-protocol in any case, as SSTREAM_KAFKA_SECURITY_PROTOCOL, and list the protocols in the help', async () => {
+    const flag = connectionFlags('kafka')['security-protocol']
+    const parse = (input: string): Promise<unknown> => flag.parse!(input, {} as never, flag as never)
+    expect(await parse('sasl_ssl')).toBe('SASL_SSL')
+    expect(await parse('Ssl')).toBe('SSL')
+    expect(await parse('PLAINTEXT')).toBe('PLAINTEXT')
+    await expect(parse('tls')).rejects.toThrow('Expected --security-protocol=tls to be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (in any case)')
+    expect(flag).not.toHaveProperty('options')
+    expect(flag.helpValue).toBe('PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL')
+    expect(flag.description).toContain('in any case')
+    // As the variable: a lower-case protocol from the flag resolves as its upper-case one.
+    const fromFlag = readConfig(connectionOverrides({'security-protocol': String(await parse('sasl_plaintext')), 'sasl-mechanism': 'plain', 'sasl-username': 'u'}), {SSTREAM_KAFKA_SASL_PASSWORD: 'p'}, {file: {contexts: {}}})
+    const fromEnv = readConfig(connectionOverrides({}), {SSTREAM_KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', SSTREAM_KAFKA_SASL_MECHANISM: 'plain', SSTREAM_KAFKA_SASL_USERNAME: 'u', SSTREAM_KAFKA_SASL_PASSWORD: 'p'}, {file: {contexts: {}}})
+    expect(fromFlag.kafkaSecurity).toEqual(fromEnv.kafkaSecurity)
+    expect(fromFlag.kafkaSecurity.protocol).toBe('SASL_PLAINTEXT')
+  })
+
   it('resolve flags > environment > defaults, the undeclared ones from the environment or their default', () => {
     const env = {SSTREAM_REDIS_URL: 'redis://env:1', SSTREAM_SENTIMENT_URL: 'http://env:2/sentiment'}
     // As parsed for `run views --brokers k:1`: its three flags (mariadb-url from the default), no sentiment-url.

@@ -11,7 +11,9 @@
  *   when a retry crosses a leader move or a replaced broker connection);
  * - coordinator-cache.ts: a transactional producer looks its coordinators up once, not before every request;
  * - request-queue.ts: a connection's request queue runs a timer only while requests wait (kafkajs's ran one
- *   every millisecond, busy or idle).
+ *   every millisecond, busy or idle);
+ * - broker-pool.ts: a client's disconnect closes the connections of brokers its pool has dropped from its list
+ *   too (after a broker restart a consumer's group coordinator kept one open, and the process did not end).
  *
  * The replacements of kafkajs modules take effect only when kafkajs has not loaded those modules yet; the
  * check after installing says whether every patch is in force, and fails loudly (a BugError) if one is not.
@@ -21,6 +23,7 @@ import type * as KafkajsModule from 'kafkajs'
 import {createRequire} from 'node:module'
 
 import {BugError} from '../../errors.js'
+import {brokerPoolDisconnectInstalled, installBrokerPoolDisconnect} from './broker-pool.js'
 import {coordinatorCacheInstalled, installCoordinatorCache} from './coordinator-cache.js'
 import {fastFetchInstalled, installFastFetch} from './fetch-decoder.js'
 import {installOutOfRangeReset, outOfRangeResetInstalled} from './offset-reset.js'
@@ -45,6 +48,7 @@ export function missingKafkajsPatches(): string[] {
   if (!sendMessagesInstalled()) missing.push('producer send (send-messages.ts): a retried send could lose or duplicate records')
   if (!coordinatorCacheInstalled()) missing.push('coordinator cache (coordinator-cache.ts)')
   if (!requestQueueCheckInstalled()) missing.push('request queue check (request-queue.ts): every connection would run a timer every millisecond')
+  if (!brokerPoolDisconnectInstalled()) missing.push('broker pool disconnect (broker-pool.ts): a disconnected client could leave a connection open')
   return missing
 }
 
@@ -55,7 +59,7 @@ export function missingKafkajsPatches(): string[] {
 export function installKafkajsPatches(): Kafkajs {
   if (kafkajs) return kafkajs
   // The module replacements before anything loads kafkajs's modules; the prototype patches last (they load
-  // kafkajs's offset manager and request queue, which do not load the replaced modules).
+  // kafkajs's offset manager, request queue and broker pool, which do not load the replaced modules).
   installReadCommittedFilter()
   installFastFetch()
   installFastProduce()
@@ -63,6 +67,7 @@ export function installKafkajsPatches(): Kafkajs {
   installCoordinatorCache()
   installOutOfRangeReset()
   installRequestQueueCheck()
+  installBrokerPoolDisconnect()
   const loaded = require('kafkajs') as Kafkajs
   const missing = missingKafkajsPatches()
   if (missing.length > 0) {
