@@ -128,7 +128,7 @@ export function createSentimentClient(options: SentimentClientOptions): Sentimen
   const https = endpoints.v1.startsWith('https:')
   const agent = https ? new HttpsAgent({keepAlive: true, maxSockets: concurrency}) : new HttpAgent({keepAlive: true, maxSockets: concurrency})
   const slots = new Semaphore(concurrency)
-  const gate = new OutageGate(options.url, options)
+  const gate = new OutageGate(endpoints.v1, options)
   let protocol: 'v1' | 'legacy' = 'v1'
 
   const post = (url: string, body: string, contentType: string): Promise<HttpAnswer> =>
