@@ -99,9 +99,7 @@ describe('the leaderboard sink, content rejections', () => {
       await sink.close()
     }
   })
-})
 
-describe('the leaderboard sink, rejection vs outage side by side', () => {
   it('refuses a point whose decimal places, or the score\'s, the new score would no longer hold, and adds ordinary fractional points', async () => {
     const key = freshKey()
     const sink = leaderboardSink({url: testConfig.redisUrl, key})
@@ -155,7 +153,9 @@ describe('the leaderboard sink, rejection vs outage side by side', () => {
       await sink.close()
     }
   })
+})
 
+describe('the leaderboard sink, rejection vs outage side by side', () => {
   it('a stopped private redis-server is an outage (thrown), and after it is back the same batch is added with its refused point', async () => {
     privateRedis = await startPrivateRedis()
     const key = uniqueName('test-board')
