@@ -12,7 +12,8 @@ const FRACTION = /^(?:\.(\d{1,9}))?$/
 let lastSecondText = ''
 let lastSecondTime = 0
 
-const fractionMs = (digits: string | undefined): number => (digits ? Math.floor(Number(`0.${digits}`) * 1000 + 1e-6) : 0)
+/** The milliseconds of a fraction's digits: its first three (`1234` → 123, `5` → 500), never rounded up. */
+const fractionMs = (digits: string | undefined): number => (digits ? Number(digits.slice(0, 3).padEnd(3, '0')) : 0)
 
 /**
  * The milliseconds of the fraction after the 19 characters of the second — nothing, or `.` and one to three

@@ -53,6 +53,16 @@ describe('timestamps', () => {
     expect(parseTimestamp('2021-02-30 12:11:15.0')).toBeUndefined()
     expect(parseTimestamp('2021-06-30T12:11:15.0')).toBeUndefined()
   })
+
+  it('reads a fraction of up to 9 digits to its millisecond, never rounded up into the next', () => {
+    const second = new Date(2021, 5, 30, 12, 11, 15).getTime()
+    for (const [fraction, ms] of [['999999999', 999], ['028999999', 28], ['1234', 123], ['0001', 0], ['5', 500]] as const) {
+      // Twice: the first reading parses fully, the second takes the shortcut for the second last read.
+      expect(parseTimestamp(`2021-06-30 12:11:15.${fraction}`), fraction).toBe(second + ms)
+      expect(parseTimestamp(`2021-06-30 12:11:15.${fraction}`), fraction).toBe(second + ms)
+    }
+    expect(parseTimestamp('2021-06-30 12:11:15.1234567891')).toBeUndefined()
+  })
 })
 
 describe('repartition messages', () => {
