@@ -17,7 +17,9 @@
  * records are keyed by the window (`Windowed.toString()`) and carry the window start as an ISO instant in
  * UTC (`Instant.toString()`: `2021-06-30T10:11:10Z`, a fraction only when there is one).
  *
- * sstream's times are milliseconds: a microsecond timestamp is written as `<ms>000`.
+ * sstream's times are milliseconds: a microsecond timestamp is written as `<ms>000`. An input timestamp finer
+ * than a millisecond (`…:15.1234`) keeps its digits in the critical alert: written as they came in the
+ * quoted formats, to the microsecond in Spark's (which holds no finer).
  */
 import {formatTimestamp, parseTimestamp} from '../stream/timestamps.js'
 import {parseCsvLine} from './common.js'
@@ -35,6 +37,11 @@ export interface CriticalAlertOut {
   time: number
   code: string
   message: string
+  /**
+   * The input timestamp's fraction past the milliseconds (`4` of `…:15.1234`, no trailing zeros), when it had
+   * one: written back, so that the critical alert carries the timestamp the input did.
+   */
+  finer?: string
 }
 
 /** A window of one code with more alerts than the threshold. */
@@ -64,12 +71,33 @@ export function isoInstant(ms: number): string {
   return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso
 }
 
+/**
+ * A critical alert's timestamp text: the original's spelling of its millisecond, and the input's digits past
+ * it when it had any (`2021-06-30 12:11:15.1234`), as `Timestamp.toString()` writes nanoseconds.
+ */
+function criticalTimestamp(alert: CriticalAlertOut): string {
+  const text = formatTimestamp(alert.time)
+  if (alert.finer === undefined) return text
+  const ms = alert.time - Math.floor(alert.time / 1000) * 1000
+  return `${text.slice(0, text.indexOf('.', 19))}.${String(ms).padStart(3, '0')}${alert.finer}`
+}
+
+/**
+ * A critical alert's time as the Spark job's epoch microseconds: its milliseconds, and the microseconds of
+ * the input's finer digits (digits past the microseconds a Spark timestamp does not hold either).
+ */
+function criticalMicros(alert: CriticalAlertOut): string {
+  if (alert.finer === undefined) return epochMicros(alert.time)
+  const micros = Number(alert.finer.slice(0, 3).padEnd(3, '0'))
+  return (BigInt(Math.trunc(alert.time)) * 1000n + BigInt(micros)).toString()
+}
+
 /** The critical topic's record for an alert, in one of the formats. */
 export function encodeCritical(format: AlertOutputFormat, alert: CriticalAlertOut): AlertMessage {
-  if (format === 'spark') return {key: null, value: `${epochMicros(alert.time)},${alert.code},${alert.message}`}
-  if (format === 'kstreams') return {key: alert.key, value: `"${formatTimestamp(alert.time)}","${alert.code}","${alert.message}"`}
+  if (format === 'spark') return {key: null, value: `${criticalMicros(alert)},${alert.code},${alert.message}`}
+  if (format === 'kstreams') return {key: alert.key, value: `"${criticalTimestamp(alert)}","${alert.code}","${alert.message}"`}
   // sstream: CSV, a quote inside a field doubled (RFC 4180), so that any message reads back as written.
-  return {key: alert.key, value: `${csvField(formatTimestamp(alert.time))},${csvField(alert.code)},${csvField(alert.message)}`}
+  return {key: alert.key, value: `${csvField(criticalTimestamp(alert))},${csvField(alert.code)},${csvField(alert.message)}`}
 }
 
 /** The high-volume topic's record for a window, in one of the formats. */

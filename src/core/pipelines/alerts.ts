@@ -20,13 +20,15 @@ import {
 import {checkKeyUtf8, checkRecordUtf8, parseCsvLine, lineText, recordText} from './common.js'
 import {quotedFieldEnd, quotedTimestamp, RecentTexts, scanned} from './quoted-bytes.js'
 import {addExact, incrementExact, toNumber, type ExactInteger} from './exact.js'
-import {eventTimeCheck, excerpt, FieldError, isWellFormed, MAX_OUTPUT_MESSAGE_BYTES, readEventTimestamp} from './validate.js'
+import {eventTimeCheck, excerpt, FieldError, finerThanMillisecond, isWellFormed, MAX_OUTPUT_MESSAGE_BYTES, readEventTimestamp} from './validate.js'
 
 export interface Alert {
   time: number
   level: string
   code: string
   message: string
+  /** The timestamp's fraction past the milliseconds (`4` of `…:15.1234`), when it has one: the critical alert writes it back. */
+  finer?: string
 }
 
 export interface CriticalAlert {
@@ -34,6 +36,7 @@ export interface CriticalAlert {
   time: number
   code: string
   message: string
+  finer?: string
 }
 
 /** The fields of an alert read by `splitQuotedAlert` (no array per record). */
@@ -145,7 +148,8 @@ export function decodeAlertText(record: InputRecord): Alert {
     // The field at fault: the larger of the two that make the critical alert (its key, its message).
     if (bytes > MAX_OUTPUT_MESSAGE_BYTES) throw new FieldError(keyBytes > messageBytes ? 'key' : 'message', `the critical alert would be ${bytes} bytes, more than the ${MAX_OUTPUT_MESSAGE_BYTES} an output message may have.`)
   }
-  return {time, level, code, message}
+  const finer = finerThanMillisecond(timestamp)
+  return finer === '' ? {time, level, code, message} : {time, level, code, message, finer}
 }
 
 /** `decodeAlert`, and a critical alert's key checked: the critical output carries it. */
@@ -198,7 +202,11 @@ export function alertsPipeline(options: AlertsOptions): PipelineDefinition<Alert
       {
         name: 'critical',
         map: (alert: Alert, record: InputRecord): CriticalAlert | null =>
-          alert.level === 'CRITICAL' ? {key: record.key, time: alert.time, code: alert.code, message: alert.message} : null,
+          alert.level !== 'CRITICAL'
+            ? null
+            : alert.finer === undefined
+              ? {key: record.key, time: alert.time, code: alert.code, message: alert.message}
+              : {key: record.key, time: alert.time, code: alert.code, message: alert.message, finer: alert.finer},
         sink: {kind: 'topic', name: 'critical', topic: options.criticalTopic, toMessage: (alert: CriticalAlert) => encodeCritical(format, alert)},
       },
     ],

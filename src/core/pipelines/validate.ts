@@ -138,26 +138,26 @@ export function checkTimestampYear(field: string, timestamp: string): void {
   if (timestamp.trimStart().startsWith('0')) throw new FieldError(field, `${excerpt(timestamp)} is before the year 1000, outside what sstream's outputs hold.`, 'bad-timestamp')
 }
 
-/** A fraction with a digit other than 0 after the third: finer than the milliseconds sstream's times hold. */
-const SUB_MILLISECOND_FRACTION = /\.\d{3}\d*[1-9]\d*\s*$/
+/** The digits of a timestamp's fraction after its third (the milliseconds), as far as the last that is not 0. */
+const FINER_DIGITS = /\.\d{3}(\d*[1-9])0*\s*$/
 
 /**
  * Reads a CSV timestamp (alerts, views) as an event time in ms, or throws a `bad-timestamp` FieldError: not
- * the original's format, a year before 1000, or a fraction finer than a millisecond (`…:15.1234`), which
- * sstream's times cannot hold and would otherwise drop from the event time and from the critical alert's
- * text without a word. A fraction with trailing zeros (`…:15.1230`) or none (`…:15`) is the same instant in
- * another spelling: read, and written back in the original's (`…:15.123`, `…:15.0`).
+ * the original's format (a fraction of 1 to 9 digits), or a year before 1000. A fraction finer than a
+ * millisecond (`…:15.1234`) is read to the millisecond: windows are aligned to milliseconds, so no window
+ * changes; the alerts keep the rest for the critical alert's text (`finerThanMillisecond`).
  */
 export function readEventTimestamp(field: string, timestamp: string): number {
   checkTimestampYear(field, timestamp)
   const time = parseTimestamp(timestamp)
   if (time === undefined) throw new FieldError(field, `${excerpt(timestamp)} is not a timestamp like 2021-06-30 12:11:15.123.`, 'bad-timestamp')
-  if (SUB_MILLISECOND_FRACTION.test(timestamp)) {
-    throw new FieldError(
-      field,
-      `${excerpt(timestamp)} has a fraction finer than a millisecond, which sstream's times do not hold: send yyyy-mm-dd hh:mm:ss.f with at most 3 fraction digits (2021-06-30 12:11:15.123), as the generators write.`,
-      'bad-timestamp',
-    )
-  }
   return time
+}
+
+/**
+ * The digits of a timestamp's fraction past the milliseconds, trailing zeros left out: `4` for `…:15.1234`,
+ * `000001` for `…:15.000000001`, '' for a fraction of at most 3 digits (or only zeros past them).
+ */
+export function finerThanMillisecond(timestamp: string): string {
+  return FINER_DIGITS.exec(timestamp)?.[1] ?? ''
 }

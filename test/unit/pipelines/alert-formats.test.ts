@@ -83,6 +83,25 @@ describe('the sstream output format', () => {
   })
 })
 
+describe('a critical alert whose input timestamp is finer than a millisecond', () => {
+  const time = new Date(2021, 5, 30, 12, 11, 15, 120).getTime()
+  const alert = (finer: string) => ({key: '7', time, code: '300', message: 'm', finer})
+
+  it('carries the input digits in the quoted formats, as Timestamp.toString() writes nanoseconds', () => {
+    expect(encodeCritical('sstream', alert('4')).value).toBe('"2021-06-30 12:11:15.1204","300","m"')
+    expect(encodeCritical('kstreams', alert('000001')).value).toBe('"2021-06-30 12:11:15.120000001","300","m"')
+    // Before 1970 the millisecond within its second is still the one the text had.
+    const early = new Date(1969, 11, 31, 23, 59, 58, 5).getTime()
+    expect(encodeCritical('sstream', {...alert('25'), time: early}).value).toBe('"1969-12-31 23:59:58.00525","300","m"')
+  })
+
+  it('writes the microseconds in the Spark format, which holds no finer', () => {
+    expect(encodeCritical('spark', {...alert('4'), time: EXAMPLE_MS}).value).toBe('1625047875123400,300,m')
+    expect(encodeCritical('spark', {...alert('000001'), time: EXAMPLE_MS}).value).toBe('1625047875123000,300,m')
+    expect(encodeCritical('spark', {...alert('5'), time: -1}).value).toBe('-500,300,m')
+  })
+})
+
 describe('run alerts with an output format', () => {
   const T0 = new Date(2024, 2, 1, 10, 0, 0).getTime()
   const input = (time: number, level: string, code: string) => `"${formatTimestamp(time)}","${level}","${code}","This is a ${level} alert "`

@@ -38,27 +38,33 @@ describe('alerts pipeline', () => {
     expect(reason('"30/06/2021 12:11","CRITICAL","300","This is a CRITICAL alert "')).toBe('bad-timestamp')
   })
 
-  it('refuses a timestamp finer than a millisecond, naming the format, and reads other spellings of a millisecond as it', () => {
-    const decodeError = (ts: string): RecordError | undefined => {
-      try {
-        decodeAlert(record(`"${ts}","CRITICAL","300","m"`))
-        return undefined
-      } catch (error) {
-        return error as RecordError
-      }
-    }
-    for (const ts of ['2026-01-01 12:00:00.1234', '2026-01-01 12:00:00.0001', '2026-01-01 12:00:00.123000001', '2026-01-01 12:00:00.999999999']) {
-      const error = decodeError(ts)
-      expect(error, ts).toMatchObject({reason: 'bad-timestamp', field: 'timestamp'})
-      expect(error?.message).toContain(`"${ts}" has a fraction finer than a millisecond`)
-      expect(error?.message).toContain('yyyy-mm-dd hh:mm:ss.f with at most 3 fraction digits')
-    }
-    // The same millisecond however it is spelt: read as it, and written back in the original's spelling.
+  it('reads a timestamp finer than a millisecond to the millisecond and keeps the rest for the critical alert; other spellings of a millisecond as it', () => {
     const noon = new Date(2026, 0, 1, 12, 0, 0).getTime()
-    for (const [ts, ms] of [['2026-01-01 12:00:00.1230', 123], ['2026-01-01 12:00:00.120000000', 120], ['2026-01-01 12:00:00', 0], ['2026-01-01 12:00:00.5', 500]] as const) {
-      expect(decodeError(ts), ts).toBeUndefined()
-      expect(decodeAlert(record(`"${ts}","CRITICAL","300","m"`)).time).toBe(noon + ms)
+    for (const [ts, ms, finer] of [
+      ['2026-01-01 12:00:00.1234', 123, '4'],
+      ['2026-01-01 12:00:00.0001', 0, '1'],
+      ['2026-01-01 12:00:00.123000001', 123, '000001'],
+      ['2026-01-01 12:00:00.999999999', 999, '999999'],
+      ['2026-01-01 12:00:00.1230', 123, undefined],
+      ['2026-01-01 12:00:00.120000000', 120, undefined],
+      ['2026-01-01 12:00:00', 0, undefined],
+      ['2026-01-01 12:00:00.5', 500, undefined],
+    ] as const) {
+      const alert = decodeAlert(record(`"${ts}","CRITICAL","300","m"`))
+      expect([alert.time, alert.finer], ts).toEqual([noon + ms, finer])
     }
+  })
+
+  it('writes a critical alert with the input timestamp\'s digits, finer than a millisecond too', async () => {
+    const pipeline = alertsPipeline({inputTopic: 'alerts', deadLetterTopic: 'dlq', criticalTopic: 'crit', highVolumeTopic: 'high'})
+    const second = '2026-01-01 12:00:00'
+    const {driver, deadLetters} = await runInMemory(
+      pipeline,
+      ['.1234', '.000000001', '.1230', '', '.5'].map((fraction, i) => ({key: String(i), value: `"${second}${fraction}","CRITICAL","300","m"`})),
+      {now: new Date(2026, 0, 1, 12, 0, 1).getTime()},
+    )
+    expect(deadLetters).toEqual([])
+    expect(driver.messages('crit').map((m) => m.value)).toEqual([`"${second}.1234","300","m"`, `"${second}.000000001","300","m"`, `"${second}.123","300","m"`, `"${second}.0","300","m"`, `"${second}.5","300","m"`])
   })
 
   it('sends every CRITICAL alert with its key, and windows with more than the threshold', async () => {
