@@ -152,6 +152,7 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
 
   protected override async catch(err: Error & {oclif?: {exit?: number}}): Promise<void> {
     // oclif's own usage errors (unknown flags, bad values, missing arguments) exit 2 with their usage text.
+    if (err instanceof Errors.CLIError) err.message = withoutGreedyFlagNote(err.message, this.ctor.flags ?? {})
     if (err instanceof Errors.CLIError && !this.jsonEnabled()) return super.catch(err)
     const exitCode = exitCodeOf(err)
     if (this.jsonEnabled()) {
@@ -175,6 +176,17 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
 
 /** After the first SIGINT/SIGTERM the process exits by this time at the latest (SPEC §4: within 10 s). */
 const STOP_DEADLINE_MS = 9000
+
+/**
+ * oclif adds to a missing-argument error a note that the arguments must come before the flags that take several
+ * values, as such a flag would swallow them; a flag that takes one value per use (multipleNonGreedy) swallows
+ * nothing, so when every such flag does, the note is wrong and is left out.
+ */
+export function withoutGreedyFlagNote(message: string, flags: Record<string, {type?: string; multiple?: boolean; multipleNonGreedy?: boolean}>): string {
+  const greedy = Object.values(flags).some((f) => f.type === 'option' && f.multiple === true && f.multipleNonGreedy !== true)
+  if (greedy) return message
+  return message.replace(/\n\nNote: --\S+(?:, --\S+)* allows? multiple values\.[^\n]*\nAlternatively, you can use "--" to signify the end of the flags and the beginning of arguments\./, '')
+}
 
 /** The process exit code of an error: 2 for usage errors, 130 for interruptions, 1 otherwise. */
 export function exitCodeOf(err: Error & {oclif?: {exit?: number}}): number {

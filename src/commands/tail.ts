@@ -34,7 +34,7 @@ export default class Tail extends SstreamCommand<typeof Tail> {
     ...connectionFlags('kafka'),
     'from-beginning': Flags.boolean({description: 'Start at the earliest record instead of the end', default: false}),
     max: Flags.integer({description: 'Stop after this many records', min: 1}),
-    partition: Flags.integer({description: 'Only this partition (repeatable)', min: 0, multiple: true}),
+    partition: Flags.integer({description: 'Only this partition (repeatable: --partition 0 --partition 2)', min: 0, multiple: true, multipleNonGreedy: true}),
     'exit-at-end': Flags.boolean({description: 'Stop at the end the topic had when tail started (with --from-beginning)', default: false}),
     headers: Flags.boolean({description: 'Print the record headers too', default: false}),
     alerts: Flags.string({

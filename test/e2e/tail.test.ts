@@ -45,6 +45,22 @@ describe('sstream tail', () => {
     for (const line of lines) expect(line).toMatch(/^p1:\d+ {2}2024-01-01 \d{2}:\d{2}:\d{2}\.\d+ {2}(Bob|Mike|Kathy|Sam) → ([1-9]|10) {2}\[\]$/)
   })
 
+  it('takes --partition before the topic too (one value per --partition), and a missing topic gets no note saying otherwise', async () => {
+    const [topic] = await services.topics(['tail-partition-first'])
+    await runGenerator({generator: 'scores', brokers: testConfig.kafkaBrokers, topic, rate: 'max', count: 60, seed: 2, startTime: Date.UTC(2024, 0, 1)})
+    const run = await runCli(['tail', '--partition', '1', '--partition', '2', topic, '--from-beginning', '--exit-at-end', '--json'])
+    expect(run.code, run.stderr).toBe(0)
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as RecordLine | {type: 'summary'; records: number})
+    const records = lines.filter((l): l is RecordLine => l.type === 'record')
+    expect(records.length).toBeGreaterThan(0)
+    expect(new Set(records.map((r) => r.partition))).toEqual(new Set([1, 2]))
+    expect(lines.at(-1)).toMatchObject({type: 'summary', topic, partitions: [1, 2], stoppedBy: 'end'})
+    const missing = await runCli(['tail'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('Missing 1 required arg')
+    expect(missing.stderr).not.toContain('Note:')
+  })
+
   it('takes the short names of the sstream topics', async () => {
     // From the end with --exit-at-end reads nothing: the default topic is named, never consumed.
     const run = await runCli(['tail', 'orders.input', '--exit-at-end', '--json'])
