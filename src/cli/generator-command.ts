@@ -5,6 +5,7 @@
  * Each command only names its generator and documents itself.
  */
 import {DELIVERY_TIMEOUT_MS, DeliveryWatch, GENERATOR_SPECS, runGenerator, type DeliveryChange, type GeneratorProgress, type GeneratorResult, type RunGeneratorOptions} from '../core/generators/index.js'
+import {KafkaAdmin} from '../core/kafka/index.js'
 import type {GeneratorName} from '../core/names.js'
 import type {Theme} from '../core/output/index.js'
 import {generatorFlags, generatorOptionsFromFlags} from './generator-flags.js'
@@ -54,10 +55,47 @@ export abstract class GeneratorCommand extends SstreamCommand<typeof GeneratorCo
           }
         : undefined,
     }).finally(() => line?.clear())
+    if (options.startTime !== undefined && result.sent > 0) {
+      const warning = await this.retentionWarning(result.topic, options.startTime)
+      if (warning) {
+        result.warnings = [warning]
+        this.note(theme.warn(warning))
+      }
+    }
     this.report.result(undefined, () => presentGeneratorResult(result, theme))
     if (result.interrupted) this.stopped('signal')
     return result
   }
+
+  /**
+   * With --start-time in the past, the records carry old Kafka timestamps: the broker deletes those older than
+   * the topic's retention.ms within minutes (24 h on the local stack), which would leave the topic empty with
+   * no word said. Best effort: when the retention cannot be read, nothing is said.
+   */
+  private async retentionWarning(topic: string, startTime: number): Promise<string | undefined> {
+    let admin: KafkaAdmin | undefined
+    try {
+      admin = await KafkaAdmin.connect(this.config_.kafkaBrokers, {security: this.config_.kafkaSecurity})
+      const retentionMs = await admin.retentionMs(topic)
+      if (retentionMs === undefined || retentionMs < 0 || startTime >= Date.now() - retentionMs) return undefined
+      return retentionNote(topic, startTime, retentionMs)
+    } catch {
+      return undefined
+    } finally {
+      await admin?.close().catch(() => undefined)
+    }
+  }
+}
+
+/** Says that records timestamped from `startTime` are older than the topic keeps records, and what to do. */
+export function retentionNote(topic: string, startTime: number, retentionMs: number): string {
+  const hours = retentionMs / 3_600_000
+  const retention = Number.isInteger(hours) ? `${hours} h` : `${retentionMs.toLocaleString('en-US')} ms`
+  return (
+    `The records are timestamped from ${new Date(startTime).toISOString()}, earlier than ${topic} keeps records (retention.ms: ${retention}): ` +
+    `Kafka deletes them within minutes. Give a --start-time within the last ${retention}, or raise the topic's retention.ms ` +
+    `(kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config retention.ms=-1 keeps them).`
+  )
 }
 
 /** The one-line summary of a run. */

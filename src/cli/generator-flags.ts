@@ -18,7 +18,7 @@ export const generatorFlags = {
   duration: Flags.string({description: 'Stop after this long, e.g. 30s, 5m (a bare number is seconds)'}),
   seed: Flags.integer({description: 'Fix every random choice, for a reproducible run', min: 0}),
   'start-time': Flags.string({
-    description: 'Use a synthetic clock starting here (epoch ms or ISO date-time): with --seed, two runs write identical topics',
+    description: "Use a synthetic clock starting here (epoch ms or ISO date-time): with --seed, two runs write identical topics. The records' timestamps are these times: Kafka deletes those older than the topic's retention.ms (24 h on the local stack) within minutes, and the run says so",
   }),
   'time-step': Flags.string({
     description: 'Event time between records with --start-time, e.g. 100ms, 1s (a bare number is ms) [default: 1/rate; 1ms with --rate max; 2s with --classic]',

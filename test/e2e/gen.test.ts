@@ -4,6 +4,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {KafkaAdmin} from '../../src/core/kafka/index.js'
 import {lastJson, runCli, spawnCli} from '../helpers/cli.js'
+import {uniqueName} from '../helpers/names.js'
 import {TestServices, testConfig} from '../helpers/services.js'
 import {readAll} from '../integration/generators/read-topic.js'
 import {checkAlert, checkOrder, checkScore, checkView} from '../unit/generators/formats.js'
@@ -73,6 +74,37 @@ describe('sstream gen', () => {
     expect(second.map((r) => [r.partition, r.offset, r.key, r.value, r.timestamp])).toEqual(first.map((r) => [r.partition, r.offset, r.key, r.value, r.timestamp]))
     for (const r of first) checkView({key: r.key ?? '', value: r.value ?? '', timestamp: r.timestamp})
     expect(Math.min(...first.map((r) => r.timestamp))).toBe(Date.parse('2024-05-01T10:00:00Z'))
+  })
+
+  it('says when --start-time dates the records earlier than the topic keeps records (its retention.ms), and not otherwise', async () => {
+    // A topic as `sstream setup kafka` makes it: the broker's retention (24 h on the local stack), which
+    // deletes records timestamped in 2024 at its next check, minutes later.
+    const topic = uniqueName('t-gen-expiry')
+    const admin = await KafkaAdmin.connect(testConfig.kafkaBrokers)
+    try {
+      await admin.ensureTopics([{topic, partitions: 1, replicationFactor: 1}])
+      const old = await runCli(['gen', 'views', '--topic', topic, '--count', '5', '--rate', 'max', '--seed', '1', '--start-time', '2024-05-01T10:00:00Z'])
+      expect(old.code, old.stderr).toBe(0)
+      expect(old.stderr).toContain(`The records are timestamped from 2024-05-01T10:00:00.000Z, earlier than ${topic} keeps records (retention.ms: `)
+      expect(old.stderr).toContain('Give a --start-time within the last')
+      expect(old.stdout).not.toContain('retention')
+      const json = await runCli(['gen', 'views', '--topic', topic, '--count', '5', '--rate', 'max', '--start-time', '2024-05-01T10:00:00Z', '--json'])
+      expect(json.code).toBe(0)
+      const result = lastJson<GenJson & {warnings?: string[]}>(json.stdout)
+      expect(result.warnings).toEqual([expect.stringContaining(`earlier than ${topic} keeps records`)])
+      // An hour ago is within the retention: nothing to say.
+      const recent = await runCli(['gen', 'views', '--topic', topic, '--count', '5', '--rate', 'max', '--start-time', new Date(Date.now() - 3_600_000).toISOString(), '--json'])
+      expect(recent.code).toBe(0)
+      expect(lastJson<GenJson & {warnings?: string[]}>(recent.stdout).warnings).toBeUndefined()
+    } finally {
+      await admin.deleteTopics([topic]).catch(() => undefined)
+      await admin.close()
+    }
+    // A topic that keeps its records forever (retention.ms -1): nothing to say either.
+    const [kept] = await services.topics(['gen-kept'])
+    const forever = await runCli(['gen', 'views', '--topic', kept, '--count', '5', '--rate', 'max', '--start-time', '2024-05-01T10:00:00Z'])
+    expect(forever.code).toBe(0)
+    expect(forever.stderr).not.toContain('retention')
   })
 
   it('keeps the --classic pacing: a 1–3 s pause after each record', async () => {

@@ -25,7 +25,7 @@ export default class RunAnalytics extends PipelineCommand<typeof RunAnalytics> {
     ...connectionFlags('kafka', 'mariadb'),
     ...pipelineFlags,
     'input-topic': Flags.string({description: 'Orders topic', default: TOPICS.ordersInput}),
-    table: Flags.string({description: 'MariaDB table for the window rows', default: TABLES.orderSummary}),
+    table: Flags.string({description: 'MariaDB table for the window rows (another name: one made like it, CREATE TABLE t LIKE order_summary)', default: TABLES.orderSummary}),
     window: Flags.string({description: 'Window size', default: '5s'}),
     lateness: Flags.string({description: 'Allowed lateness', default: '5s'}),
   }

@@ -19,14 +19,14 @@ export default class RunViews extends PipelineCommand<typeof RunViews> {
   static override examples = [
     {description: 'Run until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Everything there is, then stop (for scripts)', command: '<%= config.bin %> <%= command.id %> --until-idle --json'},
-    {description: 'A private group, table and board, for a test', command: '<%= config.bin %> <%= command.id %> --group-id my-test --input-topic my-views --table user_view_summary --topics-key my-topics --duration 1m'},
+    {description: 'A private group and board, for a test', command: '<%= config.bin %> <%= command.id %> --group-id my-test --input-topic my-views --topics-key my-topics --duration 1m'},
   ]
 
   static override flags = {
     ...connectionFlags('kafka', 'mariadb', 'redis'),
     ...pipelineFlags,
     'input-topic': Flags.string({description: 'Views topic', default: TOPICS.viewsInput}),
-    table: Flags.string({description: 'MariaDB table for the user windows', default: TABLES.userViewSummary}),
+    table: Flags.string({description: 'MariaDB table for the user windows (another name: one made like it, CREATE TABLE t LIKE user_view_summary)', default: TABLES.userViewSummary}),
     'topics-key': Flags.string({description: 'Redis sorted set of the topics board', default: REDIS_KEYS.topicsLeaderboard}),
     reset: Flags.boolean({description: 'Delete the topics board and its stored offsets first; the run rebuilds it from the start of the input', default: false}),
     'board-interval': Flags.string({description: 'How often the topics board is printed', default: '5s'}),

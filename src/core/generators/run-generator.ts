@@ -54,6 +54,8 @@ export interface GeneratorResult {
    * broker gone): they may or may not be in the topic. Present only then.
    */
   unacknowledged?: number
+  /** What the run's records will meet, said on stderr too: records older than the topic's retention (with --start-time). */
+  warnings?: string[]
 }
 
 /** Where records go: the generators' producer, or a stand-in in unit tests. */

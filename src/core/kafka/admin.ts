@@ -227,6 +227,18 @@ export class KafkaAdmin {
     return limits
   }
 
+  /** A topic's `retention.ms` (-1: kept forever); undefined when the broker gives none. */
+  async retentionMs(topic: string): Promise<number | undefined> {
+    const TOPIC = 2
+    const answer = await this.call(
+      () => this.admin.describeConfigs({includeSynonyms: false, resources: [{type: TOPIC, name: topic, configNames: ['retention.ms']}]}),
+      `read the retention.ms of ${topic}`,
+      [topic],
+    )
+    const value = Number(answer.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue)
+    return Number.isSafeInteger(value) ? value : undefined
+  }
+
   async deleteTopics(topics: string[]): Promise<void> {
     if (topics.length === 0) return
     await this.call(() => this.admin.deleteTopics({topics, timeout: 10_000}), 'delete topics')

@@ -16,6 +16,8 @@ import {checkMaria, createMariaPool, isMariaDataError, mariaDataErrorMessage, to
 
 export interface WindowTable<Out> {
   table: string
+  /** The table `sstream setup db` makes with these columns; `table` is another name for one like it (--table). */
+  setupTable?: string
   startColumn: string
   endColumn: string
   keyColumn: string
@@ -89,7 +91,18 @@ export function createWindowSink<Out>(spec: WindowTable<Out>, options: WindowSin
       } catch (error) {
         await pool.end().catch(() => undefined)
         pool = undefined
-        throw toMariaError(error, options.url, `read ${spec.table}`)
+        const mapped = toMariaError(error, options.url, `read ${spec.table}`)
+        // `sstream setup db` makes only its own tables: a table of another name is the user's to create.
+        if (isNoSuchTable(error) && spec.setupTable !== undefined && spec.setupTable !== spec.table) {
+          throw new SstreamError(mapped.code, mapped.message, {
+            cause: error,
+            nextSteps: [
+              `Create it with the columns of ${spec.setupTable} (made by \`sstream setup db\`): \`CREATE TABLE ${spec.table} LIKE ${spec.setupTable};\` in that database,`,
+              `or leave out --table to write to ${spec.setupTable}.`,
+            ],
+          })
+        }
+        throw mapped
       }
     },
     async write(items) {
@@ -121,11 +134,17 @@ export function createWindowSink<Out>(spec: WindowTable<Out>, options: WindowSin
   }
 }
 
+function isNoSuchTable(error: unknown): boolean {
+  const e = error as {code?: string; errno?: number}
+  return e?.code === 'ER_NO_SUCH_TABLE' || e?.errno === 1146
+}
+
 /** `order_summary`: one row per (5 s window, product). */
 export function orderSummarySink(options: WindowSinkOptions & {table?: string}): StoreSink<WindowResult<{exactTotal: string; count: number}>> {
   return createWindowSink<{exactTotal: string; count: number}>(
     {
       table: options.table ?? TABLES.orderSummary,
+      setupTable: TABLES.orderSummary,
       startColumn: 'INTERVAL_TIMESTAMP',
       endColumn: 'WINDOW_END',
       keyColumn: 'PRODUCT',
@@ -144,6 +163,7 @@ export function userViewSummarySink(options: WindowSinkOptions & {table?: string
   return createWindowSink<{minutes: number; views: number}>(
     {
       table: options.table ?? TABLES.userViewSummary,
+      setupTable: TABLES.userViewSummary,
       startColumn: 'WINDOW_START',
       endColumn: 'WINDOW_END',
       keyColumn: 'USER_NAME',

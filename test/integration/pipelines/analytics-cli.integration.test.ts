@@ -69,6 +69,27 @@ describe('run analytics (CLI)', () => {
     expect(topic.stderr).toContain('The topic no-such-topic-here does not exist')
     expect(topic.stderr).toContain('sstream setup kafka')
   })
+
+  it('for a --table that does not exist, says how to create it: `sstream setup db` makes only order_summary', async () => {
+    const groupId = services.groupId('cli-own-table')
+    const [input, deadLetters] = await createTopics(services, ['orders', 'dlq'], {groups: [groupId]})
+    const args = ['run', 'analytics', '--json', '--group-id', groupId, '--input-topic', input, '--deadletter-topic', deadLetters, '--table', 'my_summary', '--idle-timeout', '1s', '--until-idle']
+    const missing = await runCli(args, {env: {SSTREAM_MARIADB_URL: file.db.url}})
+    expect(missing.code).toBe(1)
+    const {error} = JSON.parse(missing.stdout.trim().split('\n').at(-1)!) as {error: {message: string; nextSteps: string[]}}
+    expect(error.message).toContain("my_summary' doesn't exist")
+    expect(error.nextSteps).toEqual([
+      'Create it with the columns of order_summary (made by `sstream setup db`): `CREATE TABLE my_summary LIKE order_summary;` in that database,',
+      'or leave out --table to write to order_summary.',
+    ])
+    // The next step works.
+    await file.db.pool.query('CREATE TABLE my_summary LIKE order_summary')
+    await produce(input, seedOrders({count: 50, seed: 5, start: Date.UTC(2024, 0, 3), stepMs: 100}))
+    const run = await runCli(args, {env: {SSTREAM_MARIADB_URL: file.db.url}})
+    expect(run.code, run.stderr).toBe(0)
+    const [{n}] = await file.db.pool.query('SELECT COUNT(*) AS n FROM my_summary')
+    expect(Number(n)).toBeGreaterThan(0)
+  })
 })
 
 describe('run alerts (CLI)', () => {
