@@ -7,10 +7,16 @@
  */
 import type {Consumer, EachBatchPayload, Kafka} from 'kafkajs'
 
+import {DEFAULT_KAFKA_PORT, parseHostPort} from '../address.js'
+import type {KafkaSecurity} from '../config/index.js'
 import {tightenHeapGrowth} from '../heap.js'
 import type {BatchControl, TopicPartition} from '../stream/ports.js'
 import {toKafkaError, withKafkaDeadline} from './client.js'
 import {FetchedRecord} from './kafkajs/fetch-decoder.js'
+import {abandonJoins, joiningMembers} from './kafkajs/join-group.js'
+import {API, decodeFindCoordinatorResponse, decodeLeaveGroupResponse, encodeFindCoordinatorRequest, encodeLeaveGroupRequest} from './protocol/protocol.js'
+import {BrokerConnection} from './protocol/wire.js'
+import {kafkaClientSettings} from './settings.js'
 
 /** One record, decoded from kafkajs's wire types. */
 export interface ConsumedRecord {
@@ -74,10 +80,13 @@ export const FETCH_MAX_BYTES = 1024 * 1024
 export interface GroupConsumerOptions {
   kafka: Kafka
   brokers: string[]
+  security?: KafkaSecurity
   groupId: string
   topics: Array<{topic: string; fromBeginning: boolean}>
   sessionTimeoutMs?: number
   heartbeatIntervalMs?: number
+  /** Aborted while the first join waits: the member leaves the group and `start` returns without joining. */
+  signal?: AbortSignal
   maxBytesPerPartition?: number
   /** Partitions processed at the same time within one fetch round. */
   concurrency?: number
@@ -152,9 +161,23 @@ export class GroupConsumer {
     }
     if (options.onCrash) {
       const onCrash = options.onCrash
-      consumer.on(CRASH, ({payload}) => onCrash(payload.error))
+      consumer.on(CRASH, ({payload}) => {
+        if (!life.stopped) onCrash(payload.error)
+      })
     }
     await withKafkaDeadline(options.brokers, () => consumer.connect(), {doing: 'join the consumer group'})
+    // Stopped before the first join is done: kafkajs would not leave the group (join-group.ts). Its joins are
+    // abandoned and its pending JoinGroup withdrawn with a LeaveGroup; `run` then returns, unjoined.
+    let started = false
+    let releaseJoins: (() => void) | undefined
+    const onAbort = (): void => {
+      if (started) return
+      life.stopped = true
+      releaseJoins = abandonJoins(options.groupId)
+      void leavePendingJoins(options, joiningMembers(options.groupId))
+    }
+    if (options.signal?.aborted) onAbort()
+    else options.signal?.addEventListener('abort', onAbort, {once: true})
     try {
       for (const {topic, fromBeginning} of options.topics) await consumer.subscribe({topics: [topic], fromBeginning})
       await consumer.run({
@@ -187,6 +210,10 @@ export class GroupConsumer {
       life.stopped = true
       await consumer.disconnect().catch(() => undefined)
       throw toKafkaError(error, options.brokers, 'subscribe')
+    } finally {
+      started = true
+      options.signal?.removeEventListener('abort', onAbort)
+      releaseJoins?.()
     }
     return new GroupConsumer(consumer, options.brokers, paused, life)
   }
@@ -221,6 +248,39 @@ export class GroupConsumer {
   async stop(): Promise<void> {
     this.life.stopped = true
     await this.consumer.disconnect().catch(() => undefined)
+  }
+}
+
+/** How long the LeaveGroup of a consumer stopped while it joins may take (the process ends within 10 s of a signal). */
+const LEAVE_TIMEOUT_MS = 3000
+
+/**
+ * Sends LeaveGroup for members whose JoinGroup is pending, on a connection of its own (the coordinator answers
+ * a connection's requests in order, and the pending JoinGroup holds kafkajs's). Best effort: a member that
+ * cannot be removed is removed by the coordinator when its session times out, as before.
+ */
+async function leavePendingJoins(options: Pick<GroupConsumerOptions, 'brokers' | 'security' | 'groupId'>, memberIds: string[]): Promise<void> {
+  if (memberIds.length === 0) return
+  const {tls, sasl} = kafkaClientSettings(options.security)
+  const settings = {...(tls ? {tls} : {}), ...(sasl ? {sasl} : {}), clientId: 'sstream', timeoutMs: LEAVE_TIMEOUT_MS}
+  for (const broker of options.brokers) {
+    const connections: BrokerConnection[] = []
+    try {
+      const bootstrap = await BrokerConnection.connect(parseHostPort(broker, DEFAULT_KAFKA_PORT), settings)
+      connections.push(bootstrap)
+      const found = decodeFindCoordinatorResponse(await bootstrap.request(API.findCoordinator, 0, [encodeFindCoordinatorRequest(options.groupId)], LEAVE_TIMEOUT_MS))
+      if (found.error !== 0) continue
+      const coordinator = await BrokerConnection.connect({host: found.host, port: found.port}, settings)
+      connections.push(coordinator)
+      for (const memberId of memberIds) {
+        decodeLeaveGroupResponse(await coordinator.request(API.leaveGroup, 0, [encodeLeaveGroupRequest(options.groupId, memberId)], LEAVE_TIMEOUT_MS))
+      }
+      return
+    } catch {
+      // The next broker, if any.
+    } finally {
+      for (const connection of connections) connection.close()
+    }
   }
 }
 

@@ -23,7 +23,7 @@ export function kafkaStreamPlatform(options: KafkaPlatformOptions): StreamPlatfo
   return {
     address: brokers.join(','),
     connectCatalog: () => KafkaAdmin.connect(brokers, {security}),
-    startSource: (source: PartitionSourceOptions): Promise<PartitionSource> => GroupConsumer.start({...source, kafka, brokers}),
+    startSource: (source: PartitionSourceOptions): Promise<PartitionSource> => GroupConsumer.start({...source, kafka, brokers, ...(security ? {security} : {})}),
     connectProducer: (transactionalId: string, messageLimits?: ReadonlyMap<string, number>): Promise<TaskProducer> =>
       TransactionalProducer.connect(kafka, brokers, transactionalId, messageLimits ? {messageLimits} : {}),
   }

@@ -57,6 +57,8 @@ export interface PartitionSourceOptions {
   onProgress?(progress: PartitionProgress): void
   /** The source hit an error; it restarts by itself. */
   onCrash?(error: unknown): void
+  /** The run stops: a source still joining its group leaves it, and `startSource` returns without joining. */
+  signal?: AbortSignal
 }
 
 /** A source of partitions: a consumer group member that hands out batches of the partitions it is assigned. */

@@ -116,6 +116,8 @@ class Runtime {
   private inputReplicas = 1
   private stopping = false
   private stopReason: RunStopReason = 'signal'
+  /** Aborted when the run stops (any reason), for a source still joining its group. */
+  private readonly stopSignal = new AbortController()
   private fatal: unknown
   private resolveStop!: () => void
   private readonly stopped = new Promise<void>((resolve) => (this.resolveStop = resolve))
@@ -170,6 +172,7 @@ class Runtime {
         topics,
         ...(options.sessionTimeoutMs ? {sessionTimeoutMs: options.sessionTimeoutMs} : {}),
         concurrency: Math.max(2, this.inputPartitions * (this.repartitionTopic ? 2 : 1)),
+        signal: this.stopSignal.signal,
         onBatch: (batch, control) => this.onBatch(batch, control),
         onAssignment: (partitions) => this.onAssignment(partitions),
         onProgress: (p) => {
@@ -278,6 +281,8 @@ class Runtime {
     this.stopping = true
     this.stopReason = reason
     this.resolveStop()
+    // A stop during the first join: the source leaves the group instead of finishing the join.
+    this.stopSignal.abort()
   }
 
   private fail(error: unknown): void {

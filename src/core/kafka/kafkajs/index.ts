@@ -13,7 +13,9 @@
  * - request-queue.ts: a connection's request queue runs a timer only while requests wait (kafkajs's ran one
  *   every millisecond, busy or idle);
  * - broker-pool.ts: a client's disconnect closes the connections of brokers its pool has dropped from its list
- *   too (after a broker restart a consumer's group coordinator kept one open, and the process did not end).
+ *   too (after a broker restart a consumer's group coordinator kept one open, and the process did not end);
+ * - join-group.ts: the member ids of the JoinGroup requests in flight, so that a consumer stopped while it
+ *   joins can leave the group (its pending join otherwise made it a member that took partitions and read nothing).
  *
  * The replacements of kafkajs modules take effect only when kafkajs has not loaded those modules yet; the
  * check after installing says whether every patch is in force, and fails loudly (a BugError) if one is not.
@@ -26,6 +28,7 @@ import {BugError} from '../../errors.js'
 import {brokerPoolDisconnectInstalled, installBrokerPoolDisconnect} from './broker-pool.js'
 import {coordinatorCacheInstalled, installCoordinatorCache} from './coordinator-cache.js'
 import {fastFetchInstalled, installFastFetch} from './fetch-decoder.js'
+import {installJoinGroupTracking, joinGroupTrackingInstalled} from './join-group.js'
 import {installOutOfRangeReset, outOfRangeResetInstalled} from './offset-reset.js'
 import {fastProduceInstalled, installFastProduce} from './produce-encoder.js'
 import {installReadCommittedFilter, readCommittedFilterInstalled} from './read-committed.js'
@@ -49,6 +52,7 @@ export function missingKafkajsPatches(): string[] {
   if (!coordinatorCacheInstalled()) missing.push('coordinator cache (coordinator-cache.ts)')
   if (!requestQueueCheckInstalled()) missing.push('request queue check (request-queue.ts): every connection would run a timer every millisecond')
   if (!brokerPoolDisconnectInstalled()) missing.push('broker pool disconnect (broker-pool.ts): a disconnected client could leave a connection open')
+  if (!joinGroupTrackingInstalled()) missing.push('join-group tracking (join-group.ts): a consumer stopped while it joins would stay in the group')
   return missing
 }
 
@@ -68,6 +72,7 @@ export function installKafkajsPatches(): Kafkajs {
   installOutOfRangeReset()
   installRequestQueueCheck()
   installBrokerPoolDisconnect()
+  installJoinGroupTracking()
   const loaded = require('kafkajs') as Kafkajs
   const missing = missingKafkajsPatches()
   if (missing.length > 0) {

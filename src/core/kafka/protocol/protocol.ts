@@ -4,7 +4,7 @@
  */
 import {WireReader, WireWriter} from './wire.js'
 
-export const API = {produce: 0, metadata: 3, initProducerId: 22} as const
+export const API = {produce: 0, metadata: 3, findCoordinator: 10, leaveGroup: 13, initProducerId: 22} as const
 
 /** Kafka error codes the producer tells apart, with their protocol names for messages. */
 export const ERROR_NAMES: Readonly<Record<number, string>> = {
@@ -153,4 +153,27 @@ export function decodeProduceResponse(body: Buffer): PartitionProduceResult[] {
     })
   })
   return results
+}
+
+/** FindCoordinator v0 for a consumer group. */
+export function encodeFindCoordinatorRequest(groupId: string): Buffer {
+  return new WireWriter().string(groupId).toBuffer()
+}
+
+export function decodeFindCoordinatorResponse(body: Buffer): {error: number; nodeId: number; host: string; port: number} {
+  const r = new WireReader(body)
+  const error = r.int16()
+  const nodeId = r.int32()
+  const host = r.string()
+  const port = r.int32()
+  return {error, nodeId, host, port}
+}
+
+/** LeaveGroup v0: one member leaves the group. */
+export function encodeLeaveGroupRequest(groupId: string, memberId: string): Buffer {
+  return new WireWriter().string(groupId).string(memberId).toBuffer()
+}
+
+export function decodeLeaveGroupResponse(body: Buffer): {error: number} {
+  return {error: new WireReader(body).int16()}
 }

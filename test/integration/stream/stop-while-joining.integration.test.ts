@@ -1,0 +1,86 @@
+/**
+ * A processor stopped (SIGTERM) while its first join waits for a member slow to rejoin leaves the group: it
+ * exits at once with its summary, the group keeps only the members that run, and a later `--until-idle` run
+ * reads the whole input. Before, the process was cut short at the exit deadline with its JoinGroup pending;
+ * the coordinator kept it as a member, gave it partitions, and nobody read them until its session timed out.
+ */
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {TestServices} from '../../helpers/services.js'
+import {expectedAlerts, keyValues, seedAlerts} from './alerts-data.js'
+import {createTopics, kafkaClient, produce, readCommitted} from './fixtures.js'
+import {startProcessor} from './processor.js'
+
+const services = new TestServices()
+
+afterAll(async () => {
+  await services.cleanup()
+})
+
+describe('a processor stopped while it joins its group', () => {
+  it('leaves the group at once, with its summary, and takes no partitions from the next run', async () => {
+    const groupId = services.groupId('stop-joining')
+    const [input, critical, high, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high', 'dlq'], {groups: [groupId]})
+    const records = seedAlerts({count: 3000, seed: 8, start: new Date(2024, 5, 1, 9, 0, 0).getTime(), stepMs: 1500})
+    const expected = expectedAlerts(records)
+    await produce(input, records)
+    const args = ['run', 'alerts', '--group-id', groupId, '--input-topic', input, '--critical-topic', critical, '--highvolume-topic', high, '--deadletter-topic', deadLetters]
+
+    // A member that is slow to rejoin: it holds its first batch, heartbeating, until released. The
+    // coordinator waits for it (up to its rebalance timeout) before any join of the group completes.
+    const kafka = kafkaClient()
+    const slow = kafka.consumer({groupId, sessionTimeout: 10_000, rebalanceTimeout: 60_000})
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    services.defer(async () => {
+      release()
+      await slow.disconnect()
+    })
+    await slow.connect()
+    await slow.subscribe({topics: [input], fromBeginning: true})
+    let holding!: () => void
+    const held = new Promise<void>((resolve) => (holding = resolve))
+    let rebalancing!: () => void
+    const rebalanceSeen = new Promise<void>((resolve) => (rebalancing = resolve))
+    let first = true
+    await slow.run({
+      autoCommit: false,
+      eachBatch: async ({heartbeat}) => {
+        if (!first) return
+        first = false
+        holding()
+        const beat = setInterval(() => heartbeat().catch(() => rebalancing()), 500)
+        await released
+        clearInterval(beat)
+      },
+    })
+    await held
+
+    const joining = startProcessor(args)
+    services.defer(async () => joining.kill('SIGKILL'))
+    await joining.waitForEvent((e) => e.type === 'started')
+    // Its JoinGroup has reached the coordinator: the group is rebalancing, waiting for the slow member.
+    await rebalanceSeen
+    joining.kill('SIGTERM')
+    const exit = await joining.exited
+    expect(exit.code, joining.stderr()).toBe(130)
+    expect(joining.stderr()).not.toContain('did not close in time')
+    expect(joining.events.find((e) => e.type === 'summary')).toMatchObject({stoppedBy: 'signal', recordsIn: 0})
+
+    // Only the slow member is left in the group: the stopped one withdrew its join.
+    const admin = kafka.admin()
+    await admin.connect()
+    const {groups} = await admin.describeGroups([groupId])
+    await admin.disconnect()
+    expect(groups[0].members.map((m) => m.clientId)).toEqual(['sstream-test'])
+
+    release()
+    await slow.disconnect()
+    const last = startProcessor([...args, '--idle-timeout', '2s', '--until-idle'])
+    services.defer(async () => last.kill('SIGKILL'))
+    expect((await last.exited).code, last.stderr()).toBe(0)
+    expect(last.events.find((e) => e.type === 'summary')).toMatchObject({stoppedBy: 'until-idle', recordsIn: records.length})
+    expect(keyValues(await readCommitted(critical))).toEqual(expected.critical)
+    expect(keyValues(await readCommitted(high))).toEqual(expected.highVolume)
+  })
+})
