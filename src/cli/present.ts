@@ -38,6 +38,17 @@ export function presentRedisSetup(result: SetupRedisResult, theme: Theme): strin
   return `${theme.ok('Redis')} ${result.version} at ${result.server} answers in ${result.latencyMs} ms${reset}`
 }
 
+/** The next step for each service that is down, said under the services table (stderr): what to start or point at. */
+export function servicesDownAdvice(services: ServiceStatus[]): string[] {
+  const down = new Set(services.filter((s) => !s.healthy).map((s) => s.service))
+  const advice: Record<ServiceStatus['service'], string> = {
+    kafka: 'Kafka is not healthy (its detail is above): start the local broker with `sstream stack up`, or point sstream at your cluster with --brokers, SSTREAM_KAFKA_BROKERS or a context (`sstream config list`).',
+    mariadb: 'MariaDB is not healthy (its detail is above): start the local server with `sstream stack up`, or point sstream at yours with --mariadb-url, SSTREAM_MARIADB_URL or a context.',
+    redis: 'Redis is not healthy (its detail is above): start the local server with `sstream stack up`, or point sstream at yours with --redis-url, SSTREAM_REDIS_URL or a context.',
+  }
+  return (['kafka', 'mariadb', 'redis'] as const).filter((service) => down.has(service)).map((service) => advice[service])
+}
+
 export function presentServices(services: Array<ServiceStatus & {action?: string}>, theme: Theme): string {
   const withAction = services.some((s) => s.action !== undefined)
   const head = ['service', 'address', 'health', 'latency', ...(withAction ? ['action'] : []), 'managed', 'secured', 'detail']

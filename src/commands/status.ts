@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {connectionFlags} from '../cli/connection-flags.js'
-import {presentStatus} from '../cli/present.js'
+import {presentStatus, servicesDownAdvice} from '../cli/present.js'
 import {SstreamCommand} from '../cli/sstream-command.js'
 import {gatherStatus, type StatusResult} from '../core/status/status.js'
 
@@ -33,7 +33,10 @@ export default class Status extends SstreamCommand<typeof Status> {
       ...(this.flags.key ? {leaderboards: this.flags.key} : {}),
     })
     this.report.result(undefined, () => presentStatus(result, this.theme))
-    if (!result.healthy) process.exitCode = 1
+    if (!result.healthy) {
+      process.exitCode = 1
+      for (const line of servicesDownAdvice(result.services)) this.note(this.theme.warn(line))
+    }
     return result
   }
 }

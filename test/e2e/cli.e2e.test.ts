@@ -44,6 +44,19 @@ describe('sstream CLI', () => {
     expect(lastJson<{error: {code: string}}>(json.stdout).error.code).toBe('KAFKA_UNREACHABLE')
   })
 
+  it('says under the services table what to do about a service that is down (stderr), in status and stack status', async () => {
+    for (const command of [['status'], ['stack', 'status']]) {
+      const plain = await runCli([...command, '--brokers', '127.0.0.1:1'])
+      expect(plain.code).toBe(1)
+      expect(plain.stderr).toContain('Kafka is not healthy (its detail is above): start the local broker with `sstream stack up`, or point sstream at your cluster with --brokers')
+      expect(plain.stderr).not.toContain('Redis is not healthy')
+      const json = await runCli([...command, '--brokers', '127.0.0.1:1', '--json'])
+      expect(json.code).toBe(1)
+      expect(json.stderr).toBe('')
+      expect(lastJson<{healthy: boolean}>(json.stdout).healthy).toBe(false)
+    }
+  })
+
   it('reports kafka, mariadb and redis healthy in stack status', async () => {
     const result = await runCli(['stack', 'status', '--json'])
     expect(result.code).toBe(0)

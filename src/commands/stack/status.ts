@@ -1,5 +1,5 @@
 import {connectionFlags} from '../../cli/connection-flags.js'
-import {presentServices} from '../../cli/present.js'
+import {presentServices, servicesDownAdvice} from '../../cli/present.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
 import {stackStatus, type StackStatusResult} from '../../core/stack/index.js'
 
@@ -20,7 +20,10 @@ export default class StackStatus extends SstreamCommand<typeof StackStatus> {
   async run(): Promise<StackStatusResult> {
     const result = await stackStatus(this.config_)
     this.report.result(undefined, () => presentServices(result.services, this.theme))
-    if (!result.healthy) process.exitCode = 1
+    if (!result.healthy) {
+      process.exitCode = 1
+      for (const line of servicesDownAdvice(result.services)) this.note(this.theme.warn(line))
+    }
     return result
   }
 }
