@@ -1,8 +1,12 @@
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 
 import {lastJson, runCli} from '../helpers/cli.js'
+import {TestServices} from '../helpers/services.js'
 
 describe('sstream CLI', () => {
+  const services = new TestServices()
+  afterAll(() => services.cleanup())
+
   it('lists its topics in --help', async () => {
     const {code, stdout} = await runCli(['--help'])
     expect(code).toBe(0)
@@ -54,6 +58,19 @@ describe('sstream CLI', () => {
       expect(json.code).toBe(1)
       expect(json.stderr).toBe('')
       expect(lastJson<{healthy: boolean}>(json.stdout).healthy).toBe(false)
+    }
+  })
+
+  it('takes the high-volume topic as --highvolume-topic and --high-volume-topic in both run alerts and watch alerts', async () => {
+    const [critical, high] = await services.topics(['alias-critical', 'alias-high'])
+    for (const flag of ['--highvolume-topic', '--high-volume-topic']) {
+      const watch = await runCli(['watch', 'alerts', '--once', '--json', '--critical-topic', critical, flag, high])
+      expect(watch.code, watch.stdout).toBe(0)
+      expect(lastJson<{topics: {highVolume: string}}>(watch.stdout).topics.highVolume).toBe(high)
+      // Parsed (not a usage error, 2): the run stops at its missing input topic, naming it.
+      const run = await runCli(['run', 'alerts', '--json', '--input-topic', 'sstream-no-such-alerts-input', '--critical-topic', critical, flag, high])
+      expect(run.code, run.stdout).toBe(1)
+      expect(lastJson<{error: {code: string}}>(run.stdout).error.code).toBe('TOPIC_MISSING')
     }
   })
 

@@ -28,7 +28,7 @@ export default class RunAlerts extends PipelineCommand<typeof RunAlerts> {
     ...pipelineFlags,
     'input-topic': Flags.string({description: 'Alerts topic', default: TOPICS.alertsInput}),
     'critical-topic': Flags.string({description: 'Topic for CRITICAL alerts', default: TOPICS.alertsCritical}),
-    'highvolume-topic': Flags.string({description: 'Topic for high-volume windows', default: TOPICS.alertsHighVolume}),
+    'highvolume-topic': Flags.string({description: 'Topic for high-volume windows (also --high-volume-topic, as watch alerts spells it)', default: TOPICS.alertsHighVolume, aliases: ['high-volume-topic']}),
     threshold: Flags.integer({description: 'A window is high volume when its count is greater than this', default: 2, min: 0}),
     window: Flags.string({description: 'Window size', default: '10s'}),
     lateness: Flags.string({description: 'Allowed lateness', default: '10s'}),

@@ -22,7 +22,7 @@ export default class WatchAlerts extends WatchCommand<typeof WatchAlerts> {
     ...connectionFlags('kafka'),
     once: watchFlags.once,
     'critical-topic': Flags.string({description: `The CRITICAL alerts topic [default: ${TOPICS.alertsCritical}]`}),
-    'high-volume-topic': Flags.string({description: `The high-volume windows topic [default: ${TOPICS.alertsHighVolume}]`}),
+    'high-volume-topic': Flags.string({description: `The high-volume windows topic [default: ${TOPICS.alertsHighVolume}] (also --highvolume-topic, as run alerts spells it)`, aliases: ['highvolume-topic']}),
     from: Flags.string({description: 'Start at the beginning of the topics or only show new alerts', options: ['earliest', 'latest'], default: 'earliest'}),
   }
 
