@@ -215,28 +215,31 @@ export class KafkaAdmin {
   async messageLimits(topics: string[]): Promise<Map<string, number>> {
     const limits = new Map<string, number>()
     if (topics.length === 0) return limits
-    const TOPIC = 2
-    const answer = await this.call(
-      () => this.admin.describeConfigs({includeSynonyms: false, resources: topics.map((name) => ({type: TOPIC, name, configNames: ['max.message.bytes']}))}),
-      'read the topics\' max.message.bytes',
-    )
-    for (const resource of answer.resources) {
-      const value = Number(resource.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue)
-      if (Number.isSafeInteger(value) && value > 0) limits.set(resource.resourceName, value)
+    for (const [topic, value] of await this.topicConfig(topics, 'max.message.bytes', "read the topics' max.message.bytes")) {
+      if (value > 0) limits.set(topic, value)
     }
     return limits
   }
 
   /** A topic's `retention.ms` (-1: kept forever); undefined when the broker gives none. */
   async retentionMs(topic: string): Promise<number | undefined> {
+    return (await this.topicConfig([topic], 'retention.ms', `read the retention.ms of ${topic}`, [topic])).get(topic)
+  }
+
+  /** One numeric setting of each topic, as the broker answers it; topics without a whole-number answer are left out. */
+  private async topicConfig(topics: string[], name: string, doing: string, metadataTopics?: string[]): Promise<Map<string, number>> {
     const TOPIC = 2
     const answer = await this.call(
-      () => this.admin.describeConfigs({includeSynonyms: false, resources: [{type: TOPIC, name: topic, configNames: ['retention.ms']}]}),
-      `read the retention.ms of ${topic}`,
-      [topic],
+      () => this.admin.describeConfigs({includeSynonyms: false, resources: topics.map((topic) => ({type: TOPIC, name: topic, configNames: [name]}))}),
+      doing,
+      metadataTopics,
     )
-    const value = Number(answer.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue)
-    return Number.isSafeInteger(value) ? value : undefined
+    const values = new Map<string, number>()
+    for (const resource of answer.resources) {
+      const value = Number(resource.configEntries.find((e) => e.configName === name)?.configValue)
+      if (Number.isSafeInteger(value)) values.set(resource.resourceName, value)
+    }
+    return values
   }
 
   async deleteTopics(topics: string[]): Promise<void> {

@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {SstreamError} from '../../../src/core/errors.js'
-import {connectRedis, createRedis, leaderboardSink, offsetsKeyFor, readBoardOffsets, type BoardPoint, type Redis} from '../../../src/core/redis/index.js'
+import {connectRedis, createRedis, leaderboardSink, offsetsKeyFor, readBoardOffsets, type BoardPoint, type LeaderboardSink, type Redis} from '../../../src/core/redis/index.js'
 import {addsExactly, exactScoreBound, MAX_EXACT_SCORE} from '../../../src/core/redis/leaderboard-sink.js'
 import type {SinkWriteContext, SinkWriteResult} from '../../../src/core/stream/index.js'
 import {uniqueName} from '../../helpers/names.js'
@@ -28,6 +28,18 @@ function freshKey(): string {
   const key = uniqueName('test-board')
   keys.push(key, offsetsKeyFor(key))
   return key
+}
+
+/** A sink on a fresh board, open while `body` runs, closed after it. */
+async function withFreshSink(body: (sink: LeaderboardSink, key: string) => Promise<void>): Promise<void> {
+  const key = freshKey()
+  const sink = leaderboardSink({url: testConfig.redisUrl, key})
+  await sink.open()
+  try {
+    await body(sink, key)
+  } finally {
+    await sink.close()
+  }
 }
 
 beforeAll(async () => {
@@ -50,10 +62,7 @@ async function scores(redis: Redis, key: string): Promise<Record<string, string>
 
 describe('the leaderboard sink, content rejections', () => {
   it('refuses exactly the points that would leave the exact range, in order, and adds the rest with the offset', async () => {
-    const key = freshKey()
-    const sink = leaderboardSink({url: testConfig.redisUrl, key})
-    await sink.open()
-    try {
+    await withFreshSink(async (sink, key) => {
       await client.zadd(key, MAX_EXACT_SCORE - 10, 'Bob')
       // Bob: +4 fits, +7 would pass the bound (refused), +6 still fits after it; Mike is not near it.
       const batch = points(0, [
@@ -95,16 +104,11 @@ describe('the leaderboard sink, content rejections', () => {
       expect(odd.rejected.map((r) => r.index)).toEqual([0, 2])
       expect((await scores(client, key)).Sam).toBe('2')
       expect((await scores(client, key)).Kathy).toBeUndefined()
-    } finally {
-      await sink.close()
-    }
+    })
   })
 
   it('refuses a point whose decimal places, or the score\'s, the new score would no longer hold, and adds ordinary fractional points', async () => {
-    const key = freshKey()
-    const sink = leaderboardSink({url: testConfig.redisUrl, key})
-    await sink.open()
-    try {
+    await withFreshSink(async (sink, key) => {
       await client.zadd(key, MAX_EXACT_SCORE - 10, 'Bob')
       const batch = points(0, [
         // 9007199254740981 + 2.5 would be stored as …984: refused; + 2 is whole and fits.
@@ -127,16 +131,11 @@ describe('the leaderboard sink, content rejections', () => {
       expect(await readBoardOffsets(client, key)).toEqual({'scores:0': 9})
       // Replayed, the same points come back refused with the same words, and nothing is added twice.
       expect(await sink.write(batch, context(0, 9))).toEqual({...result, skipped: [1, 2, 3, 4, 6, 7, 8]})
-    } finally {
-      await sink.close()
-    }
+    })
   })
 
   it('the script refuses exactly what addsExactly refuses, on scores near the bounds of every number of decimal places', async () => {
-    const key = freshKey()
-    const sink = leaderboardSink({url: testConfig.redisUrl, key})
-    await sink.open()
-    try {
+    await withFreshSink(async (sink, key) => {
       const decimal = (maxPlaces: number) => fc.tuple(fc.integer({min: -999_999, max: 999_999}), fc.integer({min: 0, max: maxPlaces})).map(([digits, places]) => Number(`${digits}e-${places}`))
       const nearBound = fc.tuple(fc.integer({min: 0, max: 6}), fc.integer({min: -2000, max: 2000}), fc.boolean(), decimal(4)).map(([places, offset, negative, fraction]) => (negative ? -1 : 1) * (exactScoreBound(places) + offset) + fraction)
       const cases = fc.sample(fc.tuple(fc.oneof(nearBound, decimal(6)), fc.oneof(decimal(6), fc.integer({min: -(2 ** 50), max: 2 ** 50}))), {numRuns: 400, seed: 4242})
@@ -149,9 +148,7 @@ describe('the leaderboard sink, content rejections', () => {
       expect((result?.rejected ?? []).map((r) => r.index)).toEqual(expected)
       const stored = await scores(client, key)
       for (const [i, [old, delta]] of cases.entries()) expect(Number(stored[`m${i}`]), `${old} + ${delta}`).toBe(expected.includes(i) ? old : old + delta)
-    } finally {
-      await sink.close()
-    }
+    })
   })
 })
 
