@@ -155,7 +155,10 @@ export async function checkMaria(url: string): Promise<{latencyMs: number; versi
 /** Translates a mariadb client error into an SstreamError naming the server and the next step. */
 export function toMariaError(error: unknown, url: string, doing = 'run a query'): SstreamError {
   if (error instanceof SstreamError) return error
-  const e = error as {code?: string; errno?: number; sqlMessage?: string}
+  const e = error as {code?: string; errno?: number; sqlMessage?: string; cause?: unknown}
+  // The pool reports "no connection in time", with what failed its attempts as the cause: a server that answers
+  // and refuses the login, has no such database or no TLS is said as such, not as a server that can't be reached.
+  if ((e?.code === 'ER_GET_CONNECTION_TIMEOUT' || e?.errno === 45028) && e.cause && !isMariaConnectionError(e.cause)) return toMariaError(e.cause, url, doing)
   const target = safeTarget(url)
   const where = `${target.host}:${target.port}`
   if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.errno === 1045 || e.errno === 1044) {
