@@ -6,7 +6,10 @@ import {readFileSync} from 'node:fs'
 
 import mariadb, {type Pool, type PoolConnection} from 'mariadb'
 
+import {redactUrl} from '../address.js'
 import {errorMessage, SstreamError} from '../errors.js'
+
+export {redactUrl} from '../address.js'
 
 export type {Pool, PoolConnection} from 'mariadb'
 
@@ -72,7 +75,7 @@ export function parseMariaUrl(url: string): MariaTarget {
   try {
     parsed = new URL(url)
   } catch {
-    throw new SstreamError('USAGE', `"${url}" is not a MariaDB URL.`, {nextSteps: ['Use the form mariadb://user:password@host:3306/database.']})
+    throw new SstreamError('USAGE', `"${redactUrl(url)}" is not a MariaDB URL.`, {nextSteps: ['Use the form mariadb://user:password@host:3306/database.']})
   }
   if (!/^(mariadb|mysql):$/.test(parsed.protocol)) {
     throw new SstreamError('USAGE', `"${redactUrl(url)}" is not a MariaDB URL.`, {nextSteps: ['Use the form mariadb://user:password@host:3306/database.']})
@@ -86,17 +89,6 @@ export function parseMariaUrl(url: string): MariaTarget {
     user: decodeURIComponent(parsed.username || 'root'),
     password: decodeURIComponent(parsed.password || ''),
     ...(database ? {database} : {}),
-  }
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url
   }
 }
 
