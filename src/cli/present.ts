@@ -8,6 +8,7 @@ import type {SetupKafkaResult} from '../core/setup/kafka.js'
 import type {ServiceStatus} from '../core/stack/index.js'
 import type {StatusResult} from '../core/status/status.js'
 import {renderTable, type Theme} from '../core/output/index.js'
+import {pointedSteps, type AddressOrigin} from './next-steps.js'
 
 export function presentTopicReports(result: SetupKafkaResult, theme: Theme): string {
   const status = (s: string): string => (s === 'created' ? theme.ok(s) : s === 'mismatch' ? theme.warn(s) : theme.dim(s))
@@ -38,15 +39,24 @@ export function presentRedisSetup(result: SetupRedisResult, theme: Theme): strin
   return `${theme.ok('Redis')} ${result.version} at ${result.server} answers in ${result.latencyMs} ms${reset}`
 }
 
-/** The next step for each service that is down, said under the services table (stderr): what to start or point at. */
-export function servicesDownAdvice(services: ServiceStatus[]): string[] {
+/**
+ * The next step for each service that is down, said under the services table (stderr): what to start or point
+ * at, or, for an address the user gave (a flag, a variable, a context: `origin`), what to check or correct.
+ */
+export function servicesDownAdvice(services: ServiceStatus[], origin: (service: ServiceStatus['service']) => AddressOrigin = () => ({source: 'default'})): string[] {
   const down = new Set(services.filter((s) => !s.healthy).map((s) => s.service))
   const advice: Record<ServiceStatus['service'], string> = {
     kafka: 'Kafka is not healthy (its detail is above): start the local broker with `sstream stack up`, or point sstream at your cluster with --brokers, SSTREAM_KAFKA_BROKERS or a context (`sstream config list`).',
     mariadb: 'MariaDB is not healthy (its detail is above): start the local server with `sstream stack up`, or point sstream at yours with --mariadb-url, SSTREAM_MARIADB_URL or a context.',
     redis: 'Redis is not healthy (its detail is above): start the local server with `sstream stack up`, or point sstream at yours with --redis-url, SSTREAM_REDIS_URL or a context.',
   }
-  return (['kafka', 'mariadb', 'redis'] as const).filter((service) => down.has(service)).map((service) => advice[service])
+  const names = {kafka: 'Kafka', mariadb: 'MariaDB', redis: 'Redis'}
+  return (['kafka', 'mariadb', 'redis'] as const)
+    .filter((service) => down.has(service))
+    .map((service) => {
+      const steps = pointedSteps(service, origin(service))
+      return steps ? `${names[service]} is not healthy (its detail is above). ${steps.join(' ')}` : advice[service]
+    })
 }
 
 export function presentServices(services: Array<ServiceStatus & {action?: string}>, theme: Theme): string {

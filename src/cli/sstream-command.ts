@@ -12,6 +12,7 @@ import {BugError, SstreamError} from '../core/errors.js'
 import {colorEnabled, createTheme, resolveOutputMode, type OutputMode, type Theme} from '../core/output/index.js'
 import type {StopReason} from '../core/stop.js'
 import {CONNECTIONS, connectionOverrides, type Connection} from './connection-flags.js'
+import {fitUnreachable, type AddressOrigin} from './next-steps.js'
 import {createReporter, exitCodeOfStop, INTERRUPTED_EXIT_CODE, type JsonOutput, type Reporter, type ReporterMode} from './reporter.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SstreamCommand)['baseFlags'] & T['flags']>
@@ -77,8 +78,14 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
 
   /** Whether the user named this connection (its flag, its SSTREAM_* variable or the context) rather than leaving it to the default. */
   protected connectionGiven(connection: Connection): boolean {
+    return this.addressOrigin(connection).source !== 'default'
+  }
+
+  /** Where a connection's address came from: its flag, its SSTREAM_* variable, the context (with its name), or the default. */
+  protected addressOrigin(connection: Connection): AddressOrigin {
     const overrides = connectionOverrides(this.flags as unknown as Record<string, unknown>)
-    return settingSource(CONNECTIONS[connection].key, overrides, process.env, {context: this.flags.context}) !== 'default'
+    const source = settingSource(CONNECTIONS[connection].key, overrides, process.env, {context: this.flags.context})
+    return source === 'context' ? {source, context: this.config_.context} : {source}
   }
 
   protected get outputMode(): OutputMode {
@@ -154,6 +161,8 @@ export abstract class SstreamCommand<T extends typeof Command> extends Command {
     // oclif's own usage errors (unknown flags, bad values, missing arguments) exit 2 with their usage text.
     if (err instanceof Errors.CLIError) err.message = withoutGreedyFlagNote(err.message, this.ctor.flags ?? {})
     if (err instanceof Errors.CLIError && !this.jsonEnabled()) return super.catch(err)
+    // A service that does not answer: the next step fits where the user pointed sstream (not `stack up` for their own cluster).
+    if (err instanceof SstreamError && err.unreachable) err = fitUnreachable(err, (service) => this.addressOrigin(service))
     const exitCode = exitCodeOf(err)
     if (this.jsonEnabled()) {
       this.logJson({error: errorJson(err)})

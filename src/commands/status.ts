@@ -35,7 +35,7 @@ export default class Status extends SstreamCommand<typeof Status> {
     this.report.result(undefined, () => presentStatus(result, this.theme))
     if (!result.healthy) {
       process.exitCode = 1
-      for (const line of servicesDownAdvice(result.services)) this.note(this.theme.warn(line))
+      for (const line of servicesDownAdvice(result.services, (service) => this.addressOrigin(service))) this.note(this.theme.warn(line))
     }
     return result
   }

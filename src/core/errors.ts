@@ -43,7 +43,15 @@ export interface SstreamErrorOptions {
    * the codes of an unreachable service and a rebalance, false otherwise.
    */
   retriable?: boolean
+  /**
+   * The service whose address did not answer, on a failure to reach it. `nextSteps` then fit the default
+   * address, the local stack (`sstream stack up`); the command layer, which knows where the address came from
+   * (a flag, the environment, a context), fits them to where the user pointed sstream.
+   */
+  unreachable?: UnreachableService
 }
+
+export type UnreachableService = 'kafka' | 'mariadb' | 'redis'
 
 /** The codes that are retriable unless the adapter says otherwise. */
 const RETRIABLE_CODES = new Set<SstreamErrorCode>(['KAFKA_UNREACHABLE', 'KAFKA_REBALANCE', 'MARIADB_UNREACHABLE', 'REDIS_UNREACHABLE', 'SENTIMENT_UNREACHABLE'])
@@ -53,6 +61,7 @@ export class SstreamError extends Error {
   readonly nextSteps: string[]
   readonly exitCode: number
   readonly retriable: boolean
+  readonly unreachable: UnreachableService | undefined
 
   constructor(code: SstreamErrorCode, message: string, options: SstreamErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
@@ -61,6 +70,7 @@ export class SstreamError extends Error {
     this.nextSteps = options.nextSteps ?? []
     this.exitCode = options.exitCode ?? (code === 'USAGE' ? 2 : code === 'INTERRUPTED' ? 130 : 1)
     this.retriable = options.retriable ?? RETRIABLE_CODES.has(code)
+    this.unreachable = options.unreachable
   }
 
   toJSON(): {code: SstreamErrorCode; message: string; nextSteps: string[]} {

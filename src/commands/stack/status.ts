@@ -22,7 +22,7 @@ export default class StackStatus extends SstreamCommand<typeof StackStatus> {
     this.report.result(undefined, () => presentServices(result.services, this.theme))
     if (!result.healthy) {
       process.exitCode = 1
-      for (const line of servicesDownAdvice(result.services)) this.note(this.theme.warn(line))
+      for (const line of servicesDownAdvice(result.services, (service) => this.addressOrigin(service))) this.note(this.theme.warn(line))
     }
     return result
   }

@@ -170,6 +170,7 @@ export function toKafkaError(error: unknown, brokers: string[], doing = 'talk to
   if (isKafkaConnectionError(error) || CONNECTION_ERRORS.has(name)) {
     return new SstreamError('KAFKA_UNREACHABLE', `Can't reach Kafka at ${where}.`, {
       cause: error,
+      unreachable: 'kafka',
       nextSteps: [
         'Start the local broker with `sstream stack up`,',
         'or point sstream at your cluster with --brokers, SSTREAM_KAFKA_BROKERS or a context (`sstream config list`).',

@@ -186,6 +186,7 @@ export function toMariaError(error: unknown, url: string, doing = 'run a query')
   if (isMariaConnectionError(error)) {
     return new SstreamError('MARIADB_UNREACHABLE', `Can't reach MariaDB at ${where}.`, {
       cause: error,
+      unreachable: 'mariadb',
       nextSteps: ['Start it with `sstream stack up`,', 'or point sstream at your server with --mariadb-url or SSTREAM_MARIADB_URL.'],
     })
   }

@@ -162,6 +162,7 @@ export function toRedisError(error: unknown, url: string, doing = 'run a command
   if (isRedisConnectionError(error)) {
     return new SstreamError('REDIS_UNREACHABLE', `Can't reach Redis at ${where}.`, {
       cause: error,
+      unreachable: 'redis',
       nextSteps: ['Start it with `sstream stack up`,', 'or point sstream at your server with --redis-url or SSTREAM_REDIS_URL.'],
     })
   }

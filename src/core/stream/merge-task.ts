@@ -90,6 +90,10 @@ export class MergeTask implements Task {
     return this.open.size
   }
 
+  get uncommitted(): boolean {
+    return this.position !== undefined && this.checkpoint().offset !== this.committedOffset
+  }
+
   /** Every source has said it is idle (the wall clock drives the watermark). */
   get allSourcesIdle(): boolean {
     if (this.sources.size < this.sourcePartitions) return false

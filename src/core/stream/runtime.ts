@@ -16,7 +16,7 @@ import {repartitionTopicName} from './repartition.js'
 import {RunMetrics} from './run-metrics.js'
 import type {Task, TaskContext} from './task.js'
 import {commitOutput, isStoreOnly, restoreTask, type PartitionBounds} from './task-host.js'
-import {fitDeadLetters, forEachResult, refuseOversized, type StoreWrite, type TaskOutput} from './task-output.js'
+import {emptyOutput, fitDeadLetters, forEachResult, refuseOversized, type StoreWrite, type TaskOutput} from './task-output.js'
 import {DEFAULT_MAX_FUTURE_MS, type PartitionStats, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type ServiceName, type RunStopReason} from './types.js'
 import {UntilIdle} from './until-idle.js'
 import {isoOrNull} from './windows.js'
@@ -657,12 +657,18 @@ class Runtime {
         task.kind === 'source'
           ? Boolean(this.definition.window) && !task.idle && now - slot.lastRecordAt >= this.idleTimeoutMs && slot.evidence.atEndFor(now, this.idleTimeoutMs)
           : task.idle && task.openWindows > 0 && slot.evidence.atEndAnsweringFor(now, this.idleTimeoutMs)
-      if (due) {
+      // A quiet partition whose task moved past records no commit recorded (markers) commits that progress.
+      const settle = !due && slot.evidence.atEndFor(now, this.idleTimeoutMs) && task.uncommitted
+      if (due || settle) {
         void this.enqueue(slot, async () => {
           if (slot.task !== task) return
           const at = Date.now()
-          const out = task.idleStep(at)
+          const out = due ? task.idleStep(at) : emptyOutput()
           if (tracing && out.commit) trace(`${slot.topic}:${slot.partition} ${task.kind === 'source' ? 'idle flush' : 'windows closed by the wall clock'} at position ${slot.fetchedUpTo}, log end ${slot.highWatermark}: ${slot.evidence.describe(at)}`)
+          if (!out.commit && task.uncommitted) {
+            out.commit = true
+            trace(`${slot.topic}:${slot.partition} quiet: commits its position ${task.nextOffset} (committed ${task.committed})`)
+          }
           await this.complete(slot, out, this.contextFor(undefined))
         })
       }

@@ -132,6 +132,10 @@ export class SourceTask implements Task {
     return this.committedOffset
   }
 
+  get uncommitted(): boolean {
+    return this.position !== undefined && this.checkpoint().offset !== this.committedOffset
+  }
+
   get watermark(): number {
     return this.window ? this.maxEventTime - this.window.latenessMs : Number.NEGATIVE_INFINITY
   }

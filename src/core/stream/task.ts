@@ -27,6 +27,13 @@ export interface Task {
   readonly openWindows: number
   /** Stage 1: the partition announced itself idle. Stage 2: every source partition did. */
   readonly idle: boolean
+  /**
+   * The task has moved past records that no commit recorded yet: stage 2 commits the watermark markers that
+   * produce nothing only every thousand offsets, and both stages move over transaction markers after a
+   * commit. The host commits that progress once the partition is quiet, so that the group's offsets (and
+   * `sstream status`) show what was done.
+   */
+  readonly uncommitted: boolean
   /** Restores from the committed offset and its metadata (absent for a new group). */
   restore(committed: {offset: number; metadata: string | null} | undefined): void
   /** `now`: the wall clock (ms) for stage 1's --max-future bound; the runtime's clock when absent. */

@@ -4,7 +4,7 @@
  * for the idle timeout (and, after an outage, for the grace that lets producers send what they held: an
  * outage is not idleness), and — for an input partition — no record came for the idle timeout and, in a
  * windowed pipeline, it has said it is idle with no window left open; for a repartition partition, every
- * source is idle and no window is open.
+ * source is idle and no window is open. Either way, what the task did is committed.
  */
 import type {IdleEvidence} from './idle-evidence.js'
 import type {Task} from './task.js'
@@ -48,7 +48,7 @@ export class UntilIdle {
   }
 
   private isQuiet({task, pending, evidence, lastRecordAt}: PartitionState, now: number): boolean {
-    if (!task || pending > 0 || !evidence.atEndFor(now, this.idleTimeoutMs)) return false
+    if (!task || pending > 0 || task.uncommitted || !evidence.atEndFor(now, this.idleTimeoutMs)) return false
     if (task.kind === 'merge') return task.idle && task.openWindows === 0
     if (now - lastRecordAt < this.idleTimeoutMs) return false
     return !this.windowed || (task.idle && task.openWindows === 0)

@@ -56,7 +56,7 @@ describe('run analytics (CLI)', () => {
     const kafka = await runCli(['run', 'analytics', '--json', '--brokers', '127.0.0.1:1'])
     expect(kafka.code).toBe(1)
     expect(kafka.durationMs).toBeLessThan(10_000)
-    expect(JSON.parse(kafka.stdout.trim().split('\n').at(-1)!)).toMatchObject({error: {code: 'KAFKA_UNREACHABLE', nextSteps: expect.arrayContaining([expect.stringContaining('sstream stack up')])}})
+    expect(JSON.parse(kafka.stdout.trim().split('\n').at(-1)!)).toMatchObject({error: {code: 'KAFKA_UNREACHABLE', nextSteps: expect.arrayContaining([expect.stringContaining('correct --brokers')])}})
 
     const [input] = await createTopics(services, ['orders'])
     const maria = await runCli(['run', 'analytics', '--input-topic', input, '--group-id', services.groupId('cli-down'), '--mariadb-url', 'mariadb://root@127.0.0.1:1/streaming'])

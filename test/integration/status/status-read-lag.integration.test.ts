@@ -1,7 +1,8 @@
 /**
  * `sstream status` after a bounded run, as a user reads it: the processor read everything (read lag 0 on
- * every partition), and the committed offset that trails by the windows still open is explained as such,
- * not shown as a backlog. Through the built CLI.
+ * every partition), and the committed offset that trails by the windows still open when it stopped is
+ * explained as such, not shown as a backlog; after `--until-idle` nothing trails at all. Through the built
+ * CLI.
  */
 import {describe, expect, it} from 'vitest'
 
@@ -19,8 +20,9 @@ describe('status after a bounded run', () => {
     const [input, deadLetters] = await createTopics(services, ['orders', 'dlq'], {groups: [groupId]})
     const records = seedOrders({count: 600, seed: 21, start: Date.UTC(2024, 4, 5, 8), stepMs: 100})
     await produce(input, records)
+    // Stopped by --duration while no partition has gone idle: the last windows are still open.
     const run = await runCli(
-      ['run', 'analytics', '--json', '--group-id', groupId, '--input-topic', input, '--deadletter-topic', deadLetters, '--idle-timeout', '1s', '--until-idle'],
+      ['run', 'analytics', '--json', '--group-id', groupId, '--input-topic', input, '--deadletter-topic', deadLetters, '--idle-timeout', '60s', '--duration', '8s'],
       {env: {SSTREAM_MARIADB_URL: file.db.url}},
     )
     expect(run.code, run.stderr).toBe(0)
@@ -53,5 +55,31 @@ describe('status after a bounded run', () => {
     expect(rows).toHaveLength(3)
     for (const row of rows) expect(row).toMatch(/not running/)
     expect(plain.stdout).toContain(group.note)
+  })
+
+  it('after --until-idle shows no lag at all, on the input and on the re-keying topic, even on a partition that got only markers', async () => {
+    const groupId = services.groupId('sstream-status-idle')
+    const [input, deadLetters] = await createTopics(services, ['orders', 'dlq'], {groups: [groupId]})
+    // One product: every partial goes to one partition of the re-keying topic, the other two get only the
+    // watermark markers (which produce nothing to commit with).
+    const records = seedOrders({count: 300, seed: 22, start: Date.UTC(2024, 4, 5, 8), stepMs: 100}).map((r) => ({...r, value: r.value.replace(/"product":"[^"]*"/, '"product":"Keyboard"')}))
+    expect(records.every((r) => r.value.includes('"product":"Keyboard"'))).toBe(true)
+    await produce(input, records)
+    const run = await runCli(
+      ['run', 'analytics', '--json', '--group-id', groupId, '--input-topic', input, '--deadletter-topic', deadLetters, '--idle-timeout', '1s', '--until-idle'],
+      {env: {SSTREAM_MARIADB_URL: file.db.url}},
+    )
+    expect(run.code, run.stderr).toBe(0)
+    expect(lastJson<{recordsIn: number}>(run.stdout).recordsIn).toBe(records.length)
+
+    const status = await runCli(['status', '--all', '--json'])
+    expect(status.code, status.stderr).toBe(0)
+    const group = lastJson<StatusResult>(status.stdout).groups.find((g) => g.groupId === groupId)!
+    const partitions = group.topics.flatMap((t) => t.partitions.map((p) => ({topic: t.topic, ...p})))
+    expect(partitions).toHaveLength(6)
+    for (const p of partitions) expect({topic: p.topic, partition: p.partition, committed: p.currentOffset}).toEqual({topic: p.topic, partition: p.partition, committed: p.logEndOffset})
+    expect(group.lag).toBe(0)
+    expect(group.readLag).toBe(0)
+    expect(group.note).toBeUndefined()
   })
 })

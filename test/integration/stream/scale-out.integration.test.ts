@@ -45,7 +45,11 @@ describe('analytics scales out', () => {
     for (let i = 1; i < chunks; i++) {
       await sleep(800)
       await produce(input, records.slice(i * size, (i + 1) * size))
-      if (i === 4) c = start()
+      if (i === 4) {
+        // The third member must hold its partitions while records still come, or it may have no window left to write.
+        c = start()
+        await c.waitForEvent((e) => e.type === 'assigned')
+      }
       if (i === 8) {
         a.kill('SIGTERM')
         const exit = await a.exited

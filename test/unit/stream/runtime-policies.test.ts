@@ -23,7 +23,7 @@ describe('the outage policy', () => {
   })
 })
 
-const task = (kind: 'source' | 'merge', idle: boolean, openWindows = 0): Task => ({kind, idle, openWindows}) as unknown as Task
+const task = (kind: 'source' | 'merge', idle: boolean, openWindows = 0, uncommitted = false): Task => ({kind, idle, openWindows, uncommitted}) as unknown as Task
 const atEnd = {atEndFor: () => true}
 const partition = (state: Partial<PartitionState> & {task: Task}): PartitionState => ({pending: 0, evidence: atEnd, lastRecordAt: 0, ...state})
 
@@ -50,7 +50,7 @@ describe('--until-idle', () => {
     expect(untilIdle.check(now, 0, quiet)).toBe(true)
   })
 
-  it('is not quiet with work queued, off the log end, recent records, or a merge with open windows', () => {
+  it('is not quiet with work queued, off the log end, recent records, a merge with open windows, or progress not committed', () => {
     const now = 100_000
     const cases: PartitionState[] = [
       partition({task: task('source', true), pending: 1}),
@@ -58,6 +58,8 @@ describe('--until-idle', () => {
       partition({task: task('source', true), lastRecordAt: now - 10}),
       partition({task: task('merge', true, 2)}),
       partition({task: task('merge', false)}),
+      partition({task: task('merge', true, 0, true)}),
+      partition({task: task('source', true, 0, true)}),
     ]
     for (const state of cases) {
       const untilIdle = new UntilIdle(IDLE, true)
