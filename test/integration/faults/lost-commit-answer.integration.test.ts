@@ -75,7 +75,7 @@ describe('a commit whose answer is lost (private broker behind a proxy)', () => 
     expect(summary.late).toBe(expected.late)
     expect(summary.deadLettered).toBe(expected.malformed + expected.late)
     // And reported once: a result event per critical alert, a dead-letter event per malformed or late record.
-    const results = events.filter((e) => e.type === 'result' && e.output === 'critical')
+    const results = events.filter((e) => e.type === 'result' && e.output === critical)
     expect(results).toHaveLength(expected.critical.length)
     expect(events.filter((e) => e.type === 'deadletter')).toHaveLength(expected.malformed + expected.late)
   }, 180_000)
