@@ -1,7 +1,8 @@
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {lastJson, runCli} from '../helpers/cli.js'
-import {TestServices} from '../helpers/services.js'
+import {KafkaAdmin} from '../../src/core/kafka/index.js'
+import {TestServices, testConfig} from '../helpers/services.js'
 
 describe('sstream CLI', () => {
   const services = new TestServices()
@@ -94,10 +95,13 @@ describe('sstream CLI', () => {
       expect(result.stdout).not.toContain('"type":"started"')
     }
     // Nothing was written or read: the generator sent no record, the processor never joined its group.
-    const status = await runCli(['status', '--all', '--json'])
-    const topics = lastJson<{topics: Array<{topic: string; records: number}>; groups: Array<{groupId: string}>}>(status.stdout)
-    expect(topics.topics.find((t) => t.topic === input)?.records).toBe(0)
-    expect(topics.groups.map((g) => g.groupId)).not.toContain(groupId)
+    const admin = await KafkaAdmin.connect(testConfig.kafkaBrokers)
+    try {
+      expect((await admin.topicOffsets(input)).records).toBe(0)
+      expect(await admin.listGroups()).not.toContain(groupId)
+    } finally {
+      await admin.close()
+    }
     // A negative lateness is refused the same way; 0 is a lateness (none).
     const negative = await runCli(['run', 'analytics', '--json', '--group-id', groupId, '--input-topic', input, '--lateness=-1s'])
     expect(negative.code).toBe(2)
