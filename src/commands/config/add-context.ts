@@ -9,7 +9,7 @@ export type {AddContextResult} from '../../core/config/index.js'
 export default class ConfigAddContext extends SstreamCommand<typeof ConfigAddContext> {
   static override summary = 'Save a named cluster: its brokers, security settings and service URLs'
   static override description =
-    'Stores a context in the sstream config file ($XDG_CONFIG_HOME/sstream/config.yaml, mode 0600). Any command then uses it with --context NAME or SSTREAM_CONTEXT=NAME, or always once it is the current context (the first one added becomes current; --use makes this one current). Flags and SSTREAM_* variables still win over the context. Keep passwords out of the file: name the variable (--sasl-password-env) or the file (--sasl-password-file) that holds them. File paths are stored as absolute paths.'
+    'Stores a context in the sstream config file ($XDG_CONFIG_HOME/sstream/config.yaml, mode 0600): the Kafka brokers (--brokers, required), and any security settings and service URLs. Any command then uses it with --context NAME or SSTREAM_CONTEXT=NAME, or always once it is the current context (the first one added becomes current; --use makes this one current). Flags and SSTREAM_* variables still win over the context. Keep passwords out of the file: name the variable (--sasl-password-env) or the file (--sasl-password-file) that holds them. File paths are stored as absolute paths.'
 
   static override examples = [
     {
@@ -24,6 +24,8 @@ export default class ConfigAddContext extends SstreamCommand<typeof ConfigAddCon
 
   static override flags = {
     ...allSettingFlags(),
+    // A context is a cluster: its brokers are what every command connects to.
+    brokers: Flags.string({description: allSettingFlags().brokers.description?.replace(/ \[default: [^\]]*\]$/, ''), helpGroup: 'SETTINGS', required: true}),
     use: Flags.boolean({description: 'Make it the current context', default: false}),
     overwrite: Flags.boolean({description: 'Replace a context of the same name', default: false}),
   }

@@ -7,7 +7,7 @@ import {resolve} from 'node:path'
 
 import {SstreamError} from '../errors.js'
 import {contextsFilePath, maskSetting, readContextsFile, writeContextsFile, type ContextSettings} from './context-file.js'
-import {CONTEXT_ENV, CONTEXT_KEYS, SETTINGS} from './settings.js'
+import {CONTEXT_ENV, CONTEXT_KEYS, parseBrokers, SETTINGS} from './settings.js'
 
 export interface ContextsOptions {
   /** The contexts file (default: $XDG_CONFIG_HOME/sstream/config.yaml). */
@@ -54,6 +54,10 @@ export function addContext(name: string, settings: ContextSettings, {use, overwr
     } else {
       stored[key] = value
     }
+  }
+  // A context is a cluster: without brokers every command would quietly talk to the local default instead.
+  if (parseBrokers(stored[SETTINGS.kafkaBrokers.flag] ?? '').length === 0) {
+    throw new SstreamError('USAGE', `The context ${name} names no Kafka brokers.`, {nextSteps: ['Give them with --brokers host:port[,host:port…].']})
   }
   file.contexts[name] = stored
   if (use === true || (use === undefined && !file.currentContext)) file.currentContext = name

@@ -13,6 +13,7 @@ import {SstreamError} from '../errors.js'
 import {contextsFilePath, readContextsFile, type ContextSettings, type ContextsFile} from './context-file.js'
 import {
   CONTEXT_ENV,
+  parseBrokers,
   SASL_MECHANISMS,
   SASL_PASSWORD_ENV,
   SECURITY_PROTOCOLS,
@@ -296,13 +297,6 @@ function readSettingFile(path: string, what: string): string {
       nextSteps: ['Check the path and its permissions.'],
     })
   }
-}
-
-export function parseBrokers(value: string): string[] {
-  return value
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter((broker) => broker.length > 0)
 }
 
 /** Whether connections to Kafka are encrypted and authenticated, for status displays. */

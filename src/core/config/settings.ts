@@ -1,9 +1,12 @@
+import {DEFAULT_KAFKA_PORT} from '../address.js'
+import {SstreamError} from '../errors.js'
+
 /**
  * Every connection setting sstream reads, once: its flag, its SSTREAM_* variable, its key in a context (the
  * flag's name) and its default. Precedence is flags > environment > the context > defaults (resolve.ts).
  */
 export const SETTINGS = {
-  kafkaBrokers: {flag: 'brokers', env: 'SSTREAM_KAFKA_BROKERS', default: 'localhost:9092', description: 'Kafka bootstrap brokers, comma separated'},
+  kafkaBrokers: {flag: 'brokers', env: 'SSTREAM_KAFKA_BROKERS', default: 'localhost:9092', description: 'Kafka bootstrap brokers, host:port, comma separated (a host alone: port 9092)'},
   securityProtocol: {
     flag: 'security-protocol',
     env: 'SSTREAM_KAFKA_SECURITY_PROTOCOL',
@@ -62,4 +65,27 @@ export const CONTEXT_KEYS: ReadonlySet<string> = new Set([...Object.values(SETTI
 
 export function settingOfFlag(flag: string): SettingKey | undefined {
   return (Object.keys(SETTINGS) as SettingKey[]).find((key) => SETTINGS[key].flag === flag)
+}
+
+/**
+ * The brokers of a comma-separated list, each as `host:port`: a host alone takes Kafka's port (9092), as the
+ * generators' client and Kafka's own tools read it, so that every client gets the same address. A port that is
+ * no port is a usage error here rather than a broker that "can't be reached".
+ */
+export function parseBrokers(value: string): string[] {
+  return value
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0)
+    .map((broker) => {
+      const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(broker)
+      const m = bracketed ?? /^([^\s:/@[\]]+)(?::(\d+))?$/.exec(broker)
+      const port = m?.[2] === undefined ? DEFAULT_KAFKA_PORT : Number(m[2])
+      if (!m || !(port >= 1 && port <= 65_535)) {
+        throw new SstreamError('USAGE', `${broker} is not a Kafka broker address.`, {
+          nextSteps: ['Write each broker as host:port (e.g. kafka1.example.com:9092), comma separated.'],
+        })
+      }
+      return bracketed ? `[${m[1]}]:${port}` : `${m[1]}:${port}`
+    })
 }

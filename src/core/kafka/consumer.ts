@@ -10,7 +10,7 @@ import type {Consumer, EachBatchPayload, Kafka} from 'kafkajs'
 import {DEFAULT_KAFKA_PORT, parseHostPort} from '../address.js'
 import type {KafkaSecurity} from '../config/index.js'
 import {tightenHeapGrowth} from '../heap.js'
-import type {BatchControl, TopicPartition} from '../stream/ports.js'
+import {DEFAULT_SESSION_TIMEOUT_MS, type BatchControl, type TopicPartition} from '../stream/ports.js'
 import {toKafkaError, withKafkaDeadline} from './client.js'
 import {FetchedRecord} from './kafkajs/fetch-decoder.js'
 import {abandonJoins, joiningMembers} from './kafkajs/join-group.js'
@@ -121,7 +121,7 @@ export class GroupConsumer {
   static async start(options: GroupConsumerOptions): Promise<GroupConsumer> {
     // A group member streams at full speed over a backlog: keep V8's heap close to what it holds (heap.ts).
     tightenHeapGrowth()
-    const sessionTimeout = options.sessionTimeoutMs ?? 10_000
+    const sessionTimeout = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS
     const life: LifeState = {stopped: false}
     const consumer = options.kafka.consumer({
       groupId: options.groupId,

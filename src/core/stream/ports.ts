@@ -45,9 +45,13 @@ export interface PartitionProgress {
   records: number
 }
 
+/** The group session timeout when none is given: a member that stops heartbeating leaves the group after it. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000
+
 export interface PartitionSourceOptions {
   groupId: string
   topics: Array<{topic: string; fromBeginning: boolean}>
+  /** Default DEFAULT_SESSION_TIMEOUT_MS. */
   sessionTimeoutMs?: number
   /** Partitions processed at the same time within one fetch round. */
   concurrency?: number

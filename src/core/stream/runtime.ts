@@ -11,7 +11,7 @@ import {BugError, errorMessage, SstreamError} from '../errors.js'
 import type {Checkpoint} from './checkpoint.js'
 import {IdleEvidence} from './idle-evidence.js'
 import {failureKind, serviceOf} from './outage-policy.js'
-import type {BatchControl, ConsumedBatch, OffsetReader, PartitionSource, StreamPlatform, TaskProducer, TopicBounds, TopicCatalog, TopicPartition} from './ports.js'
+import {DEFAULT_SESSION_TIMEOUT_MS, type BatchControl, type ConsumedBatch, type OffsetReader, type PartitionSource, type StreamPlatform, type TaskProducer, type TopicBounds, type TopicCatalog, type TopicPartition} from './ports.js'
 import {repartitionTopicName} from './repartition.js'
 import {RunMetrics} from './run-metrics.js'
 import type {Task, TaskContext} from './task.js'
@@ -140,7 +140,7 @@ class Runtime {
     const {onEvent, observe} = options
     this.emit = observe ? (event) => (observe(event), onEvent?.(event)) : (onEvent ?? (() => undefined))
     this.idleTimeoutMs = options.idleTimeoutMs ?? 5000
-    this.untilIdle = new UntilIdle(this.idleTimeoutMs, Boolean(definition.window))
+    this.untilIdle = new UntilIdle(this.idleTimeoutMs, Boolean(definition.window), options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS)
     this.statsIntervalMs = options.statsIntervalMs ?? 5000
     this.offsetsPollMs = Math.min(this.statsIntervalMs, 2000)
     this.repartitionTopic = definition.window ? repartitionTopicName(options.groupId, definition.name) : undefined
@@ -331,7 +331,7 @@ class Runtime {
   private onAssignment(partitions: TopicPartition[]): void {
     trace(`assigned ${partitions.map((p) => `${p.topic}:${p.partition}`).join(' ')}`)
     this.joinedAt = Date.now()
-    this.untilIdle.reset()
+    this.untilIdle.reset(partitions.length < this.inputPartitions * (this.repartitionTopic ? 2 : 1))
     // A rebalance: what was confirmed before it (positions, log ends) no longer counts for idleness.
     for (const slot of this.slots.values()) slot.evidence.restart()
     this.reportOk('kafka')

@@ -22,20 +22,30 @@ export interface PartitionState {
 
 export class UntilIdle {
   private quietChecks = 0
+  private shared = false
 
   constructor(
     private readonly idleTimeoutMs: number,
     private readonly windowed: boolean,
+    private readonly sessionTimeoutMs: number,
   ) {}
 
-  /** A (re)join: the count starts again. */
-  reset(): void {
+  /**
+   * A (re)join: the count starts again. `shared`: other members hold some of the partitions. One of them
+   * may be a process killed while it joined: the coordinator counted it in and gave it partitions, which
+   * nobody reads until its session times out and the group rebalances. So a member that does not hold every
+   * partition waits at least a session timeout and a half after its join before it may stop: the session,
+   * and the time to hear of the rebalance that follows (a heartbeat goes every fifth of a session).
+   */
+  reset(shared = false): void {
     this.quietChecks = 0
+    this.shared = shared
   }
 
   /** One check (a tick); true when the run may stop. `joinedAt`: when the member last joined the group. */
   check(now: number, joinedAt: number | undefined, partitions: Iterable<PartitionState>): boolean {
-    if (joinedAt === undefined || now - joinedAt < this.idleTimeoutMs) return false
+    const settling = this.shared ? Math.max(this.idleTimeoutMs, 1.5 * this.sessionTimeoutMs) : this.idleTimeoutMs
+    if (joinedAt === undefined || now - joinedAt < settling) return false
     let quiet = true
     for (const partition of partitions) {
       if (!this.isQuiet(partition, now)) {

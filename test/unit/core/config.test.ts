@@ -27,6 +27,13 @@ describe('readConfig', () => {
   it('splits and trims broker lists', () => {
     expect(parseBrokers(' k1:9092 , k2:9092,,')).toEqual(['k1:9092', 'k2:9092'])
   })
+
+  it('gives a host alone port 9092, and refuses an address that is no host:port', () => {
+    expect(parseBrokers('kafka1,kafka2:19092,[::1]')).toEqual(['kafka1:9092', 'kafka2:19092', '[::1]:9092'])
+    for (const bad of ['k1:abc', 'k1:0', 'k1:65536', 'PLAINTEXT://k1:9092', 'k1 k2:9092', 'k1:9092:1']) {
+      expect(() => parseBrokers(bad), bad).toThrow(expect.objectContaining({code: 'USAGE', message: `${bad} is not a Kafka broker address.`}))
+    }
+  })
 })
 
 describe('topic names', () => {

@@ -29,17 +29,33 @@ const partition = (state: Partial<PartitionState> & {task: Task}): PartitionStat
 
 describe('--until-idle', () => {
   const IDLE = 5000
+  const SESSION = 10_000
 
   it('stops after two quiet checks in a row, not before the idle timeout since the join', () => {
-    const untilIdle = new UntilIdle(IDLE, true)
+    const untilIdle = new UntilIdle(IDLE, true, SESSION)
     const quiet = [partition({task: task('source', true)}), partition({task: task('merge', true)})]
     expect(untilIdle.check(IDLE - 1, 0, quiet)).toBe(false)
     expect(untilIdle.check(IDLE, 0, quiet)).toBe(false)
     expect(untilIdle.check(IDLE + 1000, 0, quiet)).toBe(true)
   })
 
+  it('after a join that left partitions to other members, waits a session timeout and a half (one may be a killed joiner)', () => {
+    const untilIdle = new UntilIdle(IDLE, true, SESSION)
+    const quiet = [partition({task: task('source', true)}), partition({task: task('merge', true)})]
+    untilIdle.reset(true)
+    expect(untilIdle.check(IDLE + 1000, 0, quiet)).toBe(false)
+    expect(untilIdle.check(IDLE + 2000, 0, quiet)).toBe(false)
+    expect(untilIdle.check(1.5 * SESSION - 1, 0, quiet)).toBe(false)
+    expect(untilIdle.check(1.5 * SESSION, 0, quiet)).toBe(false)
+    expect(untilIdle.check(1.5 * SESSION + 1000, 0, quiet)).toBe(true)
+    // The next join holds every partition: the idle timeout alone.
+    untilIdle.reset(false)
+    expect(untilIdle.check(IDLE, 0, quiet)).toBe(false)
+    expect(untilIdle.check(IDLE + 1000, 0, quiet)).toBe(true)
+  })
+
   it('starts counting again after a partition that is not quiet, or a rejoin', () => {
-    const untilIdle = new UntilIdle(IDLE, true)
+    const untilIdle = new UntilIdle(IDLE, true, SESSION)
     const now = 100_000
     const quiet = [partition({task: task('source', true)})]
     expect(untilIdle.check(now, 0, quiet)).toBe(false)
@@ -62,12 +78,12 @@ describe('--until-idle', () => {
       partition({task: task('source', true, 0, true)}),
     ]
     for (const state of cases) {
-      const untilIdle = new UntilIdle(IDLE, true)
+      const untilIdle = new UntilIdle(IDLE, true, SESSION)
       untilIdle.check(now, 0, [state])
       expect(untilIdle.check(now, 0, [state])).toBe(false)
     }
     // Without a window, an input partition needs no idle announcement.
-    const plain = new UntilIdle(IDLE, false)
+    const plain = new UntilIdle(IDLE, false, SESSION)
     plain.check(now, 0, [partition({task: task('source', false)})])
     expect(plain.check(now, 0, [partition({task: task('source', false)})])).toBe(true)
   })
@@ -79,7 +95,7 @@ describe('--until-idle', () => {
     evidence.forget() // the broker went away
     const back = 60_000
     const state = [partition({task: task('source', false), evidence, lastRecordAt: 0})]
-    const plain = new UntilIdle(IDLE, false)
+    const plain = new UntilIdle(IDLE, false, SESSION)
     // Back, at the log end, no record for far longer than the idle timeout: quiet only after idle + grace.
     let stoppedAt: number | undefined
     for (let t = back; t <= back + IDLE + GRACE + 5000 && stoppedAt === undefined; t += 1000) {
