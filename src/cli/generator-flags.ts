@@ -45,7 +45,7 @@ export function generatorOptionsFromFlags(flags: GeneratorFlagValues): Omit<RunG
   return {
     rate: flags.rate === undefined ? undefined : parseRate(flags.rate),
     count: flags.count,
-    durationMs: flags.duration === undefined ? undefined : parseDuration(flags.duration, 'duration'),
+    durationMs: flags.duration === undefined ? undefined : parseDuration(flags.duration, 'duration', {positive: true}),
     seed: flags.seed,
     startTime: flags['start-time'] === undefined ? undefined : parseStartTime(flags['start-time']),
     timeStepMs: flags['time-step'] === undefined ? undefined : parseDuration(flags['time-step'], 'time-step', {defaultUnit: 'ms', fractions: true}),

@@ -154,7 +154,7 @@ export abstract class PipelineCommand<T extends typeof Command> extends SstreamC
       idleTimeoutMs: parseDuration(flags['idle-timeout'] as string, 'idle-timeout'),
       untilIdle: flags['until-idle'] as boolean,
       maxFutureMs: flags['max-future'] === 'off' ? null : parseDuration(flags['max-future'] as string, 'max-future'),
-      ...(flags.duration ? {durationMs: parseDuration(flags.duration as string, 'duration')} : {}),
+      ...(flags.duration === undefined ? {} : {durationMs: parseDuration(flags.duration as string, 'duration', {positive: true})}),
       signal: this.signal,
       onEvent: (event) => this.onPipelineEvent(event),
     }

@@ -22,7 +22,8 @@ export function formatAnalyticsResult(event: ResultEvent): string {
 /** The plain line for a result. */
 export function formatAlertsResult(event: ResultEvent): string {
   const value = event.message?.value ?? String(event.value)
-  return event.output === 'critical' ? `Critical Alert : ${value}` : `High Volume Alert : ${value}`
+  // A window's count is a high-volume alert (both outputs may be one topic: the output's name tells them apart only by default).
+  return event.window ? `High Volume Alert : ${value}` : `Critical Alert : ${value}`
 }
 
 /** The original printer's lines: `Leaderboard - 1 : Bob = 23.0` (the label is `Trending Topics` for topics). */

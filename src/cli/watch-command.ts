@@ -30,7 +30,7 @@ export abstract class WatchCommand<T extends typeof Command> extends SstreamComm
 
   /** The refresh interval from --interval: 1 s by default in the live view, 5 s for plain lines and NDJSON. */
   protected refreshMs(interval: string | undefined): number {
-    const ms = interval === undefined ? (this.outputMode === 'interactive' ? 1000 : 5000) : parseDuration(interval, 'interval')
+    const ms = interval === undefined ? (this.outputMode === 'interactive' ? 1000 : 5000) : parseDuration(interval, 'interval', {positive: true})
     return Math.max(100, ms)
   }
 

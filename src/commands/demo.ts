@@ -43,7 +43,7 @@ export default class Demo extends SstreamCommand<typeof Demo> {
       adminUrl: this.flags['admin-url'],
       sentimentGiven: this.connectionGiven('sentiment'),
       rate: this.flags.rate,
-      durationMs: parseDuration(this.flags.duration, 'duration'),
+      durationMs: parseDuration(this.flags.duration, 'duration', {positive: true}),
     }
     const print = createDemoPrinter(this.theme)
     const report = (event: DemoEvent): void => this.report.progress(event, () => print(event))

@@ -1,7 +1,8 @@
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {lastJson, runCli} from '../helpers/cli.js'
-import {TestServices} from '../helpers/services.js'
+import {KafkaAdmin} from '../../src/core/kafka/index.js'
+import {TestServices, testConfig} from '../helpers/services.js'
 
 describe('sstream CLI', () => {
   const services = new TestServices()
@@ -74,6 +75,37 @@ describe('sstream CLI', () => {
       expect(run.code, run.stdout).toBe(1)
       expect(lastJson<{error: {code: string}}>(run.stdout).error.code).toBe('TOPIC_MISSING')
     }
+  })
+
+  it('refuses a duration of no time (0, 0s, -1s, what rounds to 0 ms) on run, gen and demo as a usage error naming the flag, before any work', async () => {
+    const [input, deadLetters] = await services.topics(['zero-duration-in', 'zero-duration-dlq'])
+    const groupId = services.groupId('zero-duration')
+    const cases = [
+      ...['0', '0s', '-1s', '0.0001s'].map((value) => ({args: ['run', 'leaderboard', '--json', '--group-id', groupId, '--input-topic', input, '--deadletter-topic', deadLetters, `--duration=${value}`, '--key', `${groupId}-board`], flag: 'duration', value})),
+      {args: ['gen', 'scores', '--json', '--topic', input, '--duration=0'], flag: 'duration', value: '0'},
+      {args: ['demo', 'leaderboard', '--json', '--duration=0s'], flag: 'duration', value: '0s'},
+      {args: ['run', 'analytics', '--json', '--group-id', groupId, '--input-topic', input, '--window=0s'], flag: 'window', value: '0s'},
+      {args: ['run', 'leaderboard', '--json', '--group-id', groupId, '--input-topic', input, '--board-interval=0'], flag: 'board-interval', value: '0'},
+      {args: ['watch', 'topics', '--json', '--once', '--interval=0'], flag: 'interval', value: '0'},
+    ]
+    for (const {args, flag, value} of cases) {
+      const result = await runCli(args)
+      expect(result.code, `${args.join(' ')}: ${result.stdout}`).toBe(2)
+      expect(lastJson<{error: {code: string; message: string}}>(result.stdout).error).toMatchObject({code: 'USAGE', message: `--${flag} must be longer than 0, got "${value}".`})
+      expect(result.stdout).not.toContain('"type":"started"')
+    }
+    // Nothing was written or read: the generator sent no record, the processor never joined its group.
+    const admin = await KafkaAdmin.connect(testConfig.kafkaBrokers)
+    try {
+      expect((await admin.topicOffsets(input)).records).toBe(0)
+      expect(await admin.listGroups()).not.toContain(groupId)
+    } finally {
+      await admin.close()
+    }
+    // A negative lateness is refused the same way; 0 is a lateness (none).
+    const negative = await runCli(['run', 'analytics', '--json', '--group-id', groupId, '--input-topic', input, '--lateness=-1s'])
+    expect(negative.code).toBe(2)
+    expect(lastJson<{error: {message: string}}>(negative.stdout).error.message).toBe('--lateness can\'t be negative, got "-1s".')
   })
 
   it('reports kafka, mariadb and redis healthy in stack status', async () => {

@@ -53,8 +53,8 @@ describe('sstream demo', () => {
     }
     const outputs = Object.fromEntries(summary.pipelines.map((p) => [p.pipeline, p.outputs]))
     expect(outputs.analytics[TABLES.orderSummary]).toBeGreaterThan(0)
-    expect(outputs.alerts.critical).toBeGreaterThan(0)
-    expect(outputs.predictions.sentiment).toBeGreaterThan(0)
+    expect(outputs.alerts[TOPICS.alertsCritical]).toBeGreaterThan(0)
+    expect(outputs.predictions[TOPICS.sentimentOutput]).toBeGreaterThan(0)
     expect(outputs.views[TABLES.userViewSummary]).toBeGreaterThan(0)
 
     // The NDJSON stream: the steps, then each pipeline's own events, before the summary.
@@ -67,7 +67,7 @@ describe('sstream demo', () => {
       expect(events.some((e) => e.type === 'generator' && e.pipeline === pipeline), pipeline).toBe(true)
     }
     const predictions = events.filter((e) => e.type === 'result' && e.pipeline === 'predictions')
-    expect(predictions).toHaveLength(outputs.predictions.sentiment)
+    expect(predictions).toHaveLength(outputs.predictions[TOPICS.sentimentOutput])
 
     // What the processors left behind backs the summary: each board's stored offsets moved by the points the
     // run counted as added to it (no record is dead-lettered here). A point the board already held — written

@@ -110,6 +110,16 @@ describe('sstream serve sentiment', () => {
     expect(run.stderr()).toContain('Stopped after 1 request: 1 texts classified, 0 refused.')
   })
 
+  it('refuses --metrics-port equal to the port it serves on, before listening on either', async () => {
+    const port = String(await freePort())
+    for (const args of [['--port', port], ['--sentiment-url', `http://127.0.0.1:${port}/sentiment`]]) {
+      const run = await runCli(['serve', 'sentiment', ...args, '--metrics-port', port, '--json'])
+      expect(run.code, run.stdout).toBe(2)
+      expect(lastJson<{error: {code: string; message: string}}>(run.stdout).error).toMatchObject({code: 'USAGE', message: expect.stringContaining(`--metrics-port ${port} is the port the service itself listens on`)})
+      expect(run.stdout).not.toContain('"event":"metrics"')
+    }
+  })
+
   it('exits 1 with PORT_IN_USE when the port is taken', async () => {
     const run = start(['--port', '0', '--json'])
     await expect.poll(() => run.stdout(), {timeout: 30_000}).toContain('"event":"listening"')

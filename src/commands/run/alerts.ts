@@ -47,7 +47,7 @@ export default class RunAlerts extends PipelineCommand<typeof RunAlerts> {
       criticalTopic: resolveTopicName(this.flags['critical-topic']),
       highVolumeTopic: resolveTopicName(this.flags['highvolume-topic']),
       threshold: this.flags.threshold,
-      windowMs: parseDuration(this.flags.window, 'window'),
+      windowMs: parseDuration(this.flags.window, 'window', {positive: true}),
       latenessMs: parseDuration(this.flags.lateness, 'lateness'),
       outputFormat: this.flags['output-format'] as AlertOutputFormat,
       ...io,

@@ -37,7 +37,7 @@ export default class RunAnalytics extends PipelineCommand<typeof RunAnalytics> {
       inputTopic: resolveTopicName(this.flags['input-topic']),
       deadLetterTopic: resolveTopicName(this.flags['deadletter-topic']),
       table: this.flags.table,
-      windowMs: parseDuration(this.flags.window, 'window'),
+      windowMs: parseDuration(this.flags.window, 'window', {positive: true}),
       latenessMs: parseDuration(this.flags.lateness, 'lateness'),
       ...io,
     }), {table: this.flags.table})

@@ -39,7 +39,7 @@ export default class RunLeaderboard extends PipelineCommand<typeof RunLeaderboar
       redisUrl: this.config_.redisUrl,
       key: this.flags.key,
       reset: this.flags.reset,
-      boardIntervalMs: parseDuration(this.flags['board-interval'], 'board-interval'),
+      boardIntervalMs: parseDuration(this.flags['board-interval'], 'board-interval', {positive: true}),
       ...io,
     }), {board: {kind: 'leaderboard', key: this.flags.key}})
     return this.finish(result) as RunLeaderboardResult

@@ -43,7 +43,7 @@ export default class RunViews extends PipelineCommand<typeof RunViews> {
       redisUrl: this.config_.redisUrl,
       key: this.flags['topics-key'],
       reset: this.flags.reset,
-      boardIntervalMs: parseDuration(this.flags['board-interval'], 'board-interval'),
+      boardIntervalMs: parseDuration(this.flags['board-interval'], 'board-interval', {positive: true}),
       ...io,
     }), {board: {kind: 'topics', key: this.flags['topics-key']}, table: this.flags.table})
     return this.finish(result) as RunViewsResult

@@ -4,6 +4,7 @@ import {connectionFlags} from '../../cli/connection-flags.js'
 import {metricsFlags} from '../../cli/metrics-flags.js'
 import type {JsonOutput} from '../../cli/reporter.js'
 import {SstreamCommand} from '../../cli/sstream-command.js'
+import {SstreamError} from '../../core/errors.js'
 import {DEFAULT_MAX_BODY_BYTES, DEFAULT_MODEL_KIND, formatAccessLog, listenAddressOf, MODEL_KINDS, serveSentiment, type ModelKind, type ServeSentimentResult} from '../../core/sentiment/index.js'
 
 export type {ServeSentimentResult} from '../../core/sentiment/index.js'
@@ -35,14 +36,21 @@ export default class ServeSentiment extends SstreamCommand<typeof ServeSentiment
 
   async run(): Promise<ServeSentimentResult> {
     const address = listenAddressOf(this.config_.sentimentUrl)
+    const port = this.flags.port ?? address.port
     const metricsPort = this.flags['metrics-port']
+    if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+      // Said before either listens: else the metrics take the port, and the service says another server has it.
+      throw new SstreamError('USAGE', `--metrics-port ${metricsPort} is the port the service itself listens on (${this.flags.port === undefined ? 'from --sentiment-url' : '--port'}).`, {
+        nextSteps: ['Give the metrics another port (--metrics-port 0 picks a free one).'],
+      })
+    }
     const metrics = metricsPort === undefined
       ? undefined
       : await (await import('../../core/metrics/index.js')).startSentimentMetrics({port: metricsPort, host: this.flags['metrics-host'], model: this.flags.model})
     if (metrics) this.report.progress({type: 'metrics', event: 'metrics', url: metrics.url}, () => `Prometheus metrics on ${metrics.url}`)
     const result = await serveSentiment({
       host: this.flags.host ?? address.host,
-      port: this.flags.port ?? address.port,
+      port,
       maxBodyBytes: this.flags['max-body'],
       kind: this.flags.model as ModelKind,
       signal: this.signal,

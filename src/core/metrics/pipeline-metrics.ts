@@ -50,6 +50,10 @@ export class PipelineMetricsRecorder {
   /** Results per output as of the last stats event (the results counter grows by the differences). */
   private readonly seenOutputs = new Map<string, number>()
   private watermarkMs: number | null = null
+  /** The services down as of the last status events. */
+  private readonly down = new Set<string>()
+  /** The partitions with a lag series, as of the last stats event (topic, partition). */
+  private lagSeries = new Map<string, {topic: string; partition: string}>()
 
   constructor(prom: typeof Prom, registry: Prom.Registry, pipeline: string, groupId: string) {
     this.labels = {pipeline, group: groupId}
@@ -94,7 +98,11 @@ export class PipelineMetricsRecorder {
         this.deadLetters.inc({...labels, reason: event.reason})
         break
       case 'status':
-        if (event.state === 'down') this.outages.inc({...labels, service: event.service})
+        // One outage however often its reason changes (a Redis back without its data after one not reached):
+        // counted when the service goes from up (or not yet reported) to down.
+        if (event.state === 'down' && !this.down.has(event.service)) this.outages.inc({...labels, service: event.service})
+        if (event.state === 'down') this.down.add(event.service)
+        else this.down.delete(event.service)
         this.serviceUp.set({...labels, service: event.service}, event.state === 'ok' ? 1 : 0)
         break
       case 'stats':
@@ -106,7 +114,7 @@ export class PipelineMetricsRecorder {
           if (count > seen) this.results.inc({...labels, output}, count - seen)
           this.seenOutputs.set(output, Math.max(count, seen))
         }
-        for (const p of event.partitions) if (p.lag !== null) this.lag.set({...labels, topic: p.topic, partition: String(p.partition)}, p.lag)
+        this.observeLag(event.partitions)
         this.openWindows.set(labels, event.openWindows)
         if (event.watermark) {
           this.watermarkMs = Date.parse(event.watermark)
@@ -119,6 +127,23 @@ export class PipelineMetricsRecorder {
         break
       default:
     }
+  }
+
+  /**
+   * One lag series per partition the run reads now: a partition that moved to another member of the group
+   * (or whose lag is not known) loses its series, which would otherwise keep its last value and be counted
+   * again, beside the new owner's, in a sum over the group.
+   */
+  private observeLag(partitions: ReadonlyArray<{topic: string; partition: number; lag: number | null}>): void {
+    const current = new Map<string, {topic: string; partition: string}>()
+    for (const p of partitions) {
+      if (p.lag === null) continue
+      const series = {topic: p.topic, partition: String(p.partition)}
+      current.set(`${series.topic}\u0000${series.partition}`, series)
+      this.lag.set({...this.labels, ...series}, p.lag)
+    }
+    for (const [key, series] of this.lagSeries) if (!current.has(key)) this.lag.remove({...this.labels, ...series})
+    this.lagSeries = current
   }
 }
 

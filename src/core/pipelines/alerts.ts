@@ -207,7 +207,7 @@ export function alertsPipeline(options: AlertsOptions): PipelineDefinition<Alert
             : alert.finer === undefined
               ? {key: record.key, time: alert.time, code: alert.code, message: alert.message}
               : {key: record.key, time: alert.time, code: alert.code, message: alert.message, finer: alert.finer},
-        sink: {kind: 'topic', name: 'critical', topic: options.criticalTopic, toMessage: (alert: CriticalAlert) => encodeCritical(format, alert)},
+        sink: {kind: 'topic', name: options.criticalTopic, topic: options.criticalTopic, toMessage: (alert: CriticalAlert) => encodeCritical(format, alert)},
       },
     ],
     window: {
@@ -218,7 +218,7 @@ export function alertsPipeline(options: AlertsOptions): PipelineDefinition<Alert
       aggregator: countAggregator,
       sink: {
         kind: 'topic',
-        name: 'highvolume',
+        name: options.highVolumeTopic,
         topic: options.highVolumeTopic,
         toMessage: (result: WindowResult<number>) =>
           result.value > threshold ? encodeHighVolume(format, {windowStart: result.windowStart, windowEnd: result.windowEnd, code: result.key, count: result.value}) : null,

@@ -119,7 +119,7 @@ export function predictionsPipeline(options: PredictionsOptions, classifier: Rev
     label: result.label,
     score: result.score,
   })
-  const sink = {kind: 'topic' as const, name: 'sentiment', topic: options.outputTopic, toMessage: (p: Prediction) => ({key: p.id, value: p.label})}
+  const sink = {kind: 'topic' as const, name: options.outputTopic, topic: options.outputTopic, toMessage: (p: Prediction) => ({key: p.id, value: p.label})}
   const {classifyMany} = classifier
   const toPredictions = (reviews: readonly string[], records: readonly InputRecord[], results: Array<ReviewLabel | RecordError>): Array<Prediction | RecordError> => {
     const predictions: Array<Prediction | RecordError> = new Array(results.length)

@@ -176,8 +176,10 @@ function cutDeadLetter(letter: OutputMessage, maxBytes: number, withHeaders = fa
   const room = maxBytes - (withHeaders ? headerBytes(letter) + CUT_HEADERS_BYTES : 0)
   const keyBytes = keySize(letter)
   if (keyBytes > room / 2) {
-    if (letter.key !== null) letter.key = cutText(letter.key, 1000)
-    if (letter.keyBytes) letter.keyBytes = letter.keyBytes.subarray(0, 1000)
+    // Its first 1,000 characters, within half the room (a small topic takes fewer).
+    const keyRoom = Math.max(0, Math.floor(room / 2))
+    if (letter.key !== null) letter.key = cutUtf8(cutText(letter.key, 1000), keyRoom)
+    if (letter.keyBytes) letter.keyBytes = letter.keyBytes.subarray(0, Math.min(1000, keyRoom))
     if (letter.headers && keySize(letter) < keyBytes) letter.headers[DEAD_LETTER_HEADERS.keyTruncated] ??= String(keyBytes)
   }
   const valueRoom = Math.max(0, room - keySize(letter))
@@ -199,6 +201,13 @@ export function fitDeadLetters(out: TaskOutput, deadLetterTopic: string, limit: 
     const valueBytes = typeof message.value === 'string' ? Buffer.byteLength(message.value) : message.value.length
     if (keySize(message) + valueBytes + headerBytes(message) > maxBytes) cutDeadLetter(message, maxBytes, true)
   }
+}
+
+/** The longest start of a text whose UTF-8 takes at most `maxBytes`, whole characters only. */
+function cutUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text
+  const {read} = new TextEncoder().encodeInto(text, new Uint8Array(maxBytes))
+  return text.slice(0, read)
 }
 
 /** At most `max` UTF-16 units of a text, never cutting a surrogate pair in two. */

@@ -121,7 +121,7 @@ export type Sink<T> = TopicSink<T> | StoreSink<T>
  */
 export interface TopicSink<T> {
   kind: 'topic'
-  /** The output's name in events and counts, e.g. "critical", "highvolume". */
+  /** The output's name in events and counts: its topic, e.g. "streaming.alerts.critical". */
   name: string
   topic: string
   /** The message for an item, or null to write nothing for it (a filter, e.g. count > threshold). */

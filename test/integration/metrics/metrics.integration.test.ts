@@ -3,12 +3,14 @@
  * the counters reach the run's own summary (records in, dead letters by reason, results per output), the
  * lag of every partition goes to 0, and the latency histograms are filled. Through the built CLI.
  */
+import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 import {createServer} from 'node:net'
 
 import {describe, expect, it} from 'vitest'
 
 import {runCli, spawnCli} from '../../helpers/cli.js'
+import {startPrivateRedis} from '../pipelines/leaderboard-redis-server.js'
 import {createTopics, produce, useFileServices, waitFor} from '../stream/fixtures.js'
 import {expectedSummaries, seedOrders} from '../stream/orders-data.js'
 
@@ -112,6 +114,79 @@ describe('run analytics --metrics-port', () => {
 
     // The endpoint ends with the run.
     await expect(fetch(url!)).rejects.toThrow()
+  })
+
+  it('drops the lag series of a partition that moved to another member of the group (a sum over the group counts each partition once)', async () => {
+    const groupId = services.groupId('metrics-moved')
+    const [input, critical, high, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high', 'dlq'], {groups: [groupId]})
+    expect((await runCli(['gen', 'alerts', '--topic', input, '--count', '60', '--rate', 'max'])).code).toBe(0)
+    const args = ['run', 'alerts', '--json', '--metrics-port', '0', '--group-id', groupId, '--input-topic', input, '--critical-topic', critical, '--highvolume-topic', high, '--deadletter-topic', deadLetters]
+    const start = (): {stdout: () => string; closed: Promise<unknown>; stop: () => void} => {
+      const child = spawnCli(args)
+      services.defer(async () => void child.kill('SIGKILL'))
+      let out = ''
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+      return {stdout: () => out, closed: once(child, 'close'), stop: () => void child.kill('SIGINT')}
+    }
+    type Assigned = {type: string; partitions: Array<{topic: string; partition: number}>}
+    const lastAssigned = (stdout: string): string[] | undefined => {
+      const events = stdout.split('\n').filter((l) => l.includes('"type":"assigned"')).map((l) => JSON.parse(l) as Assigned)
+      return events.at(-1)?.partitions.map((p) => `${p.topic}/${p.partition}`).sort()
+    }
+    const first = start()
+    const url = await waitFor(() => /"type":"metrics".*"url":"([^"]+)"/.exec(first.stdout())?.[1], (found) => found !== undefined, {what: 'the metrics event'})
+    const lagSeries = async (): Promise<string[]> =>
+      parseMetrics(await (await fetch(url!)).text())
+        .filter((s) => s.name === 'sstream_consumer_lag_records' && s.labels.group === groupId)
+        .map((s) => `${s.labels.topic}/${s.labels.partition}`)
+        .sort()
+    // Alone, it reads the three input partitions and the three of its repartition topic.
+    await waitFor(lagSeries, (series) => series.length === 6, {timeoutMs: 60_000, intervalMs: 500, what: 'a lag series for each of the six partitions'})
+
+    const second = start()
+    // Once the second member took some, the first one's series are those it still reads, and only those.
+    const settled = await waitFor(
+      async () => ({assigned: lastAssigned(first.stdout()), series: await lagSeries()}),
+      ({assigned, series}) => assigned !== undefined && assigned.length < 6 && JSON.stringify(series) === JSON.stringify(assigned),
+      {timeoutMs: 90_000, intervalMs: 500, what: "the first member's lag series to follow its assignment"},
+    )
+    expect(settled.series.length).toBeGreaterThan(0)
+    expect(settled.series.length).toBeLessThan(6)
+    first.stop()
+    second.stop()
+    await Promise.all([first.closed, second.closed])
+  })
+
+  it('counts one outage of a private Redis that stays down for two reasons (not reached, then back without its data)', async () => {
+    const redis = await startPrivateRedis()
+    services.defer(() => redis.stop())
+    const groupId = services.groupId('metrics-outage')
+    const [input, deadLetters] = await createTopics(services, ['scores', 'dlq'], {groups: [groupId]})
+    expect((await runCli(['gen', 'scores', '--topic', input, '--count', '30', '--rate', 'max'])).code).toBe(0)
+    const child = spawnCli(['run', 'leaderboard', '--json', '--metrics-port', '0', '--group-id', groupId, '--input-topic', input, '--deadletter-topic', deadLetters, '--key', `${groupId}-board`, '--redis-url', redis.url])
+    services.defer(async () => void child.kill('SIGKILL'))
+    let stdout = ''
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+    const closed = once(child, 'close')
+    const url = await waitFor(() => /"type":"metrics".*"url":"([^"]+)"/.exec(stdout)?.[1], (found) => found !== undefined, {what: 'the metrics event'})
+    const outages = async (): Promise<Sample[]> => parseMetrics(await (await fetch(url!)).text())
+    await waitFor(outages, (s) => sum(s, 'sstream_results_total', {group: groupId}) === 30, {timeoutMs: 60_000, intervalMs: 500, what: 'the 30 scores on the board'})
+
+    // Redis goes away without saving (its data is lost), while scores keep coming.
+    spawn('redis-cli', ['-p', String(redis.port), 'shutdown', 'nosave'], {stdio: 'ignore'})
+    await waitFor(() => stdout.includes('"state":"down"'), (down) => down, {timeoutMs: 60_000, what: 'the run to report Redis down'})
+    expect((await runCli(['gen', 'scores', '--topic', input, '--count', '30', '--rate', 'max'])).code).toBe(0)
+    await redis.start()
+    await waitFor(() => stdout.includes('are gone'), (gone) => gone, {timeoutMs: 60_000, what: 'the run to report the stored offsets gone'})
+    const downs = stdout.split('\n').filter((l) => l.includes('"type":"status"') && l.includes('"state":"down"'))
+    expect(downs.length).toBeGreaterThanOrEqual(2)
+    expect(stdout).not.toContain('"state":"ok"')
+
+    const scraped = await outages()
+    expect(sum(scraped, 'sstream_outages_total', {group: groupId, service: 'redis'})).toBe(1)
+    expect(sum(scraped, 'sstream_service_up', {group: groupId, service: 'redis'})).toBe(0)
+    child.kill('SIGINT')
+    await closed
   })
 
   it('fails with PORT_IN_USE before the run starts when the port is taken', async () => {

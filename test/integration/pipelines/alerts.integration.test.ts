@@ -33,8 +33,8 @@ describe('run alerts against Kafka', () => {
       untilIdle: true,
     })
     expect(summary.stoppedBy).toBe('until-idle')
-    expect(summary.outputs.critical).toBe(expected.critical.length)
-    expect(summary.outputs.highvolume).toBe(expected.highVolume.length)
+    expect(summary.outputs[critical]).toBe(expected.critical.length)
+    expect(summary.outputs[high]).toBe(expected.highVolume.length)
 
     expect(keyValues(await readCommitted(critical))).toEqual(expected.critical)
     expect(keyValues(await readCommitted(high))).toEqual(expected.highVolume)

@@ -15,7 +15,7 @@ import {offsetsKeyFor} from '../../../src/core/redis/index.js'
 import {DEAD_LETTER_HEADERS, MAX_DEAD_LETTER_BYTES} from '../../../src/core/stream/task-output.js'
 import {uniqueName} from '../../helpers/names.js'
 import {TestServices, testConfig} from '../../helpers/services.js'
-import {expectedAlerts, keyValues, seedAlerts} from '../stream/alerts-data.js'
+import {expectedAlerts, javaTimestamp, keyValues, seedAlerts} from '../stream/alerts-data.js'
 import {brokers, createTestDatabase, createTopics, kafkaClient, produce, readCommitted} from '../stream/fixtures.js'
 import {expectedSummaries, rowsAsWindows, seedOrders} from '../stream/orders-data.js'
 import {boardScores, deleteKeys} from './leaderboard-data.js'
@@ -122,6 +122,27 @@ describe('the dead-letter topic', {timeout: 120_000}, () => {
     expect([dead[0].value, dead[2].value]).toEqual(['not an alert', 'not one either'])
     expect(dead[1].value!.length).toBeGreaterThan(10_000)
     expect(records[1].value.startsWith(dead[1].value!)).toBe(true)
+  })
+
+  it('a dead-letter topic of 1,500 bytes takes a long key of several-byte characters, cut to fit, and the run goes on', async () => {
+    const groupId = services.groupId('small-dlq-keys')
+    const [input, critical, highVolume, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high-volume', 'dlq'], {partitions: 1, groups: [groupId]})
+    await setMessageLimit(deadLetters, 1500)
+    const now = Date.now()
+    const records = [
+      {partition: 0, key: 'é'.repeat(5000), value: 'not an alert', timestamp: now},
+      {partition: 0, key: '😀'.repeat(3000), value: 'nor this', timestamp: now},
+      {partition: 0, key: 'ok', value: `"${javaTimestamp(now)}","CRITICAL","E1","after them"`, timestamp: now},
+    ]
+    await produce(input, records)
+    const summary = await runAlerts({brokers, groupId, inputTopic: input, deadLetterTopic: deadLetters, criticalTopic: critical, highVolumeTopic: highVolume, idleTimeoutMs: 2000, untilIdle: true})
+    expect(summary.deadLettered).toBe(2)
+    const dead = await readCommitted(deadLetters, {timeoutMs: 20_000})
+    expect(dead.map((d) => d.headers[DEAD_LETTER_HEADERS.keyTruncated])).toEqual(['10000', '12000'])
+    expect(dead[0].key).toBe('é'.repeat([...dead[0].key!].length))
+    expect(dead[1].key).toBe('😀'.repeat([...dead[1].key!].length))
+    expect(dead.map((d) => d.value)).toEqual(['not an alert', 'nor this'])
+    expect((await readCommitted(critical)).map((c) => c.key)).toEqual(['ok'])
   })
 
   it('an output topic that accepts less than the usual 1 MiB takes every output of a batch, in requests within its limit', async () => {

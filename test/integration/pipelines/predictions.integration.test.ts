@@ -44,14 +44,14 @@ describe('run predictions against Kafka', () => {
     })
 
     expect(summary).toMatchObject({stoppedBy: 'until-idle', recordsIn: reviews.length, deadLettered: tombstones.length})
-    expect(summary.outputs.sentiment).toBe(reviews.length - tombstones.length)
+    expect(summary.outputs[output]).toBe(reviews.length - tombstones.length)
     expect(await checkLabels(reviews, input, output)).toEqual({problems: [], labelled: reviews.length - tombstones.length})
     // The service did the work, in batches.
     expect(server.stats().texts).toBeGreaterThanOrEqual(reviews.length - tombstones.length)
     expect(server.stats().requests).toBeLessThan(reviews.length / 10)
     // Result events carry the review with its label (the live view's feed).
     const result = events.find((e) => e.type === 'result')
-    expect(result).toMatchObject({type: 'result', output: 'sentiment', message: {topic: output}})
+    expect(result).toMatchObject({type: 'result', output, message: {topic: output}})
     const prediction = (result as {value: Prediction}).value
     expect(prediction.label).toBe(expectedLabel(prediction.review))
     const dead = await readCommitted(deadLetters)
@@ -74,7 +74,7 @@ describe('run predictions against Kafka', () => {
       idleTimeoutMs: 2000,
       untilIdle: true,
     })
-    expect(summary.outputs.sentiment).toBe(reviews.length)
+    expect(summary.outputs[output]).toBe(reviews.length)
     expect(await checkLabels(reviews, input, output)).toEqual({problems: [], labelled: reviews.length})
   })
 
@@ -84,7 +84,7 @@ describe('run predictions against Kafka', () => {
     await produceReviews(input, reviews)
     const base = {brokers, inputTopic: input, outputTopic: output, deadLetterTopic: deadLetters, sentimentUrl: 'http://127.0.0.1:1/sentiment', idleTimeoutMs: 2000, untilIdle: true}
     const summary = await runPredictions({...base, groupId: services.groupId('predictions'), local: true, model: 'lexicon'})
-    expect(summary.outputs.sentiment).toBe(reviews.length)
+    expect(summary.outputs[output]).toBe(reviews.length)
     expect(await checkLabels(reviews, input, output, 'lexicon')).toEqual({problems: [], labelled: reviews.length})
     // The two models disagree on some of these reviews: the labels are the lexicon's, not the trained model's.
     expect((await checkLabels(reviews, input, output, 'trained')).problems.length).toBeGreaterThan(0)
@@ -134,7 +134,7 @@ describe('run predictions against Kafka', () => {
       server = await startSentimentServer({port})
       const summary = await run
       expect(summary.stoppedBy).toBe('until-idle')
-      expect(summary.outputs.sentiment).toBe(reviews.length)
+      expect(summary.outputs[output]).toBe(reviews.length)
     } finally {
       await server.close()
     }

@@ -21,6 +21,15 @@ describe('parseDuration', () => {
   it('names the flag in the usage error', () => {
     expect(() => parseDuration('soon', 'idle-timeout')).toThrow(SstreamError)
     expect(() => parseDuration('soon', 'idle-timeout')).toThrow('--idle-timeout "soon" is not a duration.')
-    expect(() => parseDuration('-5s')).toThrow('"-5s" is not a duration.')
+    expect(() => parseDuration('-5s', 'lateness')).toThrow('--lateness can\'t be negative, got "-5s".')
+    expect(parseDuration('0', 'lateness')).toBe(0)
+  })
+
+  it('refuses no time at all for a flag that needs some, and what rounds to 0 ms', () => {
+    for (const text of ['0', '0s', '-1s', '0.0001s', ' 0ms ']) {
+      expect(() => parseDuration(text, 'duration', {positive: true})).toThrow(`--duration must be longer than 0, got "${text.trim()}".`)
+    }
+    expect(parseDuration('1ms', 'duration', {positive: true})).toBe(1)
+    expect(parseDuration('0.01', 'time-step', {defaultUnit: 'ms', fractions: true, positive: true})).toBe(0.01)
   })
 })

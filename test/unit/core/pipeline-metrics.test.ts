@@ -46,6 +46,29 @@ describe('PipelineMetricsRecorder', () => {
     expect(await values(registry, 'sstream_watermark_seconds')).toEqual([{labels, value: Date.UTC(2024, 0, 1, 0, 0, 5) / 1000}])
   })
 
+  it('counts one outage while a service stays down, whatever its reasons; the next after it came back', async () => {
+    const registry = new prom.Registry()
+    const recorder = new PipelineMetricsRecorder(prom, registry, 'leaderboard', 'g3')
+    const labels = {pipeline: 'leaderboard', group: 'g3', service: 'redis'}
+    recorder.observe({type: 'status', pipeline: 'leaderboard', service: 'redis', state: 'down', message: "Can't reach Redis", time: ''})
+    recorder.observe({type: 'status', pipeline: 'leaderboard', service: 'redis', state: 'down', message: 'The offsets stored next to the board are gone', time: ''})
+    expect(await values(registry, 'sstream_outages_total')).toEqual([{labels, value: 1}])
+    recorder.observe({type: 'status', pipeline: 'leaderboard', service: 'redis', state: 'ok', message: 'back', time: ''})
+    recorder.observe({type: 'status', pipeline: 'leaderboard', service: 'redis', state: 'down', message: "Can't reach Redis", time: ''})
+    expect(await values(registry, 'sstream_outages_total')).toEqual([{labels, value: 2}])
+    expect(await values(registry, 'sstream_service_up')).toEqual([{labels, value: 0}])
+  })
+
+  it('keeps a lag series only for the partitions the latest stats name (one moved away loses its series)', async () => {
+    const registry = new prom.Registry()
+    const recorder = new PipelineMetricsRecorder(prom, registry, 'alerts', 'g4')
+    const labels = {pipeline: 'alerts', group: 'g4'}
+    const partition = (p: number, lag: number | null) => ({topic: 'in', partition: p, lag, watermark: null, openWindows: 0, idle: false})
+    recorder.observe(stats({partitions: [partition(0, 5), partition(1, 9), partition(2, 4)]}))
+    recorder.observe(stats({partitions: [partition(0, 1), partition(2, null)]}))
+    expect(await values(registry, 'sstream_consumer_lag_records')).toEqual([{labels: {...labels, topic: 'in', partition: '0'}, value: 1}])
+  })
+
   it('rebuilds exact histograms from the latencies the stats events carry', async () => {
     const registry = new prom.Registry()
     const recorder = new PipelineMetricsRecorder(prom, registry, 'analytics', 'g2')

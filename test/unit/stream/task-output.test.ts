@@ -113,6 +113,19 @@ describe('fitDeadLetters', () => {
     expect(bytes.headers![DEAD_LETTER_HEADERS.truncated]).toBeUndefined()
   })
 
+  it('cuts a key of several-byte characters to half the room of a small topic, whole characters only', () => {
+    const out = emptyOutput()
+    addDeadLetter(out, 'alerts', 'dlq', record(1, 'é'.repeat(5000), 'v'.repeat(100)), 'malformed-csv', 'not CSV')
+    addDeadLetter(out, 'alerts', 'dlq', record(2, '😀'.repeat(5000), 'w'.repeat(100)), 'malformed-csv', 'not CSV')
+    fitDeadLetters(out, 'dlq', 1500)
+    for (const [letter, char] of [[out.messages[0], 'é'], [out.messages[1], '😀']] as const) {
+      expect(bytesOf(letter)).toBeLessThanOrEqual(1500 - 256)
+      expect(letter.key!.length).toBeGreaterThan(0)
+      expect(letter.key).toBe(char.repeat([...letter.key!].length))
+      expect(letter.headers![DEAD_LETTER_HEADERS.keyTruncated]).toBe(String(Buffer.byteLength(char.repeat(5000))))
+    }
+  })
+
   it('changes nothing under the usual limit (1 MiB): a dead letter is already cut to 1,000,000 bytes when made', () => {
     const out = emptyOutput()
     addDeadLetter(out, 'analytics', 'dlq', record(7, 'big', 'x'.repeat(1_200_000)), 'malformed-json', 'not JSON')
