@@ -216,28 +216,40 @@ export class KafkaAdmin {
     const limits = new Map<string, number>()
     if (topics.length === 0) return limits
     for (const [topic, value] of await this.topicConfig(topics, 'max.message.bytes', "read the topics' max.message.bytes")) {
-      if (value > 0) limits.set(topic, value)
+      const limit = Number(value)
+      if (Number.isSafeInteger(limit) && limit > 0) limits.set(topic, limit)
     }
     return limits
   }
 
-  /** A topic's `retention.ms` (-1: kept forever); undefined when the broker gives none. */
-  async retentionMs(topic: string): Promise<number | undefined> {
-    return (await this.topicConfig([topic], 'retention.ms', `read the retention.ms of ${topic}`, [topic])).get(topic)
+  /** The topics whose `cleanup.policy` compacts them (such a topic refuses a record without a key). */
+  async compactedTopics(topics: string[]): Promise<Set<string>> {
+    const compacted = new Set<string>()
+    if (topics.length === 0) return compacted
+    for (const [topic, value] of await this.topicConfig(topics, 'cleanup.policy', "read the topics' cleanup.policy")) {
+      if (value.split(',').some((policy) => policy.trim() === 'compact')) compacted.add(topic)
+    }
+    return compacted
   }
 
-  /** One numeric setting of each topic, as the broker answers it; topics without a whole-number answer are left out. */
-  private async topicConfig(topics: string[], name: string, doing: string, metadataTopics?: string[]): Promise<Map<string, number>> {
+  /** A topic's `retention.ms` (-1: kept forever); undefined when the broker gives none. */
+  async retentionMs(topic: string): Promise<number | undefined> {
+    const value = Number((await this.topicConfig([topic], 'retention.ms', `read the retention.ms of ${topic}`, [topic])).get(topic))
+    return Number.isSafeInteger(value) ? value : undefined
+  }
+
+  /** One setting of each topic, as the broker answers it; topics without an answer are left out. */
+  private async topicConfig(topics: string[], name: string, doing: string, metadataTopics?: string[]): Promise<Map<string, string>> {
     const TOPIC = 2
     const answer = await this.call(
       () => this.admin.describeConfigs({includeSynonyms: false, resources: topics.map((topic) => ({type: TOPIC, name: topic, configNames: [name]}))}),
       doing,
       metadataTopics,
     )
-    const values = new Map<string, number>()
+    const values = new Map<string, string>()
     for (const resource of answer.resources) {
-      const value = Number(resource.configEntries.find((e) => e.configName === name)?.configValue)
-      if (Number.isSafeInteger(value)) values.set(resource.resourceName, value)
+      const value = resource.configEntries.find((e) => e.configName === name)?.configValue
+      if (typeof value === 'string') values.set(resource.resourceName, value)
     }
     return values
   }

@@ -113,6 +113,8 @@ export interface TopicCatalog {
   ensureTopics(specs: Array<{topic: string; partitions: number; replicationFactor: number}>): Promise<Array<{status: string; partitions: number}>>
   /** The largest message (key, value and framing, in bytes) each topic accepts. */
   messageLimits(topics: string[]): Promise<Map<string, number>>
+  /** The topics that are compacted: they refuse a record without a key. */
+  compactedTopics(topics: string[]): Promise<Set<string>>
   close(): Promise<void>
 }
 

@@ -16,7 +16,7 @@ import {repartitionTopicName} from './repartition.js'
 import {RunMetrics} from './run-metrics.js'
 import type {Task, TaskContext} from './task.js'
 import {commitOutput, isStoreOnly, restoreTask, type PartitionBounds} from './task-host.js'
-import {emptyOutput, fitDeadLetters, forEachResult, refuseOversized, type StoreWrite, type TaskOutput} from './task-output.js'
+import {emptyOutput, fitDeadLetters, forEachResult, refuseUnfit, type StoreWrite, type TaskOutput} from './task-output.js'
 import {DEFAULT_MAX_FUTURE_MS, type PartitionStats, type PipelineDefinition, type PipelineEvent, type RunOptions, type RunSummary, type ServiceName, type RunStopReason} from './types.js'
 import {UntilIdle} from './until-idle.js'
 import {isoOrNull} from './windows.js'
@@ -136,6 +136,8 @@ class Runtime {
   private unwatchPause: (() => void) | undefined
   /** The output topics' max.message.bytes. */
   private messageLimits = new Map<string, number>()
+  /** The output topics (and dead-letter topic) that are compacted. */
+  private compactedOutputs = new Set<string>()
 
   constructor(
     private readonly definition: PipelineDefinition<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -243,6 +245,17 @@ class Runtime {
       // What each output topic and the dead-letter topic accept: a larger output is dead-lettered and a larger dead
       // letter cut, not retried forever; the producers keep their requests within them.
       this.messageLimits = await this.admin.messageLimits([...this.outputTopics(), definition.deadLetterTopic]).catch(() => new Map<string, number>())
+      // A compacted topic refuses a record without a key: such an output is dead-lettered. A compacted dead-letter
+      // topic would refuse the dead letters of records without a key, and keep only the last of each key.
+      this.compactedOutputs = await this.admin.compactedTopics([...this.outputTopics(), definition.deadLetterTopic]).catch(() => new Set<string>())
+      if (this.compactedOutputs.has(definition.deadLetterTopic)) {
+        throw new SstreamError('TOPIC_MISMATCH', `The dead-letter topic ${definition.deadLetterTopic} is compacted (cleanup.policy compact): it would refuse the dead letters of records without a key and keep only the last of each key.`, {
+          nextSteps: [
+            `Set its cleanup.policy to delete (kafka-configs.sh --bootstrap-server ${this.platform.address} --alter --entity-type topics --entity-name ${definition.deadLetterTopic} --add-config cleanup.policy=delete),`,
+            'or name another dead-letter topic with --deadletter-topic.',
+          ],
+        })
+      }
       this.inputPartitions = described.get(definition.inputTopic)!.partitions
       this.inputReplicas = Math.max(1, described.get(definition.inputTopic)!.replicationFactor ?? 1)
     })()
@@ -583,7 +596,10 @@ class Runtime {
     // topic accepts is cut, not retried forever.
     const refuse = (): void => {
       const {name: pipeline, deadLetterTopic} = this.definition
-      if (out.produced.length > 0) refuseOversized(out, (topic) => this.messageLimits.get(topic), {pipeline, deadLetterTopic, topic: slot.topic, partition: slot.partition, offset: Math.max(0, (task.nextOffset ?? 1) - 1)})
+      if (out.produced.length > 0) {
+        const topics = {limitOf: (topic: string) => this.messageLimits.get(topic), compacted: (topic: string) => this.compactedOutputs.has(topic)}
+        refuseUnfit(out, topics, {pipeline, deadLetterTopic, topic: slot.topic, partition: slot.partition, offset: Math.max(0, (task.nextOffset ?? 1) - 1)})
+      }
       fitDeadLetters(out, deadLetterTopic, this.messageLimits.get(deadLetterTopic))
     }
     let committed: boolean

@@ -258,29 +258,24 @@ export function settleStoreWrite(out: TaskOutput, write: StoreWrite, result: Sin
 const RECORD_FRAMING_BYTES = 256
 
 /**
- * Output messages larger than their topic accepts (its `max.message.bytes`, from `limitOf`) would fail the
- * whole transaction, again at every retry: each is taken out and dead-lettered `rejected` (the message as its
- * value, the input record it came from, or the window), and its result is not reported as written.
+ * Output messages their topic would refuse for their content — larger than it accepts (its `max.message.bytes`,
+ * from `topics.limitOf`), or without a key for a compacted topic — would fail the whole transaction, again at
+ * every retry: each is taken out and dead-lettered `rejected` (the message as its value, the input record it came
+ * from, or the window), and its result is not reported as written.
  */
-export function refuseOversized(
+export function refuseUnfit(
   out: TaskOutput,
-  limitOf: (topic: string) => number | undefined,
+  topics: {limitOf(topic: string): number | undefined; compacted(topic: string): boolean},
   origin: {pipeline: string; deadLetterTopic: string; topic: string; partition: number; offset: number},
 ): void {
   if (out.produced.length === 0) return
   const refused = new Set<OutputMessage>()
   const results = new Set<ResultEvent>()
   for (const {message, result} of out.produced) {
-    const limit = limitOf(message.topic)
-    if (limit === undefined) continue
-    // A UTF-16 unit takes at most 3 bytes in UTF-8: most messages fit without counting their bytes.
-    const bound = (message.key === null ? 0 : message.key.length * 3) + (typeof message.value === 'string' ? message.value.length * 3 : message.value.length)
-    if (bound + RECORD_FRAMING_BYTES <= limit) continue
-    const bytes = (message.key === null ? 0 : Buffer.byteLength(message.key)) + (typeof message.value === 'string' ? Buffer.byteLength(message.value) : message.value.length)
-    if (bytes + RECORD_FRAMING_BYTES <= limit) continue
+    const why = unfit(message, result.output, topics)
+    if (why === undefined) continue
     refused.add(message)
     results.add(result)
-    const why = `The message for ${result.output} is ${bytes} bytes (key and value), more than ${message.topic} accepts (max.message.bytes ${limit}).`
     const value = typeof message.value === 'string' ? Buffer.from(message.value) : message.value
     const source = result.source ?? {topic: origin.topic, partition: origin.partition, offset: origin.offset}
     const headers: Record<string, string> = result.window ? {[DEAD_LETTER_HEADERS.windowStart]: result.window.start, [DEAD_LETTER_HEADERS.windowEnd]: result.window.end} : {}
@@ -290,6 +285,21 @@ export function refuseOversized(
   out.messages = out.messages.filter((m) => !refused.has(m))
   out.results = out.results.filter((r) => !results.has(r))
   out.produced = out.produced.filter((p) => !refused.has(p.message))
+}
+
+/** Why the message's topic would refuse it, or undefined when it fits. */
+function unfit(message: OutputMessage, output: string, topics: {limitOf(topic: string): number | undefined; compacted(topic: string): boolean}): string | undefined {
+  if (message.key === null && !message.keyBytes && topics.compacted(message.topic)) {
+    return `The message for ${output} has no key, and ${message.topic} is compacted (cleanup.policy compact): it refuses a record without a key.`
+  }
+  const limit = topics.limitOf(message.topic)
+  if (limit === undefined) return undefined
+  // A UTF-16 unit takes at most 3 bytes in UTF-8: most messages fit without counting their bytes.
+  const bound = (message.key === null ? 0 : message.key.length * 3) + (typeof message.value === 'string' ? message.value.length * 3 : message.value.length)
+  if (bound + RECORD_FRAMING_BYTES <= limit) return undefined
+  const bytes = (message.key === null ? 0 : Buffer.byteLength(message.key)) + (typeof message.value === 'string' ? Buffer.byteLength(message.value) : message.value.length)
+  if (bytes + RECORD_FRAMING_BYTES <= limit) return undefined
+  return `The message for ${output} is ${bytes} bytes (key and value), more than ${message.topic} accepts (max.message.bytes ${limit}).`
 }
 
 export interface RoutedItem<T> {

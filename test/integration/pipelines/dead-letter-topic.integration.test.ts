@@ -1,9 +1,10 @@
 /**
  * The dead-letter topic itself: a record too large for it is dead-lettered with its value cut to fit and a
  * header giving the original size (never a stall), also when the topic accepts less than the usual 1 MiB; a key
- * too long for it is cut with a header of its own giving its size; and
- * a missing dead-letter topic is a clear start-up error. Output topics that accept less than the usual take a
- * batch's many outputs in requests within their limit.
+ * too long for it is cut with a header of its own giving its size, within a small topic's room; and a missing
+ * or compacted dead-letter topic is a clear start-up error. Output topics that accept less than the usual take a
+ * batch's many outputs in requests within their limit; a compacted one gets no message without a key (each is
+ * dead-lettered `rejected`, where the broker's refusal stalled the partition).
  */
 import {afterAll, describe, expect, it} from 'vitest'
 
@@ -23,15 +24,20 @@ import {boardScores, deleteKeys} from './leaderboard-data.js'
 const services = new TestServices()
 const redisKeys: string[] = []
 
-/** Sets a topic's max.message.bytes (the largest record batch it accepts). */
-async function setMessageLimit(topic: string, bytes: number): Promise<void> {
+/** Sets one setting of a topic. */
+async function setTopicConfig(topic: string, name: string, value: string): Promise<void> {
   const admin = kafkaClient().admin()
   await admin.connect()
   try {
-    await admin.alterConfigs({validateOnly: false, resources: [{type: 2, name: topic, configEntries: [{name: 'max.message.bytes', value: String(bytes)}]}]})
+    await admin.alterConfigs({validateOnly: false, resources: [{type: 2, name: topic, configEntries: [{name, value}]}]})
   } finally {
     await admin.disconnect()
   }
+}
+
+/** Sets a topic's max.message.bytes (the largest record batch it accepts). */
+async function setMessageLimit(topic: string, bytes: number): Promise<void> {
+  await setTopicConfig(topic, 'max.message.bytes', String(bytes))
 }
 
 afterAll(async () => {
@@ -177,5 +183,50 @@ describe('the dead-letter topic', {timeout: 120_000}, () => {
     expect(coded.message).toBe(`The dead-letter topic ${missing} does not exist on Kafka at ${brokers.join(',')}.`)
     expect(coded.nextSteps.join(' ')).toContain(`\`sstream setup kafka --topic ${missing}\``)
     expect(await boardScores(key)).toEqual({})
+  })
+
+  it('a compacted output topic: an output without a key is dead-lettered `rejected` with the reason, once, and the others are written', async () => {
+    const groupId = services.groupId('compacted-output')
+    const [input, critical, highVolume, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high-volume', 'dlq'], {partitions: 1, groups: [groupId]})
+    await setTopicConfig(critical, 'cleanup.policy', 'compact')
+    const now = Date.now()
+    const alert = (message: string) => `"${javaTimestamp(now)}","CRITICAL","E1","${message}"`
+    await produce(input, [
+      {partition: 0, key: null, value: alert('no key'), timestamp: now},
+      {partition: 0, key: 'k1', value: alert('a key'), timestamp: now},
+      {partition: 0, key: null, value: alert('no key again'), timestamp: now},
+      {partition: 0, key: 'k2', value: alert('another key'), timestamp: now},
+    ])
+    const run = () => runAlerts({brokers, groupId, inputTopic: input, deadLetterTopic: deadLetters, criticalTopic: critical, highVolumeTopic: highVolume, idleTimeoutMs: 2000, untilIdle: true})
+    const summary = await run()
+    expect(summary.deadLettered).toBe(2)
+    expect((await readCommitted(critical)).map((c) => c.key)).toEqual(['k1', 'k2'])
+    const dead = await readCommitted(deadLetters)
+    expect(dead.map((d) => [d.key, d.value, d.headers[DEAD_LETTER_HEADERS.reason], d.headers[DEAD_LETTER_HEADERS.sourceOffset]])).toEqual([
+      [null, `"${javaTimestamp(now)}","E1","no key"`, 'rejected', '0'],
+      [null, `"${javaTimestamp(now)}","E1","no key again"`, 'rejected', '2'],
+    ])
+    expect(dead[0].headers[DEAD_LETTER_HEADERS.error]).toMatch(/^The message for \S+ has no key, and /)
+    expect(dead[0].headers[DEAD_LETTER_HEADERS.error]).toContain(`and ${critical} is compacted (cleanup.policy compact): it refuses a record without a key.`)
+    // A second run of the group has nothing left to do: the dead letters were committed with the offsets.
+    expect((await run()).recordsIn).toBe(0)
+    expect(await readCommitted(deadLetters)).toHaveLength(2)
+  })
+
+  it('a compacted dead-letter topic is a start-up error naming the setting, before any record is read', async () => {
+    const groupId = services.groupId('compacted-dlq')
+    const [input, critical, highVolume, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high-volume', 'dlq'], {partitions: 1, groups: [groupId]})
+    await setTopicConfig(deadLetters, 'cleanup.policy', 'compact,delete')
+    await produce(input, [{partition: 0, key: null, value: 'not an alert', timestamp: Date.now()}])
+    const error = await runAlerts({brokers, groupId, inputTopic: input, deadLetterTopic: deadLetters, criticalTopic: critical, highVolumeTopic: highVolume, idleTimeoutMs: 2000, untilIdle: true}).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(isSstreamError(error)).toBe(true)
+    const coded = error as SstreamError
+    expect(coded.code).toBe('TOPIC_MISMATCH')
+    expect(coded.message).toContain(`The dead-letter topic ${deadLetters} is compacted`)
+    expect(coded.nextSteps.join(' ')).toContain('cleanup.policy=delete')
+    expect(await readCommitted(deadLetters, {timeoutMs: 2000})).toEqual([])
   })
 })

@@ -68,7 +68,7 @@ export interface SeedRecord {
 }
 
 /** Produces records in order per partition (acks all, one in flight), in chunks. */
-export async function produce(topic: string, records: SeedRecord[]): Promise<void> {
+export async function produce(topic: string, records: ReadonlyArray<Omit<SeedRecord, 'key'> & {key: string | null}>): Promise<void> {
   const producer = kafkaClient().producer({idempotent: true, maxInFlightRequests: 1})
   await producer.connect()
   try {
