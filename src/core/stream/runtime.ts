@@ -50,6 +50,11 @@ interface Slot {
   firstFetched?: number
   /** Fetch progress: next offset the consumer will fetch, and the partition's high watermark. */
   fetchedUpTo?: number
+  /**
+   * The read position that stats report (and `status` after the run): the end of the last batch processed
+   * and completed, so that records fetched but held up (an outage holds their batch) count as lag, not as read.
+   */
+  doneUpTo?: number
   highWatermark?: number
   /** What the broker confirmed, without a break, about this partition standing at its log end. */
   evidence: IdleEvidence
@@ -451,6 +456,7 @@ class Runtime {
     }
     const restartAt = slot.task.nextOffset ?? slot.task.committed
     if (restartAt !== undefined && (slot.fetchedUpTo === undefined || slot.fetchedUpTo > restartAt)) slot.fetchedUpTo = restartAt
+    if (restartAt !== undefined && (slot.doneUpTo === undefined || slot.doneUpTo > restartAt)) slot.doneUpTo = restartAt
     slot.soughtTo = undefined
     slot.evidence.restart()
     // The consumer may be past the restart point (after a reset, or a store-only partition whose store was
@@ -546,8 +552,11 @@ class Runtime {
       const out = await task.process(batch.records, context)
       await this.complete(slot, out, context)
       task.advanceTo(batch.lastOffset + 1)
+      slot.doneUpTo = Math.max(slot.doneUpTo ?? 0, batch.lastOffset + 1)
       if (batch.records.length > 0) slot.lastRecordAt = Date.now()
     })
+    // Before its batch completes, the partition is read up to where the batch starts.
+    slot.doneUpTo ??= batch.fetchedOffset
     control.resolve(batch.lastOffset)
     this.onProgress(batch.topic, batch.partition, batch.lastOffset + 1, batch.highWatermark)
     if (batch.records.length > 0) slot.evidence.recordsArrived()
@@ -563,7 +572,10 @@ class Runtime {
       const task = slot.task
       if (!task || received < slot.seekSequence) return
       const expected = task.nextOffset
-      if (expected === undefined || firstOffset <= expected) task.advanceTo(nextOffset)
+      if (expected === undefined || firstOffset <= expected) {
+        task.advanceTo(nextOffset)
+        slot.doneUpTo = Math.max(slot.doneUpTo ?? 0, nextOffset)
+      }
     })
   }
 
@@ -818,7 +830,8 @@ class Runtime {
     let furthest = Number.NEGATIVE_INFINITY
     for (const slot of [...this.slots.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)) {
       const task = slot.task
-      const lag = slot.highWatermark !== undefined && slot.fetchedUpTo !== undefined ? Math.max(0, slot.highWatermark - slot.fetchedUpTo) : null
+      const read = slot.doneUpTo ?? slot.fetchedUpTo
+      const lag = slot.highWatermark !== undefined && read !== undefined ? Math.max(0, slot.highWatermark - read) : null
       if (lag !== null) lagTotal = (lagTotal ?? 0) + lag
       const watermark = task ? task.watermark : Number.NEGATIVE_INFINITY
       if (task && (task.kind === 'merge' || !this.repartitionTopic)) {
@@ -830,7 +843,7 @@ class Runtime {
         topic: slot.topic,
         partition: slot.partition,
         lag,
-        ...(slot.fetchedUpTo !== undefined ? {position: slot.fetchedUpTo} : {}),
+        ...(read !== undefined ? {position: read} : {}),
         watermark: isoOrNull(watermark),
         openWindows: task?.openWindows ?? 0,
         idle: task?.idle ?? false,

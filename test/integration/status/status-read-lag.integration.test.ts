@@ -4,11 +4,16 @@
  * explained as such, not shown as a backlog; after `--until-idle` nothing trails at all. Through the built
  * CLI.
  */
+import {once} from 'node:events'
+
 import {describe, expect, it} from 'vitest'
 
+import {createLexiconModel, startSentimentServer} from '../../../src/core/sentiment/index.js'
+
 import type {StatusResult} from '../../../src/core/status/status.js'
-import {lastJson, runCli} from '../../helpers/cli.js'
-import {createTopics, produce, useFileServices} from '../stream/fixtures.js'
+import {lastJson, runCli, spawnCli} from '../../helpers/cli.js'
+import {freePort} from '../../helpers/processes.js'
+import {createTopics, produce, useFileServices, waitFor} from '../stream/fixtures.js'
 import {seedOrders} from '../stream/orders-data.js'
 
 const file = useFileServices()
@@ -55,6 +60,39 @@ describe('status after a bounded run', () => {
     expect(rows).toHaveLength(3)
     for (const row of rows) expect(row).toMatch(/not running/)
     expect(plain.stdout).toContain(group.note)
+  })
+
+  it('a run stopped during an outage: the records its held-up batch fetched are lag (stats and status), not read', async () => {
+    const groupId = services.groupId('sstream-status-outage')
+    const [input, labels, deadLetters] = await createTopics(services, ['reviews', 'labels', 'dlq'], {groups: [groupId]})
+    expect((await runCli(['gen', 'reviews', '--topic', input, '--count', '20', '--rate', 'max'])).code).toBe(0)
+    const server = await startSentimentServer({port: await freePort(), model: createLexiconModel()})
+    services.defer(() => server.close())
+    const child = spawnCli(['run', 'predictions', '--json', '--group-id', groupId, '--input-topic', input, '--output-topic', labels, '--deadletter-topic', deadLetters, '--sentiment-url', server.url])
+    services.defer(async () => void child.kill('SIGKILL'))
+    let stdout = ''
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+    const closed = once(child, 'close')
+    const lastStats = (): {recordsIn: number; lag: number | null} | undefined => {
+      const line = stdout.split('\n').filter((l) => l.includes('"type":"stats"')).at(-1)
+      return line ? (JSON.parse(line) as {recordsIn: number; lag: number | null}) : undefined
+    }
+    await waitFor(lastStats, (stats) => stats?.recordsIn === 20, {timeoutMs: 60_000, what: 'the first 20 reviews labelled'})
+
+    // The service goes away; 30 more reviews come, fetched in a batch that waits for it.
+    await server.close()
+    expect((await runCli(['gen', 'reviews', '--topic', input, '--count', '30', '--rate', 'max'])).code).toBe(0)
+    await waitFor(() => stdout.includes('"state":"down"'), Boolean, {timeoutMs: 60_000, what: 'the outage reported'})
+    const during = await waitFor(lastStats, (stats) => stats?.lag === 30, {timeoutMs: 60_000, what: 'a stats event counting the 30 reviews waiting as lag'})
+    expect(during!.recordsIn).toBe(20)
+    child.kill('SIGINT')
+    await closed
+
+    // After the stop: 30 reviews to label, as status tells it; no note calls them read or held in windows.
+    const status = await runCli(['status', '--json'])
+    const group = lastJson<StatusResult>(status.stdout).groups.find((g) => g.groupId === groupId)!
+    expect(group).toMatchObject({running: false, lag: 30, readLag: 30, readNotCommitted: 0})
+    expect(group.note).toBeUndefined()
   })
 
   it('after --until-idle shows no lag at all, on the input and on the re-keying topic, even on a partition that got only markers', async () => {
