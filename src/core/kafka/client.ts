@@ -5,12 +5,11 @@
  */
 import type {Kafka, KafkaConfig, LogEntry, RetryOptions} from 'kafkajs'
 
-import {connect as connectTcp} from 'node:net'
-import {connect as connectTls} from 'node:tls'
 
 import {DEFAULT_KAFKA_PORT, parseHostPort} from '../address.js'
 import type {KafkaSecurity} from '../config/index.js'
 import {errorMessage, SstreamError} from '../errors.js'
+import {probeTls} from '../tls-probe.js'
 import {installKafkajsPatches} from './kafkajs/index.js'
 import {kafkaClientSettings} from './settings.js'
 
@@ -247,37 +246,6 @@ export async function diagnoseKafkaError(error: unknown, brokers: string[], secu
     })
   }
   return translated
-}
-
-/** Whether a port answers a TLS handshake ('tls'), accepts TCP but no TLS ('plain'), or refuses connections. */
-function probeTls(host: string, port: number, timeoutMs = 2000): Promise<'tls' | 'plain' | 'refused'> {
-  return new Promise((resolve) => {
-    const tcp = connectTcp({host, port})
-    let connected = false
-    // No TCP connection in time says nothing about the protocol; a connection without a handshake does.
-    const timer = setTimeout(() => done(connected ? 'plain' : 'refused'), timeoutMs)
-    let settled = false
-    function done(result: 'tls' | 'plain' | 'refused'): void {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      tcp.destroy()
-      resolve(result)
-    }
-    tcp.once('error', () => done('refused'))
-    tcp.once('connect', () => {
-      connected = true
-      tcp.removeAllListeners('error')
-      tcp.on('error', () => done('plain'))
-      const socket = connectTls({socket: tcp, rejectUnauthorized: false, servername: host})
-      socket.once('secureConnect', () => {
-        socket.destroy()
-        done('tls')
-      })
-      socket.once('error', () => done('plain'))
-      socket.once('close', () => done('plain'))
-    })
-  })
 }
 
 /**

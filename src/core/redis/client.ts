@@ -5,8 +5,9 @@ import {readFileSync} from 'node:fs'
 
 import {Redis, type RedisOptions} from 'ioredis'
 
-import {redactUrl} from '../address.js'
+import {endpointOfUrl, redactUrl} from '../address.js'
 import {errorMessage, SstreamError} from '../errors.js'
+import {probeTls} from '../tls-probe.js'
 import {backoffDelay} from '../async.js'
 
 export type {Redis} from 'ioredis'
@@ -128,11 +129,35 @@ export async function connectRedis(client: Redis, url: string, timeoutMs = 5000)
     ])
   } catch (error) {
     client.disconnect()
-    throw toRedisError(eventError && REFUSAL.test(eventError.message) ? eventError : error, url)
+    throw await diagnoseRedisError(toRedisError(eventError && REFUSAL.test(eventError.message) ? eventError : error, url), url)
   } finally {
     clearTimeout(timer)
     client.off('error', onError)
   }
+}
+
+/**
+ * A server that answers but speaks the other protocol (TLS to a plaintext port, or plaintext to a TLS port)
+ * looks like one that cannot be reached: says which, from a TLS handshake of at most about 2 s.
+ */
+async function diagnoseRedisError(failure: SstreamError, url: string): Promise<SstreamError> {
+  if (failure.code !== 'REDIS_UNREACHABLE' || !URL.canParse(url)) return failure
+  const {host, port} = endpointOfUrl(url, 6379)
+  const speaks = await probeTls(host, port)
+  const where = redisTarget(url)
+  if (speaks === 'tls' && !url.startsWith('rediss:')) {
+    return new SstreamError('REDIS_ERROR', `Redis at ${where} expects TLS on this port, and the URL is redis://.`, {
+      cause: failure,
+      nextSteps: ['Use rediss:// (with ?tls-ca=FILE if its CA is private).'],
+    })
+  }
+  if (speaks === 'plain' && url.startsWith('rediss:')) {
+    return new SstreamError('REDIS_ERROR', `Redis at ${where} does not speak TLS on this port, and the URL is rediss://.`, {
+      cause: failure,
+      nextSteps: ['Use redis:// for this port, or the port of its TLS listener.'],
+    })
+  }
+  return failure
 }
 
 const REFUSAL = /WRONGPASS|NOAUTH|invalid username-password|invalid password|certificate|unable to verify|self[- ]signed/i

@@ -15,6 +15,7 @@ import {SstreamError} from '../../../src/core/errors.js'
 import {checkMaria, createMariaPool, setupDb} from '../../../src/core/mariadb/index.js'
 import {checkRedis, connectRedis, createRedis} from '../../../src/core/redis/index.js'
 import {createTlsFiles, type TlsFiles} from '../../../src/core/stack/security.js'
+import {testConfig} from '../../helpers/services.js'
 import {startTlsMariaDb, type TlsMariaDb} from './tls-mariadb.js'
 import {startTlsRedis, type TlsRedis} from './tls-redis.js'
 
@@ -87,5 +88,19 @@ describe('MariaDB and Redis over TLS', () => {
     const noCa = await failure(() => checkRedis(redis.url.replace(/\?tls-ca=.*$/, '')))
     expect(noCa.message).toMatch(/does not trust/)
     expect(JSON.stringify(noCa)).not.toContain(redis.password)
+  })
+
+  it('Redis: redis:// to its TLS-only port says it expects TLS, rediss:// to a plaintext port says it does not speak TLS (not "can\'t reach")', async () => {
+    const plainToTls = await failure(() => checkRedis(redis.url.replace(/^rediss:/, 'redis:').replace(/\?tls-ca=.*$/, '')))
+    expect(plainToTls.code, plainToTls.message).toBe('REDIS_ERROR')
+    expect(plainToTls.message).toBe(`Redis at localhost:${redis.port} expects TLS on this port, and the URL is redis://.`)
+    expect(plainToTls.nextSteps.join(' ')).toContain('rediss://')
+    expect(JSON.stringify(plainToTls)).not.toContain(redis.password)
+    // The shared Redis speaks plaintext: one TLS handshake that it does not understand, nothing else.
+    const shared = new URL(testConfig.redisUrl)
+    const [host, port] = [shared.hostname, shared.port || '6379']
+    const tlsToPlain = await failure(() => checkRedis(`rediss://${host}:${port}`))
+    expect(tlsToPlain.code, tlsToPlain.message).toBe('REDIS_ERROR')
+    expect(tlsToPlain.message).toBe(`Redis at ${host}:${port} does not speak TLS on this port, and the URL is rediss://.`)
   })
 })
