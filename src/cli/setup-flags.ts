@@ -2,9 +2,9 @@ import {Flags} from '@oclif/core'
 
 /** Flags shared by `setup db` and `setup all`. */
 export const adminUrlFlag = Flags.string({
-  description: 'MariaDB administrator URL, used to create the database and the application user',
+  description:
+    'MariaDB administrator URL, used to create the database and the application user [default: root without a password on the server of the MariaDB URL, with its ?ssl settings]',
   env: 'SSTREAM_MARIADB_ADMIN_URL',
-  default: 'mariadb://root@127.0.0.1:3306',
 })
 
 export const topicFlags = {

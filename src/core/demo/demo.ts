@@ -45,8 +45,8 @@ export type DemoEvent = DemoStepEvent | DemoGeneratorEvent | BoardPipelineEvent
 export interface DemoOptions {
   pipelines: PipelineName[]
   config: SstreamConfig
-  /** MariaDB administrator URL, for the set-up of the database. */
-  adminUrl: string
+  /** MariaDB administrator URL, for the set-up of the database (default: root on the server of the MariaDB URL). */
+  adminUrl?: string
   /**
    * The user named the sentiment service (--sentiment-url or SSTREAM_SENTIMENT_URL): predictions use the one
    * at `config.sentimentUrl`, checked before anything else, instead of one the demo starts. Default false.

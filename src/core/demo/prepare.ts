@@ -45,7 +45,7 @@ export async function ensureStack(config: SstreamConfig, progress: (message: str
 export interface DemoSetupOptions {
   config: SstreamConfig
   /** MariaDB administrator URL (creates the database and the application user). */
-  adminUrl: string
+  adminUrl?: string
 }
 
 /** `sstream setup all` with the defaults: idempotent, so a second demo creates nothing. */

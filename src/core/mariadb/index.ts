@@ -13,4 +13,4 @@ export {
   type Pool,
   type PoolConnection,
 } from './pool.js'
-export {setupDb, type SetupDbOptions, type SetupDbResult} from './setup.js'
+export {defaultAdminUrl, setupDb, type SetupDbOptions, type SetupDbResult} from './setup.js'

@@ -12,8 +12,11 @@ import {checkMaria, parseMariaUrl, redactUrl, toMariaError} from './pool.js'
 export interface SetupDbOptions {
   /** The application's URL: its database, user and password are what gets created. */
   url: string
-  /** An administrator's URL (a user allowed to create databases and users). */
-  adminUrl: string
+  /**
+   * An administrator's URL (a user allowed to create databases and users). Default: root without a password on
+   * the server of `url`, with its TLS settings: the database is made where the application will use it.
+   */
+  adminUrl?: string
 }
 
 export interface SetupDbResult {
@@ -29,7 +32,8 @@ const IDENTIFIER = /^[A-Za-z0-9_]+$/
 
 export async function setupDb(options: SetupDbOptions): Promise<SetupDbResult> {
   const app = parseMariaUrl(options.url)
-  const admin = parseMariaUrl(options.adminUrl)
+  const adminUrl = options.adminUrl ?? defaultAdminUrl(options.url)
+  const admin = parseMariaUrl(adminUrl)
   const database = app.database
   if (!database || !IDENTIFIER.test(database)) {
     throw new SstreamError('USAGE', `The MariaDB URL ${redactUrl(options.url)} names no usable database.`, {
@@ -55,7 +59,7 @@ export async function setupDb(options: SetupDbOptions): Promise<SetupDbResult> {
     await checkMaria(options.url)
     return {server: `${app.host}:${app.port}`, database, user: app.user, databaseCreated: existing.length === 0, migrations, tables}
   } catch (error) {
-    const mapped = toMariaError(error, conn ? options.url : options.adminUrl, 'set up the database')
+    const mapped = toMariaError(error, conn ? options.url : adminUrl, 'set up the database')
     if (!conn && mapped.code === 'MARIADB_AUTH') {
       throw new SstreamError('MARIADB_AUTH', `${mapped.message} An administrator login is needed to create the database and user.`, {
         cause: error,
@@ -66,6 +70,15 @@ export async function setupDb(options: SetupDbOptions): Promise<SetupDbResult> {
   } finally {
     await conn?.end().catch(() => undefined)
   }
+}
+
+/** root without a password on the server of an application's URL, with the URL's TLS settings (?ssl…). */
+export function defaultAdminUrl(url: string): string {
+  parseMariaUrl(url)
+  const app = new URL(url)
+  const admin = new URL(`${app.protocol}//root@${app.host}`)
+  for (const [name, value] of app.searchParams) if (name.startsWith('ssl')) admin.searchParams.set(name, value)
+  return admin.toString()
 }
 
 /** The columns of sstream's tables. A table of the same name without them was made by something else. */

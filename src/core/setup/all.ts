@@ -9,7 +9,8 @@ export interface SetupAllOptions {
   partitions: number
   replicationFactor: number
   mariadbUrl: string
-  adminUrl: string
+  /** Default: root on the server of mariadbUrl (setupDb). */
+  adminUrl?: string
   redisUrl: string
   resetRedis: boolean
 }
