@@ -10,6 +10,7 @@ import {dirname, join} from 'node:path'
 
 import {parse, stringify} from 'yaml'
 
+import {redactUrl, urlPassword} from '../address.js'
 import {SstreamError} from '../errors.js'
 import {CONTEXT_KEYS, STORED_PASSWORD_KEY} from './settings.js'
 
@@ -31,23 +32,9 @@ export function holdsSecret(settings: ContextSettings): boolean {
   return Object.entries(settings).some(([key, value]) => key === STORED_PASSWORD_KEY || urlPassword(value) !== undefined)
 }
 
-function urlPassword(value: string): string | undefined {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined
-  try {
-    const url = new URL(value)
-    return url.password ? url.password : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** A value for display: a stored password as ****, and a URL's password as ****. */
 export function maskSetting(key: string, value: string): string {
-  if (key === STORED_PASSWORD_KEY) return '****'
-  if (urlPassword(value) === undefined) return value
-  const url = new URL(value)
-  url.password = '****'
-  return url.toString().replace('%2A%2A%2A%2A', '****')
+  return key === STORED_PASSWORD_KEY ? '****' : redactUrl(value)
 }
 
 /** Reads the contexts file; an absent file is an empty one. */

@@ -5,6 +5,7 @@
 import {existsSync} from 'node:fs'
 import {resolve} from 'node:path'
 
+import {redactUrl} from '../address.js'
 import {SstreamError} from '../errors.js'
 import {contextsFilePath, maskSetting, readContextsFile, writeContextsFile, type ContextSettings} from './context-file.js'
 import {CONTEXT_ENV, CONTEXT_KEYS, parseBrokers, SETTINGS} from './settings.js'
@@ -30,6 +31,9 @@ export interface AddContextResult {
 /** Settings that name files: stored as absolute paths, and checked to exist. */
 const FILE_SETTINGS = new Set<string>([SETTINGS.tlsCa.flag, SETTINGS.tlsCert.flag, SETTINGS.tlsKey.flag, SETTINGS.saslPasswordFile.flag])
 
+/** Settings that are URLs: checked to parse, so that a typo is found when the context is added. */
+const URL_SETTINGS = new Set<string>([SETTINGS.mariadbUrl.flag, SETTINGS.redisUrl.flag, SETTINGS.sentimentUrl.flag])
+
 /**
  * Stores a context. `use`: true makes it current, false never does, and by default it becomes current only
  * when no context is.
@@ -47,6 +51,11 @@ export function addContext(name: string, settings: ContextSettings, {use, overwr
   for (const [key, value] of Object.entries(settings)) {
     if (!CONTEXT_KEYS.has(key)) throw new SstreamError('USAGE', `Unknown context setting ${key}.`)
     if (value === '') continue
+    if (URL_SETTINGS.has(key) && !URL.canParse(value)) {
+      throw new SstreamError('USAGE', `--${key} "${redactUrl(value)}" is not a URL.`, {
+        nextSteps: ['Write it as scheme://user:password@host:port/…, with a / ? # @ or : in the password percent-encoded (%2F %3F %23 %40 %3A).'],
+      })
+    }
     if (FILE_SETTINGS.has(key)) {
       const absolute = resolve(value)
       if (!existsSync(absolute)) throw new SstreamError('CONFIG_ERROR', `The file ${absolute} given as --${key} does not exist.`, {nextSteps: ['Check the path.']})

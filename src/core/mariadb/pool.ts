@@ -6,7 +6,10 @@ import {readFileSync} from 'node:fs'
 
 import mariadb, {type Pool, type PoolConnection} from 'mariadb'
 
+import {redactUrl} from '../address.js'
 import {errorMessage, SstreamError} from '../errors.js'
+
+export {redactUrl} from '../address.js'
 
 export type {Pool, PoolConnection} from 'mariadb'
 
@@ -72,7 +75,7 @@ export function parseMariaUrl(url: string): MariaTarget {
   try {
     parsed = new URL(url)
   } catch {
-    throw new SstreamError('USAGE', `"${url}" is not a MariaDB URL.`, {nextSteps: ['Use the form mariadb://user:password@host:3306/database.']})
+    throw new SstreamError('USAGE', `"${redactUrl(url)}" is not a MariaDB URL.`, {nextSteps: ['Use the form mariadb://user:password@host:3306/database.']})
   }
   if (!/^(mariadb|mysql):$/.test(parsed.protocol)) {
     throw new SstreamError('USAGE', `"${redactUrl(url)}" is not a MariaDB URL.`, {nextSteps: ['Use the form mariadb://user:password@host:3306/database.']})
@@ -86,17 +89,6 @@ export function parseMariaUrl(url: string): MariaTarget {
     user: decodeURIComponent(parsed.username || 'root'),
     password: decodeURIComponent(parsed.password || ''),
     ...(database ? {database} : {}),
-  }
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url
   }
 }
 
@@ -155,7 +147,10 @@ export async function checkMaria(url: string): Promise<{latencyMs: number; versi
 /** Translates a mariadb client error into an SstreamError naming the server and the next step. */
 export function toMariaError(error: unknown, url: string, doing = 'run a query'): SstreamError {
   if (error instanceof SstreamError) return error
-  const e = error as {code?: string; errno?: number; sqlMessage?: string}
+  const e = error as {code?: string; errno?: number; sqlMessage?: string; cause?: unknown}
+  // The pool reports "no connection in time", with what failed its attempts as the cause: a server that answers
+  // and refuses the login, has no such database or no TLS is said as such, not as a server that can't be reached.
+  if ((e?.code === 'ER_GET_CONNECTION_TIMEOUT' || e?.errno === 45028) && e.cause && !isMariaConnectionError(e.cause)) return toMariaError(e.cause, url, doing)
   const target = safeTarget(url)
   const where = `${target.host}:${target.port}`
   if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.errno === 1045 || e.errno === 1044) {

@@ -5,6 +5,7 @@ import {readFileSync} from 'node:fs'
 
 import {Redis, type RedisOptions} from 'ioredis'
 
+import {redactUrl} from '../address.js'
 import {errorMessage, SstreamError} from '../errors.js'
 import {backoffDelay} from '../async.js'
 
@@ -28,7 +29,7 @@ export function redisTarget(url: string): string {
     const parsed = new URL(url)
     return `${parsed.hostname}:${parsed.port || 6379}`
   } catch {
-    return url
+    return redactUrl(url)
   }
 }
 
@@ -52,7 +53,7 @@ function redisConnection(url: string): {url: string; tls?: RedisOptions['tls']} 
   try {
     parsed = new URL(url)
   } catch {
-    throw new SstreamError('USAGE', `"${url}" is not a Redis URL.`, {nextSteps: ['Use the form redis://host:6379 (or rediss:// for TLS).']})
+    throw new SstreamError('USAGE', `"${redactUrl(url)}" is not a Redis URL.`, {nextSteps: ['Use the form redis://host:6379 (or rediss:// for TLS).']})
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new SstreamError('USAGE', `"${redisTarget(url)}" is not a Redis URL.`, {nextSteps: ['Use the form redis://host:6379 (or rediss:// for TLS).']})

@@ -14,6 +14,7 @@
 import {Agent as HttpAgent, request as httpRequest} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
 
+import {redactUrl} from '../address.js'
 import {backoffDelay, sleep} from '../async.js'
 import {SstreamError, errorMessage} from '../errors.js'
 import {isSentimentLabel, LABELS, type SentimentLabel} from './labels.js'
@@ -100,7 +101,7 @@ export function sentimentEndpoints(url: string): SentimentEndpoints {
   try {
     parsed = new URL(url)
   } catch {
-    throw new SstreamError('USAGE', `"${url}" is not a URL.`, {nextSteps: ['Pass the service as --sentiment-url http://HOST:PORT/sentiment.']})
+    throw new SstreamError('USAGE', `"${redactUrl(url)}" is not a URL.`, {nextSteps: ['Pass the service as --sentiment-url http://HOST:PORT/sentiment.']})
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new SstreamError('USAGE', `The sentiment service URL must be http or https, not ${parsed.protocol}`, {nextSteps: ['Pass --sentiment-url http://HOST:PORT/sentiment.']})
