@@ -117,10 +117,12 @@ export function presentStatus(result: StatusResult, theme: Theme): string {
   if (result.processors.length > 0) {
     parts.push(theme.bold('Processors'))
     const n = (v: unknown): string => (typeof v === 'number' ? String(Math.round(v)) : v === null || v === undefined ? '-' : String(v))
+    // The mean latencies of the last stats interval: '-' when nothing was written in it.
+    const ms = (v: unknown): string => (typeof v !== 'number' ? '-' : v < 1000 ? `${Math.round(v * 10) / 10} ms` : `${Math.round(v / 100) / 10} s`)
     parts.push(
       renderTable(
-        ['pipeline', 'group', 'instance', 'in', 'out', 'rate/s', 'lag', 'watermark', 'dead letters', 'late'],
-        result.processors.map((p) => [p.pipeline, p.groupId, p.instance, n(p.recordsIn), n(p.recordsOut), n(p.rate), n(p.lag), n(p.watermark), n(p.deadLettered), n(p.late)]),
+        ['pipeline', 'group', 'instance', 'in', 'out', 'rate/s', 'lag', 'watermark', 'open windows', 'dead letters', 'late', 'latency sink / e2e'],
+        result.processors.map((p) => [p.pipeline, p.groupId, p.instance, n(p.recordsIn), n(p.recordsOut), n(p.rate), n(p.lag), n(p.watermark), n(p.openWindows), n(p.deadLettered), n(p.late), `${ms(p.sinkLatencyMs)} / ${ms(p.endToEndLatencyMs)}`]),
         {color: theme.enabled},
       ),
     )

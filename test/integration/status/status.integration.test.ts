@@ -3,6 +3,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {ProcessorStatsPublisher} from '../../../src/core/redis/index.js'
 import {gatherStatus, readTopicOffsets} from '../../../src/core/status/status.js'
 import {createKafka, KafkaAdmin} from '../../../src/core/kafka/index.js'
+import {runCli} from '../../helpers/cli.js'
 import {testConfig, TestServices} from '../../helpers/services.js'
 
 const services = new TestServices()
@@ -47,6 +48,19 @@ describe('status', () => {
     const after = await gatherStatus({config: testConfig, all: false})
     expect(after.processors.some((p) => p.groupId === groupId)).toBe(false)
     expect(after.topics.some((x) => x.topic === topic)).toBe(false)
+  })
+
+  it('shows a live processor\'s open windows and sink and end-to-end latencies in its row (SPEC §4 Observability)', async () => {
+    const groupId = services.groupId('sstream-status-row')
+    const publisher = new ProcessorStatsPublisher(testConfig.redisUrl, groupId)
+    services.defer(() => publisher.close())
+    await publisher.publish({pipeline: 'analytics', recordsIn: 42, recordsOut: 6, rate: 7, lag: 3, watermark: null, openWindows: 4, deadLettered: 1, late: 0, sinkLatencyMs: 18.3, endToEndLatencyMs: 9268})
+    const plain = await runCli(['status'])
+    const lines = plain.stdout.split('\n')
+    const header = lines.find((line) => line.includes('instance') && line.includes('rate/s'))!
+    const row = lines.find((line) => line.includes(groupId))!
+    const cells = (line: string): string[] => line.split('│').slice(1, -1).map((cell) => cell.trim())
+    expect(Object.fromEntries(cells(header).map((name, i) => [name, cells(row)[i]]))).toMatchObject({'in': '42', 'out': '6', 'open windows': '4', 'dead letters': '1', 'latency sink / e2e': '18.3 ms / 9.3 s'})
   })
 
   it('leaves out a topic deleted between the listing of the topics and the reading of their offsets', async () => {
