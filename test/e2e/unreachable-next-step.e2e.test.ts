@@ -5,7 +5,7 @@
  * current context gave is the user's own service, and the step names that setting. Every kind of command
  * that talks to the service: setup, gen, run, tail, watch and status. Nothing listens on port 1.
  */
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -123,5 +123,21 @@ describe('the next step when a service does not answer', () => {
     expect(flag.code).toBe(1)
     expect(flag.stderr).toContain('Kafka is not healthy (its detail is above). The address comes from --brokers')
     expect(flag.stderr).not.toContain('stack up')
+  })
+
+  it('stack up and demo do not start a local broker for brokers of another machine that do not answer', async () => {
+    const stackHome = mkdtempSync(join(tmpdir(), 'sstream-unreachable-home-'))
+    try {
+      const remote = 'kafka.example.invalid:9093'
+      for (const args of [['stack', 'up', '--brokers', remote], ['demo', 'leaderboard', '--brokers', remote, '--duration', '5s']]) {
+        const error = await failure(args, {SSTREAM_HOME: stackHome})
+        expect(error.code, args.join(' ')).toBe('STACK_ERROR')
+        expect(error.message, args.join(' ')).toBe(`Kafka at ${remote} does not answer, and it is not on this machine: the local stack starts brokers on this machine only.`)
+        // Nothing of a local broker was made: no jars fetched, no configuration or storage written.
+        expect(readdirSync(stackHome), args.join(' ')).toEqual([])
+      }
+    } finally {
+      rmSync(stackHome, {recursive: true, force: true})
+    }
   })
 })

@@ -48,7 +48,8 @@ const INSTALL_HINT: Record<LocalServiceName, string> = {
   redis: 'Install Redis (e.g. `apt-get install redis-server`) or start it with Docker: `docker compose -f resources/docker-compose.yml up -d redis`.',
 }
 
-function isLocal(endpoint: Endpoint): boolean {
+/** Whether an address is this machine's (the local stack starts services there only). */
+export function isLocal(endpoint: Endpoint): boolean {
   return ['127.0.0.1', 'localhost', '::1'].includes(endpoint.host)
 }
 

@@ -10,7 +10,7 @@ import {checkMaria, mariaSecurity} from '../mariadb/index.js'
 import {checkRedis, redisSecurity} from '../redis/index.js'
 import {brokerAddresses, brokerManagedPid, startBroker, stopBroker, type Progress} from './kafka-broker.js'
 import {clusterNodes, startCluster, stopCluster, type ClusterStartResult} from './kafka-cluster.js'
-import {ensureLocalService, managedServices, stopLocalService} from './local-services.js'
+import {ensureLocalService, isLocal, managedServices, stopLocalService} from './local-services.js'
 import {DEFAULT_KAFKA_PORT, endpointOfUrl, parseHostPort} from '../address.js'
 import {probeTcp} from './net.js'
 import type {LocalSecureListener} from './security.js'
@@ -72,6 +72,13 @@ export async function stackUp(
     throw new SstreamError('USAGE', 'The local cluster (--nodes 3) listens in plaintext only; --security sasl-ssl is for the single node.')
   }
   const ep = endpoints(config)
+  // A broker of another machine that does not answer is not one to start here (with its host in the local
+  // broker's listeners): said before anything starts or is written.
+  if (!isLocal(ep.kafka) && !(await probeTcp(ep.kafka)).open) {
+    throw new SstreamError('STACK_ERROR', `Kafka at ${ep.kafka.host}:${ep.kafka.port} does not answer, and it is not on this machine: the local stack starts brokers on this machine only.`, {
+      nextSteps: ['Check that that cluster runs and that this machine can reach it,', 'or start the local stack with its default brokers (localhost:9092): leave out --brokers, SSTREAM_KAFKA_BROKERS and the context.'],
+    })
+  }
   const mariaStart = await ensureLocalService('mariadb', ep.mariadb)
   const redisStart = await ensureLocalService('redis', ep.redis)
   if (nodes !== 1) return clusterUp(config, await startCluster(ep.kafka, nodes, progress, signal), {mariadb: mariaStart, redis: redisStart})
