@@ -103,7 +103,7 @@ describe('run alerts in the original jobs’ output formats', () => {
 
   it('spark: null keys, epoch-microsecond times, nothing quoted, on both topics; watch alerts and tail read them', async () => {
     const {critical, high, summary} = await runAlertsCli('spark', input)
-    expect(summary.outputs).toEqual({critical: criticals.length, highvolume: expectedWindows.length})
+    expect(summary.outputs).toEqual({[critical]: criticals.length, [high]: expectedWindows.length})
     expect(summary.deadLettered).toBe(0)
 
     const criticalRecords = await readCommitted(critical)
@@ -135,7 +135,7 @@ describe('run alerts in the original jobs’ output formats', () => {
 
   it('kstreams: critical as the Kafka Streams job writes it, high volume keyed by the window with an ISO start; watch alerts reads them', async () => {
     const {critical, high, summary} = await runAlertsCli('kstreams', input)
-    expect(summary.outputs).toEqual({critical: criticals.length, highvolume: expectedWindows.length})
+    expect(summary.outputs).toEqual({[critical]: criticals.length, [high]: expectedWindows.length})
 
     expect(sorted(await readCommitted(critical))).toEqual(sorted(criticals.map((a) => ({key: a.key, value: `"${zoneText(a.time)}","${a.code}","${message(a.level)}"`}))))
     const highRecords = await readCommitted(high)
