@@ -161,9 +161,18 @@ export function toKafkaError(error: unknown, brokers: string[], doing = 'talk to
     })
   }
   if (security?.kind === 'tls-alert') {
-    return new SstreamError('KAFKA_TLS', `Kafka at ${where} ended the TLS handshake: ${security.detail}`, {
+    // OpenSSL's text ("…:sslv3 alert bad certificate:../deps/openssl/…:SSL alert number 42") said as the alert.
+    const alert = /alert ([a-z ]+?)\s*(?::|$)/i.exec(security.detail)?.[1]
+    const number = /alert number (\d+)/i.exec(security.detail)?.[1]
+    const clientCertificate = alert !== undefined && /certificate|unknown ca/i.test(alert)
+    const said = alert ? `with the alert "${alert}"${number ? ` (TLS alert ${number})` : ''}` : security.detail
+    return new SstreamError('KAFKA_TLS', `Kafka at ${where} ended the TLS handshake ${said}${clientCertificate ? ': the listener wants a client certificate it trusts (mutual TLS)' : ''}.`, {
       cause: error,
-      nextSteps: ['If the listener requires mutual TLS, give --tls-cert and --tls-key.'],
+      nextSteps: [
+        clientCertificate
+          ? 'Give --tls-cert and --tls-key: a client certificate signed by a CA the brokers trust, and its key.'
+          : 'If the listener requires mutual TLS, give --tls-cert and --tls-key.',
+      ],
     })
   }
   if (isKafkaConnectionError(error) || CONNECTION_ERRORS.has(name)) {

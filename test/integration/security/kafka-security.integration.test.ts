@@ -115,6 +115,19 @@ describe('Kafka over TLS and SASL', () => {
     expect(records).toBe(400)
   })
 
+  it('a listener that requires mutual TLS, without a client certificate: KAFKA_TLS naming the alert and what to give, from both clients within 10 s', async () => {
+    const topic = await createTopic()
+    const cfg = config({kafkaBrokers: broker.ssl, tlsCa: broker.tls.caFile})
+    for (const [client, step] of bothClients(cfg, topic)) {
+      const {error, ms} = await failure(step)
+      process.stderr.write(`no client certificate (${client}): ${error.code} in ${ms} ms: ${error.message}\n`)
+      expect(error.code, client).toBe('KAFKA_TLS')
+      expect(error.message, client).toBe(`Kafka at ${broker.ssl} ended the TLS handshake with the alert "bad certificate" (TLS alert 42): the listener wants a client certificate it trusts (mutual TLS).`)
+      expect(error.nextSteps.join(' '), client).toContain('--tls-cert and --tls-key')
+      expect(ms, client).toBeLessThan(ERROR_BOUND_MS)
+    }
+  })
+
   it('keeps the password out of the resolved configuration when it is printed or serialised', () => {
     const cfg = saslSsl('SCRAM-SHA-512')
     expect(cfg.kafkaSecurity.sasl?.password).toBe(broker.user.password)
