@@ -10,9 +10,29 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {TestServices} from '../../helpers/services.js'
 import {expectedAlerts, keyValues, seedAlerts} from './alerts-data.js'
 import {createTopics, kafkaClient, produce, readCommitted} from './fixtures.js'
-import {startProcessor} from './processor.js'
+import {startProcessor, type Processor} from './processor.js'
 
 const services = new TestServices()
+
+/**
+ * Topics and 3,000 alerts for a group, the `run alerts` arguments on them, and the check that a last
+ * `--until-idle` run read them all and the outputs hold each result once.
+ */
+async function alertsOfGroup(name: string, seed: number) {
+  const groupId = services.groupId(name)
+  const [input, critical, high, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high', 'dlq'], {groups: [groupId]})
+  const records = seedAlerts({count: 3000, seed, start: new Date(2024, 5, 1, 9, 0, 0).getTime(), stepMs: 1500})
+  const expected = expectedAlerts(records)
+  await produce(input, records)
+  const args = ['run', 'alerts', '--group-id', groupId, '--input-topic', input, '--critical-topic', critical, '--highvolume-topic', high, '--deadletter-topic', deadLetters]
+  const expectAllOnce = async (last: Processor): Promise<void> => {
+    expect((await last.exited).code, last.stderr()).toBe(0)
+    expect(last.events.find((e) => e.type === 'summary')).toMatchObject({stoppedBy: 'until-idle', recordsIn: records.length})
+    expect(keyValues(await readCommitted(critical))).toEqual(expected.critical)
+    expect(keyValues(await readCommitted(high))).toEqual(expected.highVolume)
+  }
+  return {groupId, input, args, expectAllOnce}
+}
 
 /**
  * A member that is slow to rejoin: it holds its first batch, heartbeating, until released. The coordinator
@@ -53,12 +73,7 @@ afterAll(async () => {
 
 describe('a processor stopped while it joins its group', () => {
   it('leaves the group at once, with its summary, and takes no partitions from the next run', async () => {
-    const groupId = services.groupId('stop-joining')
-    const [input, critical, high, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high', 'dlq'], {groups: [groupId]})
-    const records = seedAlerts({count: 3000, seed: 8, start: new Date(2024, 5, 1, 9, 0, 0).getTime(), stepMs: 1500})
-    const expected = expectedAlerts(records)
-    await produce(input, records)
-    const args = ['run', 'alerts', '--group-id', groupId, '--input-topic', input, '--critical-topic', critical, '--highvolume-topic', high, '--deadletter-topic', deadLetters]
+    const {groupId, input, args, expectAllOnce} = await alertsOfGroup('stop-joining', 8)
 
     const kafka = kafkaClient()
     const slow = await slowMember(kafka, groupId, input)
@@ -86,19 +101,11 @@ describe('a processor stopped while it joins its group', () => {
     await slow.consumer.disconnect()
     const last = startProcessor([...args, '--idle-timeout', '2s', '--until-idle'])
     services.defer(async () => last.kill('SIGKILL'))
-    expect((await last.exited).code, last.stderr()).toBe(0)
-    expect(last.events.find((e) => e.type === 'summary')).toMatchObject({stoppedBy: 'until-idle', recordsIn: records.length})
-    expect(keyValues(await readCommitted(critical))).toEqual(expected.critical)
-    expect(keyValues(await readCommitted(high))).toEqual(expected.highVolume)
+    await expectAllOnce(last)
   })
 
   it('killed while it joins, it holds partitions until its session ends: an --until-idle run that joined beside it waits for them', async () => {
-    const groupId = services.groupId('kill-joining')
-    const [input, critical, high, deadLetters] = await createTopics(services, ['alerts', 'critical', 'high', 'dlq'], {groups: [groupId]})
-    const records = seedAlerts({count: 3000, seed: 9, start: new Date(2024, 5, 1, 9, 0, 0).getTime(), stepMs: 1500})
-    const expected = expectedAlerts(records)
-    await produce(input, records)
-    const args = ['run', 'alerts', '--group-id', groupId, '--input-topic', input, '--critical-topic', critical, '--highvolume-topic', high, '--deadletter-topic', deadLetters]
+    const {groupId, input, args, expectAllOnce} = await alertsOfGroup('kill-joining', 9)
 
     const kafka = kafkaClient()
     const admin = kafka.admin()
@@ -133,9 +140,6 @@ describe('a processor stopped while it joins its group', () => {
     await last.waitForEvent((e) => e.type === 'assigned')
     await slow.consumer.disconnect()
 
-    expect((await last.exited).code, last.stderr()).toBe(0)
-    expect(last.events.find((e) => e.type === 'summary')).toMatchObject({stoppedBy: 'until-idle', recordsIn: records.length})
-    expect(keyValues(await readCommitted(critical))).toEqual(expected.critical)
-    expect(keyValues(await readCommitted(high))).toEqual(expected.highVolume)
+    await expectAllOnce(last)
   })
 })
