@@ -8,6 +8,7 @@ import {retry, sleep} from '../async.js'
 import {SstreamError} from '../errors.js'
 import type {KafkaSecurity} from '../config/index.js'
 import {createKafka, isKafkaConnectionError, toKafkaError, withKafkaDeadline} from './client.js'
+import type {TopicLimits} from '../stream/ports.js'
 
 export interface TopicSpec {
   topic: string
@@ -211,47 +212,43 @@ export class KafkaAdmin {
     )
   }
 
-  /** Each topic's `max.message.bytes` (the largest record batch it accepts); topics without an answer are left out. */
-  async messageLimits(topics: string[]): Promise<Map<string, number>> {
-    const limits = new Map<string, number>()
+  /**
+   * What each topic refuses for a record's content, in one request: its `max.message.bytes` (topics without an
+   * answer are left out) and whether its `cleanup.policy` compacts it (it then refuses a record without a key).
+   */
+  async topicLimits(topics: string[]): Promise<TopicLimits> {
+    const limits: TopicLimits = {maxMessageBytes: new Map(), compacted: new Set()}
     if (topics.length === 0) return limits
-    for (const [topic, value] of await this.topicConfig(topics, 'max.message.bytes', "read the topics' max.message.bytes")) {
-      const limit = Number(value)
-      if (Number.isSafeInteger(limit) && limit > 0) limits.set(topic, limit)
+    const settings = await this.topicConfig(topics, ['max.message.bytes', 'cleanup.policy'], "read the topics' max.message.bytes and cleanup.policy")
+    for (const [topic, values] of settings) {
+      const maxMessageBytes = Number(values.get('max.message.bytes'))
+      if (Number.isSafeInteger(maxMessageBytes) && maxMessageBytes > 0) limits.maxMessageBytes.set(topic, maxMessageBytes)
+      if ((values.get('cleanup.policy') ?? '').split(',').some((policy) => policy.trim() === 'compact')) limits.compacted.add(topic)
     }
     return limits
   }
 
-  /** The topics whose `cleanup.policy` compacts them (such a topic refuses a record without a key). */
-  async compactedTopics(topics: string[]): Promise<Set<string>> {
-    const compacted = new Set<string>()
-    if (topics.length === 0) return compacted
-    for (const [topic, value] of await this.topicConfig(topics, 'cleanup.policy', "read the topics' cleanup.policy")) {
-      if (value.split(',').some((policy) => policy.trim() === 'compact')) compacted.add(topic)
-    }
-    return compacted
-  }
-
   /** A topic's `retention.ms` (-1: kept forever); undefined when the broker gives none. */
   async retentionMs(topic: string): Promise<number | undefined> {
-    const value = Number((await this.topicConfig([topic], 'retention.ms', `read the retention.ms of ${topic}`, [topic])).get(topic))
+    const value = Number((await this.topicConfig([topic], ['retention.ms'], `read the retention.ms of ${topic}`, [topic])).get(topic)?.get('retention.ms'))
     return Number.isSafeInteger(value) ? value : undefined
   }
 
-  /** One setting of each topic, as the broker answers it; topics without an answer are left out. */
-  private async topicConfig(topics: string[], name: string, doing: string, metadataTopics?: string[]): Promise<Map<string, string>> {
+  /** Some settings of each topic, as the broker answers them; a topic or setting without an answer is left out. */
+  private async topicConfig(topics: string[], names: string[], doing: string, metadataTopics?: string[]): Promise<Map<string, Map<string, string>>> {
     const TOPIC = 2
     const answer = await this.call(
-      () => this.admin.describeConfigs({includeSynonyms: false, resources: topics.map((topic) => ({type: TOPIC, name: topic, configNames: [name]}))}),
+      () => this.admin.describeConfigs({includeSynonyms: false, resources: topics.map((topic) => ({type: TOPIC, name: topic, configNames: names}))}),
       doing,
       metadataTopics,
     )
-    const values = new Map<string, string>()
+    const settings = new Map<string, Map<string, string>>()
     for (const resource of answer.resources) {
-      const value = resource.configEntries.find((e) => e.configName === name)?.configValue
-      if (typeof value === 'string') values.set(resource.resourceName, value)
+      const values = new Map<string, string>()
+      for (const entry of resource.configEntries) if (names.includes(entry.configName) && typeof entry.configValue === 'string') values.set(entry.configName, entry.configValue)
+      settings.set(resource.resourceName, values)
     }
-    return values
+    return settings
   }
 
   async deleteTopics(topics: string[]): Promise<void> {

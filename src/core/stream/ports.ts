@@ -105,16 +105,22 @@ export interface OffsetReader {
   topicOffsets(topic: string): Promise<TopicBounds>
 }
 
+/** What topics refuse for a record's content. */
+export interface TopicLimits {
+  /** The largest message (key, value and framing, in bytes) each topic accepts; a topic without one is left out. */
+  maxMessageBytes: Map<string, number>
+  /** The topics that are compacted: they refuse a record without a key. */
+  compacted: Set<string>
+}
+
 /** What the runtime asks of the platform's topics at start-up. */
 export interface TopicCatalog {
   listTopics(): Promise<string[]>
   /** Partitions and replicas (of the first partition) per topic. */
   describe(topics: string[]): Promise<Map<string, {partitions: number; replicationFactor?: number}>>
   ensureTopics(specs: Array<{topic: string; partitions: number; replicationFactor: number}>): Promise<Array<{status: string; partitions: number}>>
-  /** The largest message (key, value and framing, in bytes) each topic accepts. */
-  messageLimits(topics: string[]): Promise<Map<string, number>>
-  /** The topics that are compacted: they refuse a record without a key. */
-  compactedTopics(topics: string[]): Promise<Set<string>>
+  /** What each topic refuses for a record's content: larger messages, and (compacted) records without a key. */
+  topicLimits(topics: string[]): Promise<TopicLimits>
   close(): Promise<void>
 }
 

@@ -11,7 +11,7 @@ import {BugError, errorMessage, SstreamError} from '../errors.js'
 import type {Checkpoint} from './checkpoint.js'
 import {IdleEvidence} from './idle-evidence.js'
 import {failureKind, serviceOf} from './outage-policy.js'
-import {DEFAULT_SESSION_TIMEOUT_MS, type BatchControl, type ConsumedBatch, type OffsetReader, type PartitionSource, type StreamPlatform, type TaskProducer, type TopicBounds, type TopicCatalog, type TopicPartition} from './ports.js'
+import {DEFAULT_SESSION_TIMEOUT_MS, type BatchControl, type ConsumedBatch, type OffsetReader, type PartitionSource, type StreamPlatform, type TaskProducer, type TopicBounds, type TopicCatalog, type TopicLimits, type TopicPartition} from './ports.js'
 import {repartitionTopicName} from './repartition.js'
 import {RunMetrics} from './run-metrics.js'
 import type {Task, TaskContext} from './task.js'
@@ -244,10 +244,11 @@ class Runtime {
       for (const topic of new Set(needed)) if (!described.has(topic)) throw missing(topic)
       // What each output topic and the dead-letter topic accept: a larger output is dead-lettered and a larger dead
       // letter cut, not retried forever; the producers keep their requests within them.
-      this.messageLimits = await this.admin.messageLimits([...this.outputTopics(), definition.deadLetterTopic]).catch(() => new Map<string, number>())
       // A compacted topic refuses a record without a key: such an output is dead-lettered. A compacted dead-letter
       // topic would refuse the dead letters of records without a key, and keep only the last of each key.
-      this.compactedOutputs = await this.admin.compactedTopics([...this.outputTopics(), definition.deadLetterTopic]).catch(() => new Set<string>())
+      const limits = await this.admin.topicLimits([...this.outputTopics(), definition.deadLetterTopic]).catch((): TopicLimits => ({maxMessageBytes: new Map(), compacted: new Set()}))
+      this.messageLimits = limits.maxMessageBytes
+      this.compactedOutputs = limits.compacted
       if (this.compactedOutputs.has(definition.deadLetterTopic)) {
         throw new SstreamError('TOPIC_MISMATCH', `The dead-letter topic ${definition.deadLetterTopic} is compacted (cleanup.policy compact): it would refuse the dead letters of records without a key and keep only the last of each key.`, {
           nextSteps: [

@@ -257,6 +257,12 @@ export function settleStoreWrite(out: TaskOutput, write: StoreWrite, result: Sin
  */
 const RECORD_FRAMING_BYTES = 256
 
+/** What the output topics refuse for a message's content: beyond their size limit, and (compacted) no key. */
+export interface OutputTopicRules {
+  limitOf(topic: string): number | undefined
+  compacted(topic: string): boolean
+}
+
 /**
  * Output messages their topic would refuse for their content — larger than it accepts (its `max.message.bytes`,
  * from `topics.limitOf`), or without a key for a compacted topic — would fail the whole transaction, again at
@@ -265,7 +271,7 @@ const RECORD_FRAMING_BYTES = 256
  */
 export function refuseUnfit(
   out: TaskOutput,
-  topics: {limitOf(topic: string): number | undefined; compacted(topic: string): boolean},
+  topics: OutputTopicRules,
   origin: {pipeline: string; deadLetterTopic: string; topic: string; partition: number; offset: number},
 ): void {
   if (out.produced.length === 0) return
@@ -288,7 +294,7 @@ export function refuseUnfit(
 }
 
 /** Why the message's topic would refuse it, or undefined when it fits. */
-function unfit(message: OutputMessage, output: string, topics: {limitOf(topic: string): number | undefined; compacted(topic: string): boolean}): string | undefined {
+function unfit(message: OutputMessage, output: string, topics: OutputTopicRules): string | undefined {
   if (message.key === null && !message.keyBytes && topics.compacted(message.topic)) {
     return `The message for ${output} has no key, and ${message.topic} is compacted (cleanup.policy compact): it refuses a record without a key.`
   }
